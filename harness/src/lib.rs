@@ -1,0 +1,1 @@
+//! synack: runs packetdrill-style scripts against a TCP stack under test and checks the results.
