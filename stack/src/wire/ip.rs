@@ -1,43 +1,92 @@
 //! IPv4 (RFC 791) and IPv6 (RFC 8200) headers, enough to carry TCP losslessly.
+//!
+//! Each version lives in its own module ([`super::ipv4`], [`super::ipv6`]); this one
+//! dispatches on the version nibble.
 
-use std::net::{Ipv4Addr, Ipv6Addr};
+use std::net::IpAddr;
 
-/// An owned IPv4 header. `total_length`, `ihl` and the header checksum are derived on emit.
-#[derive(Clone, PartialEq, Eq, Debug)]
-pub struct Ipv4Header {
-    /// DSCP (upper six bits) and ECN (lower two bits), RFC 2474 / RFC 3168.
-    pub tos: u8,
-    pub identification: u16,
-    /// The three flag bits (reserved, DF, MF) in the low bits: `0b010` is DF.
-    pub flags: u8,
-    pub fragment_offset: u16,
-    pub ttl: u8,
-    pub protocol: u8,
-    pub src: Ipv4Addr,
-    pub dst: Ipv4Addr,
-    /// Raw option bytes (a multiple of four on parse; padded on emit).
-    pub options: Vec<u8>,
-}
+use super::checksum::PseudoHeader;
+use super::{EmitError, WireError};
 
-/// An owned IPv6 header. `payload_length` is derived on emit.
-#[derive(Clone, PartialEq, Eq, Debug)]
-pub struct Ipv6Header {
-    /// DSCP and ECN, as in IPv4's TOS octet.
-    pub traffic_class: u8,
-    /// 20 bits.
-    pub flow_label: u32,
-    /// The next header after the fixed header (and after `extensions` it is TCP = 6).
-    pub next_header: u8,
-    pub hop_limit: u8,
-    pub src: Ipv6Addr,
-    pub dst: Ipv6Addr,
-    /// Extension headers between the fixed header and TCP, kept raw (hop-by-hop, routing,
-    /// destination options); `next_header` names the first of them when non-empty.
-    pub extensions: Vec<u8>,
-}
+pub use super::ipv4::Ipv4Header;
+pub use super::ipv6::Ipv6Header;
 
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub enum IpHeader {
     V4(Ipv4Header),
     V6(Ipv6Header),
+}
+
+/// What an IP header parse found after the header.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct IpPayload<'a> {
+    /// The upper-layer protocol: IPv4's protocol field, or IPv6's next header after the
+    /// extension headers that were walked.
+    pub protocol: u8,
+    /// The upper-layer packet, cut at the IP length field (trailing octets dropped).
+    pub payload: &'a [u8],
+    /// The IPv4 header checksum verified (always true for IPv6, which has none).
+    pub checksum_ok: bool,
+}
+
+impl IpHeader {
+    /// Parses either version, by the first nibble (RFC 791 §3.1, RFC 8200 §3).
+    pub fn parse(bytes: &[u8]) -> Result<(IpHeader, IpPayload<'_>), WireError> {
+        let Some(first) = bytes.first() else {
+            return Err(WireError::Truncated { what: "IP header", needed: 1, available: 0 });
+        };
+        match first >> 4 {
+            4 => Ipv4Header::parse(bytes).map(|(h, p)| (IpHeader::V4(h), p)),
+            6 => Ipv6Header::parse(bytes).map(|(h, p)| (IpHeader::V6(h), p)),
+            version => Err(WireError::BadIpVersion(version)),
+        }
+    }
+
+    /// 4 or 6.
+    pub fn version(&self) -> u8 {
+        match self {
+            IpHeader::V4(_) => 4,
+            IpHeader::V6(_) => 6,
+        }
+    }
+
+    pub fn src(&self) -> IpAddr {
+        match self {
+            IpHeader::V4(h) => IpAddr::V4(h.src),
+            IpHeader::V6(h) => IpAddr::V6(h.src),
+        }
+    }
+
+    pub fn dst(&self) -> IpAddr {
+        match self {
+            IpHeader::V4(h) => IpAddr::V4(h.dst),
+            IpHeader::V6(h) => IpAddr::V6(h.dst),
+        }
+    }
+
+    /// The addresses for the upper-layer checksum (RFC 9293 §3.1, RFC 8200 §8.1). For IPv6
+    /// this is the header's destination even when a Routing header names another final
+    /// destination.
+    pub fn pseudo_header(&self) -> PseudoHeader {
+        match self {
+            IpHeader::V4(h) => PseudoHeader::V4 { src: h.src, dst: h.dst },
+            IpHeader::V6(h) => PseudoHeader::V6 { src: h.src, dst: h.dst },
+        }
+    }
+
+    /// Header length as emitted (IPv4 options padded; IPv6 extensions included).
+    pub fn buffer_len(&self) -> usize {
+        match self {
+            IpHeader::V4(h) => h.buffer_len(),
+            IpHeader::V6(h) => h.buffer_len(),
+        }
+    }
+
+    /// Writes the header for an upper-layer packet of `payload_len` octets.
+    pub fn emit(&self, buf: &mut [u8], payload_len: usize) -> Result<usize, EmitError> {
+        match self {
+            IpHeader::V4(h) => h.emit(buf, payload_len),
+            IpHeader::V6(h) => h.emit(buf, payload_len),
+        }
+    }
 }

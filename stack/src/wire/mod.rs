@@ -6,16 +6,24 @@
 //! bad checksum is *reported*, never silently dropped. The IP layer is our own code;
 //! etherparse is used in the tests as an independent cross-check.
 
+mod bytes;
 pub mod checksum;
 pub mod ip;
+pub mod ipv4;
+pub mod ipv6;
 pub mod options;
 pub mod packet;
 pub mod tcp;
+pub mod tcp_view;
 
-pub use ip::{IpHeader, Ipv4Header, Ipv6Header};
-pub use options::TcpOption;
-pub use packet::{ParsedPacket, TcpPacket};
+pub use checksum::{Checksum, PseudoHeader};
+pub use ip::{IpHeader, IpPayload, Ipv4Header, Ipv6Header};
+pub use ipv4::Ipv4View;
+pub use ipv6::Ipv6View;
+pub use options::{emit_options, options_len, OptionsIter, TcpOption};
+pub use packet::{ChecksumOverride, ParsedPacket, TcpPacket};
 pub use tcp::{TcpFlags, TcpSegment};
+pub use tcp_view::TcpView;
 
 use core::fmt;
 
@@ -58,3 +66,42 @@ impl fmt::Display for WireError {
 }
 
 impl std::error::Error for WireError {}
+
+/// Why a value could not be written as bytes (or built). Emitting never panics: a field that
+/// does not fit its wire encoding is refused here instead of being silently truncated.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EmitError {
+    /// The output buffer is shorter than `buffer_len()`.
+    BufferTooSmall { needed: usize, available: usize },
+    /// A variable-length part is longer than its length field (or the header) can describe,
+    /// e.g. a TCP option area over 40 octets (RFC 9293 §3.1: data offset ≤ 15 words).
+    TooLong { what: &'static str, len: usize, max: usize },
+    /// Source and destination (or the IP header and the pseudo-header) are of different
+    /// address families.
+    AddressFamilyMismatch,
+}
+
+impl fmt::Display for EmitError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EmitError::BufferTooSmall { needed, available } => {
+                write!(f, "output buffer too small: need {needed} octets, have {available}")
+            }
+            EmitError::TooLong { what, len, max } => {
+                write!(f, "{what} is {len} octets, at most {max} can be encoded")
+            }
+            EmitError::AddressFamilyMismatch => write!(f, "IPv4 and IPv6 addresses mixed"),
+        }
+    }
+}
+
+impl std::error::Error for EmitError {}
+
+/// Refuses an output buffer shorter than `needed`.
+fn check_room(buf: &[u8], needed: usize) -> Result<(), EmitError> {
+    if buf.len() < needed {
+        Err(EmitError::BufferTooSmall { needed, available: buf.len() })
+    } else {
+        Ok(())
+    }
+}

@@ -1,6 +1,10 @@
 //! The TCP header (RFC 9293 §3.1): a zero-copy [`TcpView`] and the owned [`TcpSegment`].
 
-use super::options::TcpOption;
+use super::bytes::{put, put_u16, put_u32, zero};
+use super::checksum::{self, PseudoHeader};
+use super::options::{emit_options, options_len, TcpOption, MAX_OPTIONS_LEN};
+use super::tcp_view::{self, TcpView};
+use super::{check_room, EmitError, WireError};
 use crate::seq::SeqNum;
 
 /// The twelve bits after the data offset: four reserved/AE bits and the eight control bits.
@@ -130,4 +134,175 @@ pub struct TcpSegment {
     pub urgent: u16,
     pub options: Vec<TcpOption>,
     pub payload: Vec<u8>,
+}
+
+impl TcpSegment {
+    /// The fixed header, without options (RFC 9293 §3.1).
+    pub const HEADER_LEN: usize = tcp_view::HEADER_LEN;
+
+    /// Parses a segment (framing per [`TcpView::new_checked`]); also returns the checksum
+    /// field as it was on the wire, which only a pseudo-header can verify
+    /// ([`TcpView::verify_checksum`], or [`super::TcpPacket::parse`] which does it).
+    pub fn parse(bytes: &[u8]) -> Result<(TcpSegment, u16), WireError> {
+        let view = TcpView::new_checked(bytes)?;
+        Ok((TcpSegment::from_view(&view), view.checksum()))
+    }
+
+    /// The owned form of a checked view.
+    pub fn from_view<T: AsRef<[u8]>>(view: &TcpView<T>) -> TcpSegment {
+        TcpSegment {
+            src_port: view.src_port(),
+            dst_port: view.dst_port(),
+            seq: view.seq_number(),
+            ack: view.ack_number(),
+            flags: view.flags(),
+            window: view.window(),
+            urgent: view.urgent(),
+            options: view.options_iter().collect(),
+            payload: view.payload().to_vec(),
+        }
+    }
+
+    /// The option area as emitted: the options padded with zero octets to a multiple of
+    /// four (RFC 9293 §3.1 "Options", "Padding").
+    pub fn options_area_len(&self) -> usize {
+        options_len(&self.options).next_multiple_of(4)
+    }
+
+    /// Header length in octets, padded options included.
+    pub fn header_len(&self) -> usize {
+        Self::HEADER_LEN + self.options_area_len()
+    }
+
+    /// Encoded length: header, padded options, payload.
+    pub fn buffer_len(&self) -> usize {
+        self.header_len() + self.payload.len()
+    }
+
+    /// Writes the segment at the start of `buf` with its checksum computed under `pseudo`;
+    /// returns the octets written (= [`TcpSegment::buffer_len`]).
+    ///
+    /// Refused: options longer than 40 octets (the data offset cannot describe them), a
+    /// segment too long for the pseudo-header's length field, or a short `buf`.
+    pub fn emit(&self, buf: &mut [u8], pseudo: &PseudoHeader) -> Result<usize, EmitError> {
+        self.emit_with_checksum(buf, pseudo, None)
+    }
+
+    /// As [`TcpSegment::emit`], but `Some(value)` writes `value` as the checksum field
+    /// instead of the computed one (fault injection).
+    pub fn emit_with_checksum(
+        &self,
+        buf: &mut [u8],
+        pseudo: &PseudoHeader,
+        checksum: Option<u16>,
+    ) -> Result<usize, EmitError> {
+        let opts_len = options_len(&self.options);
+        if opts_len > MAX_OPTIONS_LEN {
+            let (what, max) = ("TCP option area", MAX_OPTIONS_LEN);
+            return Err(EmitError::TooLong { what, len: opts_len, max });
+        }
+        let len = self.buffer_len();
+        if len > pseudo.max_upper_len() {
+            let max = pseudo.max_upper_len();
+            return Err(EmitError::TooLong { what: "TCP segment", len, max });
+        }
+        check_room(buf, len)?;
+        let header_len = self.header_len();
+        // RFC 9293 §3.1, Figure 1.
+        put_u16(buf, 0, self.src_port);
+        put_u16(buf, 2, self.dst_port);
+        put_u32(buf, 4, self.seq.get());
+        put_u32(buf, 8, self.ack.get());
+        let offset_words = (header_len / 4) as u16;
+        put_u16(buf, 12, (offset_words << 12) | self.flags.bits());
+        put_u16(buf, 14, self.window);
+        put_u16(buf, 16, 0);
+        put_u16(buf, 18, self.urgent);
+        let opts = buf.get_mut(Self::HEADER_LEN..header_len).unwrap_or(&mut []);
+        let written = emit_options(&self.options, opts)?;
+        zero(opts, written, opts.len());
+        put(buf, header_len, &self.payload);
+        let segment = buf.get(..len).unwrap_or(&[]);
+        let value = checksum.unwrap_or_else(|| checksum::tcp_checksum(pseudo, segment));
+        put_u16(buf, 16, value);
+        Ok(len)
+    }
+
+    /// SEG.LEN (RFC 9293 §3.3.1): payload octets, plus one for SYN and one for FIN.
+    pub fn seg_len(&self) -> u32 {
+        let data = u32::try_from(self.payload.len()).unwrap_or(u32::MAX);
+        data.saturating_add(u32::from(self.flags.syn())).saturating_add(u32::from(self.flags.fin()))
+    }
+
+    /// The options the stack interprets: those before the first `EndOfList` (RFC 9293 §3.2:
+    /// End of Option List marks the end of the option list).
+    pub fn effective_options(&self) -> impl Iterator<Item = &TcpOption> {
+        self.options.iter().take_while(|o| **o != TcpOption::EndOfList)
+    }
+
+    /// The first well-formed MSS option's value (RFC 9293 §3.7.1).
+    pub fn mss(&self) -> Option<u16> {
+        self.effective_options().find_map(|o| {
+            if let TcpOption::Mss(mss) = o {
+                Some(*mss)
+            } else {
+                None
+            }
+        })
+    }
+
+    /// The first Window Scale option's raw shift count, not clamped (RFC 7323 §2.3 clamps
+    /// to 14: see [`crate::seq::WindowScale::clamped`]).
+    pub fn window_scale(&self) -> Option<u8> {
+        self.effective_options().find_map(|o| {
+            if let TcpOption::WindowScale(shift) = o {
+                Some(*shift)
+            } else {
+                None
+            }
+        })
+    }
+
+    /// Whether a SACK-permitted option is present (RFC 2018 §2).
+    pub fn sack_permitted(&self) -> bool {
+        self.effective_options().any(|o| *o == TcpOption::SackPermitted)
+    }
+
+    /// The first Timestamps option's (TSval, TSecr) (RFC 7323 §3.2).
+    pub fn timestamps(&self) -> Option<(u32, u32)> {
+        self.effective_options().find_map(|o| {
+            if let TcpOption::Timestamps { tsval, tsecr } = o {
+                Some((*tsval, *tsecr))
+            } else {
+                None
+            }
+        })
+    }
+
+    /// The first SACK option's blocks (RFC 2018 §3); empty if there is none.
+    pub fn sack_blocks(&self) -> &[(u32, u32)] {
+        self.effective_options()
+            .find_map(
+                |o| {
+                    if let TcpOption::Sack(blocks) = o {
+                        Some(blocks.as_slice())
+                    } else {
+                        None
+                    }
+                },
+            )
+            .unwrap_or(&[])
+    }
+
+    /// The first Fast Open cookie, in either the RFC 7413 form (kind 34) or the experimental
+    /// one (kind 254, magic 0xF989); an empty cookie is a cookie request (RFC 7413 §4.1.1).
+    pub fn fast_open(&self) -> Option<&[u8]> {
+        self.effective_options().find_map(|o| {
+            if let TcpOption::FastOpen(cookie) | TcpOption::FastOpenExp(cookie) = o {
+                Some(cookie.as_slice())
+            } else {
+                None
+            }
+        })
+    }
 }
