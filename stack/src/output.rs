@@ -1,0 +1,111 @@
+//! What to send now: the SYN or SYN-ACK, new data and retransmissions within
+//! min(cwnd, SND.WND) (RFC 5681, RFC 9293 §3.8.6), Nagle (§3.7.4) and sender-side SWS
+//! avoidance (§3.8.6.2.1), the FIN, the persist timer, and a pending ACK (MUST-58: one ACK
+//! for everything processed, carried by data when there is data to send).
+
+use crate::connection::{AckPending, Connection, Ctx};
+use crate::state::State;
+use crate::wire::TcpFlags;
+
+pub fn transmit(c: &mut Connection, ctx: &mut Ctx) {
+    let now = ctx.now;
+    match c.state {
+        State::Closed | State::Listen => return,
+        State::SynSent | State::SynReceived => {
+            if c.tcb.snd_nxt == c.tcb.iss {
+                let syn = c.syn_segment(now, ctx.config);
+                c.out.push(syn);
+                c.tcb.snd_nxt = c.tcb.iss + 1;
+                c.rtt_probe = Some((c.tcb.snd_nxt, now));
+                c.timers.retransmission = Some(now + c.rtt.rto());
+            } else if c.ack_pending == AckPending::Now && c.state == State::SynReceived {
+                c.send_ack(now);
+            }
+            return;
+        }
+        State::Established
+        | State::CloseWait
+        | State::FinWait1
+        | State::FinWait2
+        | State::Closing
+        | State::LastAck
+        | State::TimeWait => {}
+    }
+    send_data(c, ctx);
+    if c.ack_pending == AckPending::Now {
+        c.send_ack(now);
+    }
+}
+
+fn send_data(c: &mut Connection, ctx: &mut Ctx) {
+    let now = ctx.now;
+    let smss = c.smss();
+    loop {
+        let edge = c.rtx_nxt.unwrap_or(c.tcb.snd_nxt);
+        let retransmitting = edge.before(c.tcb.snd_nxt);
+        let in_flight = edge.since(c.tcb.snd_una).max(0) as u32;
+        let window = c.cc.cwnd().min(c.tcb.snd_wnd);
+        let usable = window.saturating_sub(in_flight);
+        let available = c.send.available_from(edge) as u32;
+        let len = smss.min(usable).min(available);
+        let data_end = edge + len;
+        // The FIN goes after the last octet, if it fits in the window (it occupies one
+        // sequence number) and has not been sent yet (or is being retransmitted).
+        let fin_pending = c.fin_queued && (retransmitting || !c.our_fin_sent());
+        let fin = fin_pending && data_end == c.send.end() && usable > len;
+        if len == 0 && !fin {
+            break;
+        }
+        if !retransmitting && len > 0 && len < smss && !fin {
+            // Sender SWS avoidance and Nagle: send a short segment only if it is all we have
+            // and nothing is in flight (or Nagle is off), or it is half the largest window.
+            let all_we_have = len == available;
+            let nagle_ok = c.opts.nodelay || in_flight == 0;
+            let half_window = len >= (c.tcb.max_snd_wnd / 2).max(1);
+            if !((all_we_have && nagle_ok) || half_window) {
+                break;
+            }
+        }
+        if c.state == State::TimeWait || c.state == State::FinWait2 {
+            break;
+        }
+        let payload = c.send.slice(edge, len as usize);
+        let mut flags = TcpFlags::EMPTY;
+        if len > 0 && data_end == c.send.end() {
+            flags = flags | TcpFlags::PSH;
+        }
+        if fin {
+            flags = flags | TcpFlags::FIN;
+        }
+        let seg = c.segment(now, edge, flags, payload);
+        c.out.push(seg);
+        let after = data_end + u32::from(fin);
+        if retransmitting {
+            c.total_retransmits += 1;
+            c.rtt_probe = None;
+            c.rtx_nxt = Some(after).filter(|r| r.before(c.tcb.snd_nxt));
+        } else {
+            c.tcb.snd_nxt = after;
+            if c.rtt_probe.is_none() && c.retransmits == 0 {
+                c.rtt_probe = Some((after, now));
+            }
+        }
+        if c.timers.retransmission.is_none() {
+            c.timers.retransmission = Some(now + c.rtt.rto());
+            if let Some(d) = c.opts.user_timeout {
+                c.timers.user.get_or_insert(now + d);
+            }
+        }
+        if fin {
+            break;
+        }
+    }
+    // Zero window with data waiting and nothing in flight: the persist timer probes
+    // (RFC 9293 §3.8.6.1, MUST-36; SHLD-29: the first probe after one RTO).
+    let waiting = c.send.available_from(c.tcb.snd_nxt) > 0 || (c.fin_queued && !c.our_fin_sent());
+    if c.tcb.snd_wnd == 0 && waiting && c.tcb.flight_size() == 0 {
+        if c.timers.persist.is_none() {
+            c.timers.persist = Some(now + c.rtt.rto());
+        }
+    }
+}

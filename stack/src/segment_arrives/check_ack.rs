@@ -1,0 +1,228 @@
+//! §3.10.7.4, fifth: check the ACK field — SYN-RECEIVED's completion of the handshake, new
+//! data acknowledged (RFC 6298 RTT, RFC 5681 congestion control), the window update, and the
+//! closing states' "our FIN is acknowledged" transitions.
+
+use super::{step, Incoming};
+use crate::connection::{Connection, Ctx, Origin};
+use crate::decision::{Check, Step};
+use crate::seq::SeqNum;
+use crate::state::State;
+use crate::time::Instant;
+use core::ops::ControlFlow;
+use std::time::Duration;
+
+pub fn check(c: &mut Connection, seg: &Incoming, ctx: &mut Ctx) -> ControlFlow<()> {
+    let now = ctx.now;
+    let at = step(Check::Ack);
+    // "if the ACK bit is off, drop the segment and return".
+    if !seg.has_ack() {
+        c.decide(now, at, "ACK bit off → dropped", None);
+        return ControlFlow::Break(());
+    }
+    // RFC 5961 §5.2 (MAY-12 in RFC 9293): acceptable only if
+    // (SND.UNA - MAX.SND.WND) =< SEG.ACK =< SND.NXT; otherwise challenge ACK and drop.
+    if ctx.config.rfc5961 && c.state != State::SynReceived {
+        let oldest = c.tcb.snd_una - c.tcb.max_snd_wnd.max(1);
+        if !seg.ack.between(oldest, c.tcb.snd_nxt) {
+            super::check_syn::challenge_ack(c, ctx, Check::Ack, "ACK outside [SND.UNA-MAX.SND.WND, SND.NXT] → challenge ACK");
+            return ControlFlow::Break(());
+        }
+    }
+
+    if c.state == State::SynReceived {
+        // SND.UNA < SEG.ACK =< SND.NXT → ESTABLISHED; otherwise <SEQ=SEG.ACK><CTL=RST>.
+        if !(c.tcb.snd_una.before(seg.ack) && seg.ack.before_or_eq(c.tcb.snd_nxt)) {
+            c.send_rst(seg.ack);
+            c.decide(now, at, "SYN-RECEIVED: unacceptable ACK → RST <SEQ=SEG.ACK>", None);
+            return ControlFlow::Break(());
+        }
+        if let (Origin::Passive { .. }, true) = (c.origin, ctx.accept_queue_full) {
+            return accept_queue_overflow(c, seg, ctx);
+        }
+        c.tcb.snd_wnd = u32::from(seg.window) << c.neg.snd_scale.get();
+        c.tcb.max_snd_wnd = c.tcb.max_snd_wnd.max(c.tcb.snd_wnd);
+        c.tcb.snd_wl1 = seg.seq;
+        c.tcb.snd_wl2 = seg.ack;
+        c.retransmits = 0;
+        c.on_established(ctx.config);
+        c.transition(now, at, "ACK of our SYN → ESTABLISHED", State::Established);
+        // "… and continue processing in that state."
+    }
+
+    match c.state {
+        State::Established | State::FinWait1 | State::FinWait2 | State::CloseWait | State::Closing | State::LastAck => {
+            if seg.ack.after(c.tcb.snd_nxt) {
+                // Acks something not yet sent: send an ACK, drop, return.
+                c.ack_pending = crate::connection::AckPending::Now;
+                c.decide(now, at, "ACK of unsent data → ACK, drop", None);
+                return ControlFlow::Break(());
+            }
+            if c.tcb.snd_una.before(seg.ack) {
+                new_ack(c, seg, ctx);
+            } else if seg.ack == c.tcb.snd_una {
+                duplicate_ack(c, seg, ctx);
+            }
+            update_window(c, seg, now);
+        }
+        State::TimeWait => {
+            // The only thing expected here is a retransmitted FIN, handled by the eighth step.
+        }
+        State::Closed | State::Listen | State::SynSent | State::SynReceived => {
+            return ControlFlow::Break(());
+        }
+    }
+
+    let fin_acked = c.our_fin_acked();
+    match c.state {
+        // FIN-WAIT-1: "if the FIN segment is now acknowledged, then enter FIN-WAIT-2".
+        State::FinWait1 if fin_acked => {
+            c.timers.retransmission = None;
+            if c.orphaned {
+                c.timers.fin_wait_2 = ctx.config.fin_wait_2_timeout.map(|d| now + d);
+            }
+            c.transition(now, at, "our FIN acknowledged → FIN-WAIT-2", State::FinWait2);
+        }
+        // CLOSING: "if the ACK acknowledges our FIN, enter TIME-WAIT, otherwise ignore".
+        State::Closing if fin_acked => {
+            c.enter_time_wait(now, ctx.config);
+            c.transition(now, at, "our FIN acknowledged → TIME-WAIT", State::TimeWait);
+        }
+        State::Closing => {
+            c.decide(now, at, "CLOSING: ACK not of our FIN → segment ignored", None);
+            return ControlFlow::Break(());
+        }
+        // LAST-ACK: "if our FIN is now acknowledged, delete the TCB, enter CLOSED, return".
+        State::LastAck if fin_acked => {
+            c.delete_tcb(None);
+            c.decide(now, at, "our FIN acknowledged → CLOSED", Some(State::Closed));
+            return ControlFlow::Break(());
+        }
+        State::FinWait1
+        | State::FinWait2
+        | State::LastAck
+        | State::Established
+        | State::CloseWait
+        | State::TimeWait
+        | State::Closed
+        | State::Listen
+        | State::SynSent
+        | State::SynReceived => {}
+    }
+    ControlFlow::Continue(())
+}
+
+/// The third ACK found the listener's accept queue full. Linux drops the ACK (the SYN-ACK
+/// timer will retransmit and the peer's next ACK may find room) or, with
+/// `tcp_abort_on_overflow`, resets the connection.
+fn accept_queue_overflow(c: &mut Connection, seg: &Incoming, ctx: &mut Ctx) -> ControlFlow<()> {
+    if ctx.config.abort_on_overflow {
+        c.send_rst(seg.ack);
+        c.delete_tcb(None);
+        c.decide(ctx.now, Step::Resource, "accept queue full, abort_on_overflow → RST", Some(State::Closed));
+    } else {
+        c.decide(ctx.now, Step::Resource, "accept queue full → ACK dropped, stay SYN-RECEIVED", None);
+    }
+    ControlFlow::Break(())
+}
+
+/// SND.UNA < SEG.ACK =< SND.NXT: set SND.UNA, drop what is acknowledged, take an RTT sample,
+/// grow cwnd, and restart or stop the retransmission timer (RFC 6298 §5.2, §5.3).
+fn new_ack(c: &mut Connection, seg: &Incoming, ctx: &mut Ctx) {
+    let now = ctx.now;
+    let acked = seg.ack.since(c.tcb.snd_una) as u32;
+    let smss = c.smss();
+    sample_rtt(c, seg.ack, seg.timestamps, now);
+    c.tcb.snd_una = seg.ack;
+    c.send.ack_through(seg.ack);
+    if let Some(r) = c.rtx_nxt {
+        if r.before(seg.ack) {
+            c.rtx_nxt = Some(seg.ack);
+        }
+    }
+    match c.recovery {
+        Some(recover) if seg.ack.after_or_eq(recover) => {
+            // RFC 6582 §3.2 step 3: a full acknowledgment ends fast recovery.
+            c.cc.on_recovery_end();
+            c.recovery = None;
+        }
+        Some(_) => {
+            // Partial acknowledgment (RFC 6582 §3.2 step 3): retransmit the next hole.
+            c.retransmit_head(now);
+        }
+        None => c.cc.on_ack(acked, smss),
+    }
+    c.dup_acks = 0;
+    c.retransmits = 0;
+    c.probes = 0;
+    c.rtt.clear_backoff();
+    c.timers.retransmission = if c.tcb.flight_size() > 0 { Some(now + c.rtt.rto()) } else { None };
+    if c.opts.user_timeout.is_some() {
+        c.timers.user = c.opts.user_timeout.filter(|_| c.tcb.flight_size() > 0).map(|d| now + d);
+    }
+    c.decide(now, step(Check::Ack), "new data acknowledged", None);
+}
+
+/// RFC 5681 §2 DUPLICATE ACKNOWLEDGMENT: same ACK, outstanding data, no text, no SYN/FIN,
+/// same window. The third starts fast retransmit (§3.2).
+fn duplicate_ack(c: &mut Connection, seg: &Incoming, ctx: &mut Ctx) {
+    let window = u32::from(seg.window) << c.neg.snd_scale.get();
+    let is_dup = c.tcb.flight_size() > 0
+        && seg.segment.payload.is_empty()
+        && !seg.flags.syn()
+        && !seg.flags.fin()
+        && window == c.tcb.snd_wnd;
+    if !is_dup {
+        return;
+    }
+    c.dup_acks += 1;
+    let smss = c.smss();
+    if c.recovery.is_some() {
+        c.cc.on_dup_ack_in_recovery(smss);
+    } else if c.dup_acks == 3 {
+        c.cc.on_fast_retransmit(c.tcb.flight_size(), smss);
+        c.recovery = Some(c.tcb.snd_nxt);
+        c.retransmit_head(ctx.now);
+        c.decide(ctx.now, step(Check::Ack), "third duplicate ACK → fast retransmit", None);
+    }
+}
+
+/// The window update rule: if SND.WL1 < SEG.SEQ, or SND.WL1 = SEG.SEQ and SND.WL2 =< SEG.ACK,
+/// set SND.WND = SEG.WND (scaled), SND.WL1 = SEG.SEQ, SND.WL2 = SEG.ACK.
+fn update_window(c: &mut Connection, seg: &Incoming, now: Instant) {
+    let ack_in_range = c.tcb.snd_una.before_or_eq(seg.ack) && seg.ack.before_or_eq(c.tcb.snd_nxt);
+    let newer = c.tcb.snd_wl1.before(seg.seq) || (c.tcb.snd_wl1 == seg.seq && c.tcb.snd_wl2.before_or_eq(seg.ack));
+    if ack_in_range && newer {
+        c.tcb.snd_wnd = u32::from(seg.window) << c.neg.snd_scale.get();
+        c.tcb.snd_wl1 = seg.seq;
+        c.tcb.snd_wl2 = seg.ack;
+        c.tcb.max_snd_wnd = c.tcb.max_snd_wnd.max(c.tcb.snd_wnd);
+        if c.tcb.snd_wnd > 0 && c.timers.persist.is_some() {
+            // The window opened: the persist timer's job is done (RFC 9293 §3.8.6.1).
+            c.timers.persist = None;
+            c.probes = 0;
+            let _ = now;
+        }
+    }
+}
+
+/// An RTT sample from this ACK: from the echoed timestamp (RFC 7323 §4.1, immune to Karn's
+/// ambiguity) or else from the timed segment if it was not retransmitted (RFC 6298 §3).
+pub fn sample_rtt(c: &mut Connection, ack: SeqNum, timestamps: Option<(u32, u32)>, now: Instant) {
+    if let (true, Some((_, tsecr))) = (c.neg.timestamps, timestamps) {
+        if tsecr != 0 {
+            let elapsed = c.ts_clock(now).wrapping_sub(tsecr);
+            if (elapsed as i32) >= 0 {
+                c.rtt.on_sample(Duration::from_millis(u64::from(elapsed)));
+                c.rtt_probe = None;
+                return;
+            }
+        }
+    }
+    if let Some((end, sent)) = c.rtt_probe {
+        if ack.after_or_eq(end) {
+            c.rtt.on_sample(now - sent);
+            c.rtt_probe = None;
+        }
+    }
+}
+

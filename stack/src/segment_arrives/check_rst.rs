@@ -1,0 +1,60 @@
+//! §3.10.7.4, second: check the RST bit (with RFC 5961 §3.2's exact-match rule).
+
+use super::{step, Incoming};
+use crate::connection::{Connection, Ctx, Origin};
+use crate::decision::Check;
+use crate::errno::Errno;
+use crate::state::State;
+use core::ops::ControlFlow;
+
+pub fn check(c: &mut Connection, seg: &Incoming, ctx: &mut Ctx) -> ControlFlow<()> {
+    if !seg.flags.rst() {
+        return ControlFlow::Continue(());
+    }
+    let now = ctx.now;
+    // RFC 5961 §3.2: (1) outside the window → already dropped by the first check;
+    // (2) exactly RCV.NXT → reset; (3) in the window but not RCV.NXT → challenge ACK.
+    if ctx.config.rfc5961 && seg.seq != c.tcb.rcv_nxt {
+        super::check_syn::challenge_ack(c, ctx, Check::Rst, "RST in window, not RCV.NXT → challenge ACK");
+        return ControlFlow::Break(());
+    }
+    let at = step(Check::Rst);
+    match c.state {
+        State::SynReceived => match c.origin {
+            // "If this connection was initiated with a passive OPEN, then return this
+            // connection to the LISTEN state": the listener drops it, nobody is told.
+            Origin::Passive { .. } => {
+                c.delete_tcb(None);
+                c.decide(now, at, "RST in SYN-RECEIVED (passive) → back to LISTEN", Some(State::Closed));
+            }
+            // "… initiated with an active OPEN … the connection was refused."
+            Origin::Active => {
+                c.delete_tcb(Some(Errno::ECONNREFUSED));
+                c.decide(now, at, "RST in SYN-RECEIVED (active) → connection refused", Some(State::Closed));
+            }
+        },
+        State::Established | State::FinWait1 | State::FinWait2 | State::CloseWait => {
+            // Outstanding RECEIVEs and SENDs get "reset"; queues flushed; CLOSED.
+            // Linux reports EPIPE rather than ECONNRESET for a reset in CLOSE-WAIT (tcp_reset).
+            let err = match (c.state, ctx.config.profile) {
+                (State::CloseWait, crate::config::Profile::Linux) => Errno::EPIPE,
+                _ => Errno::ECONNRESET,
+            };
+            c.recv.clear();
+            c.delete_tcb(Some(err));
+            c.decide(now, at, "RST at RCV.NXT → connection reset", Some(State::Closed));
+        }
+        State::TimeWait if ctx.config.rfc1337 => {
+            // RFC 1337 §3 (fix F1): ignore RST in TIME-WAIT, against TIME-WAIT assassination.
+            c.decide(now, at, "RST in TIME-WAIT ignored (RFC 1337)", None);
+        }
+        State::Closing | State::LastAck | State::TimeWait => {
+            c.delete_tcb(None);
+            c.decide(now, at, "RST → CLOSED", Some(State::Closed));
+        }
+        State::Closed | State::Listen | State::SynSent => {
+            c.decide(now, at, "RST in a state without §3.10.7.4 processing ignored", None);
+        }
+    }
+    ControlFlow::Break(())
+}

@@ -1,0 +1,390 @@
+//! The `Stack`: many connections demultiplexed by 4-tuple, behind a sans-IO surface —
+//! packets in with a timestamp ([`Stack::handle_packet`]), packets out
+//! ([`Stack::poll_transmit`]), the next deadline ([`Stack::poll_timeout`]) and timeouts in
+//! ([`Stack::handle_timeout`]). The socket calls are in `sockets`.
+//!
+//! Every event on a connection goes through [`Stack::drive`], the one place that applies its
+//! outcome: output, decisions, state changes (SYN queue → accept queue, deletion).
+
+use crate::config::Config;
+use crate::connection::{Connection, Ctx, Origin};
+use crate::decision::{Decision, Step};
+use crate::isn::Secrets;
+use crate::listen_queue::{ConnId, Listener};
+use crate::output;
+use crate::segment_arrives::{self, closed, listen};
+use crate::socket::{Fd, SocketOptions, Domain};
+use crate::state::State;
+use crate::time::Instant;
+use crate::timeouts;
+use crate::wire::{IpHeader, Ipv4Header, Ipv6Header, TcpPacket, TcpSegment};
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::net::{IpAddr, SocketAddr};
+
+/// What a file descriptor refers to.
+#[derive(Debug)]
+pub(crate) enum SocketKind {
+    Fresh,
+    Listening(u32),
+    Connection(ConnId),
+}
+
+#[derive(Debug)]
+pub(crate) struct Socket {
+    pub domain: Domain,
+    pub local: Option<SocketAddr>,
+    pub kind: SocketKind,
+    pub nonblocking: bool,
+    pub opts: SocketOptions,
+    pub shut_write: bool,
+}
+
+pub struct Stack {
+    pub(crate) config: Config,
+    pub(crate) secrets: Secrets,
+    pub(crate) now: Instant,
+    pub(crate) local_addrs: Vec<IpAddr>,
+    pub(crate) conns: HashMap<ConnId, Connection>,
+    pub(crate) next_conn: ConnId,
+    /// (local, remote) → connection. Addresses are canonical: IPv4-mapped IPv6 is IPv4.
+    pub(crate) demux: HashMap<(SocketAddr, SocketAddr), ConnId>,
+    pub(crate) listeners: HashMap<u32, Listener>,
+    pub(crate) next_listener: u32,
+    pub(crate) sockets: BTreeMap<Fd, Socket>,
+    outbox: VecDeque<Vec<u8>>,
+    decisions: Vec<Decision>,
+    /// RFC 5961 §7: (the second it applies to, challenge ACKs left in it).
+    challenge: (u64, u32),
+}
+
+impl Stack {
+    /// A stack with `config`; `seed` keys the ISN generator and every other choice.
+    pub fn new(config: Config, seed: u64) -> Self {
+        Stack {
+            config,
+            secrets: Secrets::from_seed(seed),
+            now: Instant::ZERO,
+            local_addrs: Vec::new(),
+            conns: HashMap::new(),
+            next_conn: 1,
+            demux: HashMap::new(),
+            listeners: HashMap::new(),
+            next_listener: 1,
+            sockets: BTreeMap::new(),
+            outbox: VecDeque::new(),
+            decisions: Vec::new(),
+            challenge: (u64::MAX, 0),
+        }
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Knobs may change at any time (a script's `sysctl` line); new connections see them.
+    pub fn config_mut(&mut self) -> &mut Config {
+        &mut self.config
+    }
+
+    /// An address of this host: packets to other addresses are ignored, and connect() picks
+    /// the first of the right family as its source.
+    pub fn add_local_addr(&mut self, ip: IpAddr) {
+        if !self.local_addrs.contains(&ip) {
+            self.local_addrs.push(ip);
+        }
+    }
+
+    /// Decisions recorded since the last call, oldest first.
+    pub fn take_decisions(&mut self) -> Vec<Decision> {
+        std::mem::take(&mut self.decisions)
+    }
+
+    /// The next packet to put on the wire, as IP bytes.
+    pub fn poll_transmit(&mut self) -> Option<Vec<u8>> {
+        self.outbox.pop_front()
+    }
+
+    /// The earliest timer deadline of any connection.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.conns.values().filter_map(|c| c.timers.next()).min()
+    }
+
+    /// Fires every timer due at `now` (in deadline order per connection).
+    pub fn handle_timeout(&mut self, now: Instant) {
+        self.advance(now);
+        let mut due: Vec<(Instant, ConnId)> =
+            self.conns.iter().filter_map(|(id, c)| c.timers.next().filter(|t| *t <= now).map(|t| (t, *id))).collect();
+        due.sort();
+        for (_, id) in due {
+            while let Some(kind) = self.conns.get_mut(&id).and_then(|c| c.timers.take_due(now)) {
+                self.drive(id, |c, ctx| timeouts::on_timeout(c, kind, ctx));
+            }
+        }
+    }
+
+    /// A packet from the network at `now`.
+    pub fn handle_packet(&mut self, now: Instant, bytes: &[u8]) {
+        self.advance(now);
+        let parsed = match TcpPacket::parse(bytes) {
+            Ok(p) => p,
+            Err(_) => {
+                self.note(Step::Resource, "unparseable or non-TCP packet dropped");
+                return;
+            }
+        };
+        // MUST-3: a segment with a bad checksum is discarded.
+        if !parsed.tcp_checksum_ok {
+            self.note(Step::Resource, "bad TCP checksum → dropped (MUST-3)");
+            return;
+        }
+        let packet = parsed.packet;
+        let (local, remote) = (canonical(packet.dst()), canonical(packet.src()));
+        if !self.is_local(local.ip()) {
+            self.note(Step::Resource, "not addressed to this host → dropped");
+            return;
+        }
+        // MUST-57: segments from a broadcast or multicast address are discarded.
+        if remote.ip().is_multicast() || is_broadcast(remote.ip()) {
+            self.note(Step::Resource, "from a broadcast/multicast source → dropped (MUST-57)");
+            return;
+        }
+        let seg = packet.tcp;
+        if let Some(&id) = self.demux.get(&(local, remote)) {
+            if self.time_wait_reopen(id, &seg) {
+                self.retire(id);
+            } else {
+                self.drive(id, |c, ctx| segment_arrives::on_segment(c, &seg, ctx));
+                return;
+            }
+        }
+        if let Some(lid) = self.find_listener(local) {
+            self.listener_segment(lid, local, remote, &seg);
+            return;
+        }
+        // §3.10.7.1: no TCB.
+        match closed::reset_for(&seg) {
+            Some(rst) => {
+                self.note(Step::Closed, "no connection → RST");
+                self.emit(local, remote, rst);
+            }
+            None => self.note(Step::Closed, "RST for no connection → dropped"),
+        }
+    }
+
+    /// RFC 6191 / Linux (`tcp_timewait_state_process`): a SYN for a TIME-WAIT connection with
+    /// a sequence number above RCV.NXT (or a newer timestamp) opens a new incarnation.
+    fn time_wait_reopen(&self, id: ConnId, seg: &TcpSegment) -> bool {
+        let Some(c) = self.conns.get(&id) else { return false };
+        if c.state != State::TimeWait || !seg.flags.syn() || seg.flags.ack() || seg.flags.rst() {
+            return false;
+        }
+        let newer_ts = match (c.neg.timestamps, seg.timestamps()) {
+            (true, Some((tsval, _))) => (tsval.wrapping_sub(c.ts.ts_recent) as i32) > 0,
+            _ => false,
+        };
+        (seg.seq.after(c.tcb.rcv_nxt) || newer_ts) && self.find_listener(c.local).is_some()
+    }
+
+    fn listener_segment(&mut self, lid: u32, local: SocketAddr, remote: SocketAddr, seg: &TcpSegment) {
+        let l = &self.listeners[&lid];
+        let outcome = listen::classify(seg, l.syn_queue_full(self.config.max_syn_backlog), l.accept_queue_full());
+        match outcome {
+            listen::ListenOutcome::Drop(step, why) => self.note_state(State::Listen, step, why),
+            listen::ListenOutcome::Reset(rst, step, why) => {
+                self.note_state(State::Listen, step, why);
+                self.emit(local, remote, rst);
+            }
+            listen::ListenOutcome::NewConnection => {
+                let l = &self.listeners[&lid];
+                let opts = l.opts.clone();
+                let (rcvbuf, sndbuf) = (l.rcvbuf, l.sndbuf);
+                let iss = crate::seq::SeqNum::new(self.secrets.isn(self.now, local, remote));
+                let mut c = Connection::new(local, remote, Origin::Passive { listener: lid }, iss, &self.config, &self.secrets, opts, self.now);
+                c.state = State::Listen;
+                if let Some(b) = rcvbuf {
+                    c.recv_capacity = b as usize;
+                }
+                if let Some(b) = sndbuf {
+                    c.send.set_capacity(b as usize);
+                }
+                let id = self.insert_conn(c);
+                if let Some(l) = self.listeners.get_mut(&lid) {
+                    l.syn_queue.push(id);
+                }
+                self.drive(id, |c, ctx| listen::open_syn_received(c, seg, ctx));
+            }
+        }
+    }
+
+    pub(crate) fn insert_conn(&mut self, c: Connection) -> ConnId {
+        let id = self.next_conn;
+        self.next_conn = self.next_conn.wrapping_add(1).max(1);
+        self.demux.insert((c.local, c.remote), id);
+        self.conns.insert(id, c);
+        id
+    }
+
+    /// Runs `f` on a connection with a context, then applies the outcome in one place:
+    /// output, decisions, queue moves, deletion.
+    pub(crate) fn drive<R>(&mut self, id: ConnId, f: impl FnOnce(&mut Connection, &mut Ctx) -> R) -> Option<R> {
+        let now = self.now;
+        let second = now.as_nanos() / 1_000_000_000;
+        if self.challenge.0 != second {
+            self.challenge = (second, self.config.challenge_ack_limit);
+        }
+        let accept_queue_full = match self.conns.get(&id).map(|c| c.origin) {
+            Some(Origin::Passive { listener }) => self.listeners.get(&listener).is_some_and(|l| l.accept_queue_full()),
+            Some(Origin::Active) | None => false,
+        };
+        let c = self.conns.get_mut(&id)?;
+        let before = c.state;
+        let mut ctx = Ctx {
+            now,
+            config: &self.config,
+            secrets: &self.secrets,
+            accept_queue_full,
+            challenge_ack_budget: &mut self.challenge.1,
+        };
+        let result = f(c, &mut ctx);
+        output::transmit(c, &mut ctx);
+        let after = c.state;
+        let out = std::mem::take(&mut c.out);
+        let (local, remote, origin, orphaned) = (c.local, c.remote, c.origin, c.orphaned);
+        self.decisions.append(&mut c.decisions);
+        for seg in out {
+            self.emit(local, remote, seg);
+        }
+        if let Origin::Passive { listener } = origin {
+            let established = before == State::SynReceived && after != State::SynReceived && after != State::Closed;
+            if let Some(l) = self.listeners.get_mut(&listener) {
+                if established || after == State::Closed {
+                    l.syn_queue.retain(|x| *x != id);
+                }
+                if established {
+                    l.accept_queue.push_back(id);
+                }
+            }
+        }
+        if after == State::Closed {
+            self.demux.remove(&(local, remote));
+            let unreferenced = orphaned || (before == State::SynReceived && matches!(origin, Origin::Passive { .. }));
+            if unreferenced {
+                self.conns.remove(&id);
+                self.remove_from_accept_queues(id);
+            }
+        }
+        Some(result)
+    }
+
+    /// Forgets a connection entirely (a TIME-WAIT replaced by a new incarnation).
+    fn retire(&mut self, id: ConnId) {
+        if let Some(c) = self.conns.get_mut(&id) {
+            c.delete_tcb(None);
+            c.decide(self.now, Step::Listen(3), "SYN above RCV.NXT in TIME-WAIT → new connection (RFC 6191)", Some(State::Closed));
+            let (local, remote) = (c.local, c.remote);
+            self.decisions.append(&mut c.decisions);
+            self.demux.remove(&(local, remote));
+            if c.orphaned {
+                self.conns.remove(&id);
+            }
+        }
+    }
+
+    fn remove_from_accept_queues(&mut self, id: ConnId) {
+        for l in self.listeners.values_mut() {
+            l.accept_queue.retain(|x| *x != id);
+            l.syn_queue.retain(|x| *x != id);
+        }
+    }
+
+    /// Moves the stack's clock to `now` (never backwards). Socket calls happen at the stack's
+    /// current time: the latest given here, to `handle_packet` or to `handle_timeout`.
+    pub fn advance(&mut self, now: Instant) {
+        if now > self.now {
+            self.now = now;
+        }
+    }
+
+    pub fn now(&self) -> Instant {
+        self.now
+    }
+
+    pub(crate) fn is_local(&self, ip: IpAddr) -> bool {
+        self.local_addrs.is_empty() || self.local_addrs.contains(&ip)
+    }
+
+    pub(crate) fn find_listener(&self, local: SocketAddr) -> Option<u32> {
+        let exact = self.listeners.iter().find(|(_, l)| canonical(l.local) == local).map(|(id, _)| *id);
+        exact.or_else(|| {
+            self.listeners
+                .iter()
+                .find(|(_, l)| l.local.port() == local.port() && l.local.ip().is_unspecified() && family_ok(l.local, local))
+                .map(|(id, _)| *id)
+        })
+    }
+
+    fn note(&mut self, step: Step, outcome: &'static str) {
+        self.note_state(State::Closed, step, outcome);
+    }
+
+    fn note_state(&mut self, state: State, step: Step, outcome: &'static str) {
+        self.decisions.push(Decision { at: self.now, local: None, remote: None, state, step, outcome, next_state: None });
+    }
+
+    /// Wraps a segment in an IP header and queues it.
+    pub(crate) fn emit(&mut self, local: SocketAddr, remote: SocketAddr, seg: TcpSegment) {
+        let ip = match (local.ip(), remote.ip()) {
+            (IpAddr::V4(src), IpAddr::V4(dst)) => IpHeader::V4(Ipv4Header {
+                tos: 0,
+                identification: 0,
+                flags: 0b010,
+                fragment_offset: 0,
+                ttl: 64,
+                protocol: 6,
+                src,
+                dst,
+                options: Vec::new(),
+            }),
+            (IpAddr::V6(src), IpAddr::V6(dst)) => IpHeader::V6(Ipv6Header {
+                traffic_class: 0,
+                flow_label: 0,
+                next_header: 6,
+                hop_limit: 64,
+                src,
+                dst,
+                extensions: Vec::new(),
+            }),
+            // Canonical addresses are never mixed; nothing sensible to send.
+            (IpAddr::V4(_), IpAddr::V6(_)) | (IpAddr::V6(_), IpAddr::V4(_)) => return,
+        };
+        let packet = TcpPacket { ip, tcp: seg };
+        match packet.emit() {
+            Ok(bytes) => self.outbox.push_back(bytes),
+            // Only an option list over 40 octets can fail, which the builders never make.
+            Err(_) => self.note(Step::Resource, "segment could not be encoded → not sent"),
+        }
+    }
+}
+
+/// IPv4-mapped IPv6 addresses (::ffff:a.b.c.d) are IPv4 on the wire and in the demux table.
+pub(crate) fn canonical(addr: SocketAddr) -> SocketAddr {
+    match addr {
+        SocketAddr::V6(a) => match a.ip().to_ipv4_mapped() {
+            Some(v4) => SocketAddr::new(IpAddr::V4(v4), a.port()),
+            None => addr,
+        },
+        SocketAddr::V4(_) => addr,
+    }
+}
+
+/// An AF_INET6 wildcard listener also takes IPv4 (Linux's default bindv6only = 0).
+fn family_ok(listener: SocketAddr, local: SocketAddr) -> bool {
+    listener.is_ipv6() || local.is_ipv4()
+}
+
+fn is_broadcast(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => v4.is_broadcast(),
+        IpAddr::V6(_) => false,
+    }
+}

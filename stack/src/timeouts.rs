@@ -1,0 +1,173 @@
+//! RFC 9293 §3.10.8 timeouts (USER, RETRANSMISSION, TIME-WAIT) and the other timers of
+//! §3.8: delayed ACK, persist (zero-window probes), keep-alive, and Linux's FIN-WAIT-2 limit.
+
+use crate::config::ProbeStyle;
+use crate::connection::{AckPending, Connection, Ctx, Origin};
+use crate::decision::{Step, TimerKind};
+use crate::errno::Errno;
+use crate::state::State;
+use crate::wire::TcpFlags;
+
+pub fn on_timeout(c: &mut Connection, kind: TimerKind, ctx: &mut Ctx) {
+    let now = ctx.now;
+    let at = Step::Timeout(kind);
+    match kind {
+        // USER TIMEOUT: flush queues, signal "connection aborted due to user timeout",
+        // delete the TCB (RFC 5482 for the per-connection value).
+        TimerKind::User => {
+            c.delete_tcb(Some(Errno::ETIMEDOUT));
+            c.decide(now, at, "user timeout → connection aborted", Some(State::Closed));
+        }
+        TimerKind::Retransmission => retransmission(c, ctx),
+        // TIME-WAIT TIMEOUT: delete the TCB, CLOSED.
+        TimerKind::TimeWait => {
+            c.delete_tcb(None);
+            c.decide(now, at, "2MSL elapsed → CLOSED", Some(State::Closed));
+        }
+        TimerKind::DelayedAck => {
+            if c.ack_pending == AckPending::Delayed {
+                c.ack_pending = AckPending::Now;
+                c.decide(now, at, "delayed ACK due → ACK", None);
+            }
+        }
+        TimerKind::Persist => persist(c, ctx),
+        TimerKind::KeepAlive => keepalive(c, ctx),
+        TimerKind::FinWait2 => {
+            c.delete_tcb(None);
+            c.decide(now, at, "orphaned FIN-WAIT-2 timed out → CLOSED", Some(State::Closed));
+        }
+    }
+}
+
+/// RETRANSMISSION TIMEOUT: resend the head of the retransmission queue, back off the RTO
+/// (RFC 6298 (5.4)–(5.6)), collapse cwnd (RFC 5681 §3.1), give up after the retry limit.
+fn retransmission(c: &mut Connection, ctx: &mut Ctx) {
+    let now = ctx.now;
+    let at = Step::Timeout(TimerKind::Retransmission);
+    let config = ctx.config;
+    match c.state {
+        State::SynSent => {
+            let limit = c.opts.syn_retries.unwrap_or(config.syn_retries);
+            if c.retransmits >= u32::from(limit) {
+                c.delete_tcb(Some(Errno::ETIMEDOUT));
+                c.decide(now, at, "SYN retries exhausted → connection timed out", Some(State::Closed));
+                return;
+            }
+            c.retransmits += 1;
+            c.total_retransmits += 1;
+            c.rtt.back_off();
+            c.rtt_probe = None;
+            let syn = c.syn_segment(now, config);
+            c.out.push(syn);
+            c.timers.retransmission = Some(now + c.rtt.rto());
+            c.decide(now, at, "SYN retransmitted, RTO doubled", None);
+        }
+        State::SynReceived => {
+            if c.retransmits >= u32::from(config.synack_retries) {
+                let err = match c.origin {
+                    Origin::Passive { .. } => None,
+                    Origin::Active => Some(Errno::ETIMEDOUT),
+                };
+                c.delete_tcb(err);
+                c.decide(now, at, "SYN-ACK retries exhausted → abandoned", Some(State::Closed));
+                return;
+            }
+            c.retransmits += 1;
+            c.total_retransmits += 1;
+            c.rtt.back_off();
+            c.rtt_probe = None;
+            let synack = c.syn_segment(now, config);
+            c.out.push(synack);
+            c.timers.retransmission = Some(now + c.rtt.rto());
+            c.decide(now, at, "SYN-ACK retransmitted, RTO doubled", None);
+        }
+        State::Established | State::FinWait1 | State::CloseWait | State::Closing | State::LastAck => {
+            if c.tcb.flight_size() == 0 {
+                return;
+            }
+            if c.retransmits >= u32::from(config.retries2) {
+                c.delete_tcb(Some(Errno::ETIMEDOUT));
+                c.decide(now, at, "retransmission limit (R2) reached → connection timed out", Some(State::Closed));
+                return;
+            }
+            c.retransmits += 1;
+            c.cc.on_rto(c.tcb.flight_size(), c.smss());
+            c.rtt.back_off();
+            c.rtt_probe = None;
+            c.dup_acks = 0;
+            c.recovery = None;
+            // Go back to SND.UNA: output resends from there as cwnd allows.
+            c.rtx_nxt = Some(c.tcb.snd_una);
+            c.timers.retransmission = Some(now + c.rtt.rto());
+            c.decide(now, at, "retransmission timeout → resend from SND.UNA, RTO doubled", None);
+        }
+        State::FinWait2 | State::TimeWait | State::Closed | State::Listen => {}
+    }
+}
+
+/// The persist timer (RFC 9293 §3.8.6.1, MUST-36, SHLD-29/30): probe a zero window with
+/// exponential backoff, for as long as the peer answers (MUST-37: never close for that).
+fn persist(c: &mut Connection, ctx: &mut Ctx) {
+    let now = ctx.now;
+    if c.tcb.snd_wnd > 0 || c.state == State::Closed {
+        return;
+    }
+    match ctx.config.probe_style {
+        ProbeStyle::OneOctet => {
+            // One new octet beyond the window; SND.NXT advances over it.
+            let seq = c.tcb.snd_nxt;
+            let data = c.send.slice(seq, 1);
+            if data.is_empty() {
+                return;
+            }
+            let seg = c.segment(now, seq, TcpFlags::EMPTY, data);
+            c.out.push(seg);
+            c.tcb.snd_nxt = seq + 1;
+            if c.timers.retransmission.is_none() {
+                c.timers.retransmission = Some(now + c.rtt.rto());
+            }
+        }
+        ProbeStyle::StaleSequence => {
+            let seg = c.segment(now, c.tcb.snd_una - 1, TcpFlags::EMPTY, Vec::new());
+            c.out.push(seg);
+        }
+    }
+    c.probes += 1;
+    let backoff = 1u32 << c.probes.min(10);
+    let interval = c.rtt.rto().saturating_mul(backoff).min(ctx.config.rto_max);
+    c.timers.persist = Some(now + interval);
+    c.decide(now, Step::Timeout(TimerKind::Persist), "zero window → window probe", None);
+}
+
+/// Keep-alive (RFC 1122 §4.2.3.6, RFC 9293 §3.8.4): after the idle time, probe every
+/// interval; after the probe count without an answer, the connection is dead.
+fn keepalive(c: &mut Connection, ctx: &mut Ctx) {
+    let now = ctx.now;
+    let at = Step::Timeout(TimerKind::KeepAlive);
+    if !c.opts.keepalive || !c.state.is_synchronized() || c.state == State::TimeWait {
+        return;
+    }
+    let idle = c.opts.keepalive_time.unwrap_or(ctx.config.keepalive_time);
+    let interval = c.opts.keepalive_interval.unwrap_or(ctx.config.keepalive_interval);
+    let limit = c.opts.keepalive_probes.unwrap_or(ctx.config.keepalive_probes);
+    if now - c.last_received < idle && c.probes == 0 {
+        c.timers.keepalive = Some(c.last_received + idle);
+        return;
+    }
+    if c.probes >= u32::from(limit) {
+        c.abort_with_reset(now, ctx.config);
+        c.error = Some(Errno::ETIMEDOUT);
+        c.decide(now, at, "keep-alive probes unanswered → connection timed out", Some(State::Closed));
+        return;
+    }
+    // SEG.SEQ = SND.NXT-1 makes the peer answer with an ACK (MAY carry one garbage octet).
+    let payload = match ctx.config.probe_style {
+        ProbeStyle::OneOctet => vec![0],
+        ProbeStyle::StaleSequence => Vec::new(),
+    };
+    let seg = c.segment(now, c.tcb.snd_nxt - 1, TcpFlags::EMPTY, payload);
+    c.out.push(seg);
+    c.probes += 1;
+    c.timers.keepalive = Some(now + interval);
+    c.decide(now, at, "idle → keep-alive probe", None);
+}
