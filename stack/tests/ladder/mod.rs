@@ -153,7 +153,7 @@ impl Ladder {
     #[track_caller]
     pub fn syn_received(&mut self) -> Fd {
         let l = self.listen();
-        self.inject(seg().flags(S));
+        self.inject(seg().flags(S).opts(vec![TcpOption::Mss(1460)]));
         let synack = self.sent();
         assert_eq!(synack.flags, S | A);
         assert_eq!(synack.ack, Ladder::peer(1));
@@ -190,7 +190,7 @@ impl Ladder {
     #[track_caller]
     pub fn established_active(&mut self) -> Fd {
         let fd = self.syn_sent();
-        self.inject(seg().flags(S | A).ack_abs(self.our(1)));
+        self.inject(seg().flags(S | A).ack_abs(self.our(1)).opts(vec![TcpOption::Mss(1460)]));
         let ack = self.sent();
         assert_eq!(ack.flags, A);
         assert_eq!((ack.seq, ack.ack), (self.our(1), Ladder::peer(1)));
