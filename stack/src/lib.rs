@@ -24,6 +24,7 @@ pub mod rtt;
 pub mod segment_arrives;
 pub mod send_queue;
 pub mod seq;
+pub mod sim;
 pub mod socket;
 pub mod sockets;
 pub mod stack;

@@ -305,6 +305,11 @@ impl Stack {
         }
     }
 
+    /// Connections with a TCB (any state but CLOSED-and-forgotten), for resource checks.
+    pub fn connection_count(&self) -> usize {
+        self.conns.len()
+    }
+
     pub fn now(&self) -> Instant {
         self.now
     }
