@@ -5,6 +5,24 @@
 //! (unknown kinds and a malformed tail included) survive a `parse` → `emit` round trip, and a
 //! bad checksum is *reported*, never silently dropped. The IP layer is our own code;
 //! etherparse is used in the tests as an independent cross-check.
+//!
+//! ```
+//! use synack_stack::wire::{TcpFlags, TcpOption, TcpPacket, TcpSegment};
+//!
+//! let syn = TcpSegment {
+//!     flags: TcpFlags::SYN,
+//!     options: vec![TcpOption::Mss(1460), TcpOption::WindowScale(7)],
+//!     ..TcpSegment::default()
+//! };
+//! let packet = TcpPacket::new("10.0.0.1:1234".parse()?, "10.0.0.2:80".parse()?, syn)?;
+//! let bytes = packet.emit()?; // lengths and checksums filled in, options padded
+//! let parsed = TcpPacket::parse(&bytes)?;
+//! assert!(parsed.ip_checksum_ok && parsed.tcp_checksum_ok);
+//! assert_eq!(parsed.packet.tcp.mss(), Some(1460));
+//! // The padding came back as one EndOfList: nothing on the wire is lost.
+//! assert_eq!(parsed.packet.tcp.options.last(), Some(&TcpOption::EndOfList));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 mod bytes;
 pub mod checksum;
