@@ -102,11 +102,16 @@ impl<'a> Parser<'a> {
     /// "expected `what`, found …", placed at the next token, or right after the previous one
     /// if the next token is on a later line or is the end of the file.
     fn expected(&mut self, what: &str) -> SyntaxError {
+        let prev_end = self.prev_end;
+        let after_prev = prev_end != Pos::DUMMY;
         let token = match self.peek() {
             Ok(token) => token.clone(),
+            // A bad token on a later line: the unfinished line is the first error.
+            Err(lex_error) if after_prev && lex_error.pos.line > prev_end.line => {
+                return SyntaxError::new(prev_end, format!("expected {what}, found end of line"))
+            }
             Err(lex_error) => return lex_error,
         };
-        let after_prev = self.prev_end != Pos::DUMMY;
         if token.kind == TokenKind::Eof {
             let pos = if after_prev {
                 self.prev_end
