@@ -59,10 +59,15 @@ impl Reassembly {
             data = &data[skip..];
             start = rcv_nxt;
         }
+        // Only octets not already held count against the limit; cut the tail until they fit.
         let room = self.limit.saturating_sub(self.bytes);
         let mut fin = fin;
-        if data.len() > room {
-            data = &data[..room];
+        loop {
+            let new = self.uncovered(start, data.len());
+            if new <= room {
+                break;
+            }
+            data = &data[..data.len() - (new - room).min(data.len())];
             fin = false;
         }
         if data.is_empty() && !fin {
@@ -126,6 +131,21 @@ impl Reassembly {
 
     pub fn clear(&mut self) {
         *self = Reassembly::new(self.limit);
+    }
+
+    /// Octets of [start, start+len) that no held block covers.
+    fn uncovered(&self, start: SeqNum, len: usize) -> usize {
+        let end = start + len as u32;
+        let covered: usize = self
+            .blocks
+            .iter()
+            .map(|b| {
+                let lo = b.start.latest(start);
+                let hi = b.end().earliest(end);
+                hi.since(lo).max(0) as usize
+            })
+            .sum();
+        len.saturating_sub(covered)
     }
 
     fn trim_recent(&mut self) {
