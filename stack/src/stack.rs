@@ -17,7 +17,7 @@ use crate::socket::{Fd, SocketOptions, Domain};
 use crate::state::State;
 use crate::time::Instant;
 use crate::timeouts;
-use crate::wire::{IpHeader, Ipv4Header, Ipv6Header, TcpPacket, TcpSegment};
+use crate::wire::{TcpPacket, TcpSegment};
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::net::{IpAddr, SocketAddr};
 
@@ -336,36 +336,12 @@ impl Stack {
         self.decisions.push(Decision { at: self.now, local: None, remote: None, state, step, outcome, next_state: None });
     }
 
-    /// Wraps a segment in an IP header and queues it.
+    /// Wraps a segment in an IP header (TTL/hop limit 64, DF) and queues it.
     pub(crate) fn emit(&mut self, local: SocketAddr, remote: SocketAddr, seg: TcpSegment) {
-        let ip = match (local.ip(), remote.ip()) {
-            (IpAddr::V4(src), IpAddr::V4(dst)) => IpHeader::V4(Ipv4Header {
-                tos: 0,
-                identification: 0,
-                flags: 0b010,
-                fragment_offset: 0,
-                ttl: 64,
-                protocol: 6,
-                src,
-                dst,
-                options: Vec::new(),
-            }),
-            (IpAddr::V6(src), IpAddr::V6(dst)) => IpHeader::V6(Ipv6Header {
-                traffic_class: 0,
-                flow_label: 0,
-                next_header: 6,
-                hop_limit: 64,
-                src,
-                dst,
-                extensions: Vec::new(),
-            }),
-            // Canonical addresses are never mixed; nothing sensible to send.
-            (IpAddr::V4(_), IpAddr::V6(_)) | (IpAddr::V6(_), IpAddr::V4(_)) => return,
-        };
-        let packet = TcpPacket { ip, tcp: seg };
-        match packet.emit() {
+        // Canonical addresses are never of mixed families, and the builders never make an
+        // option list over 40 octets, so encoding cannot fail; if it did, nothing is sent.
+        match TcpPacket::new(local, remote, seg).and_then(|p| p.emit()) {
             Ok(bytes) => self.outbox.push_back(bytes),
-            // Only an option list over 40 octets can fail, which the builders never make.
             Err(_) => self.note(Step::Resource, "segment could not be encoded → not sent"),
         }
     }
