@@ -458,8 +458,7 @@ impl Connection {
     }
 
     /// ABORT's reset: `<SEQ=SND.NXT><CTL=RST>` (Linux adds ACK = RCV.NXT), then delete the TCB.
-    pub fn abort_with_reset(&mut self, now: Instant, config: &Config) {
-        let _ = now;
+    pub fn abort_with_reset(&mut self, config: &Config) {
         let mut rst = self.base_segment(self.tcb.snd_nxt, TcpFlags::RST);
         if config.profile == crate::config::Profile::Linux {
             rst.flags = TcpFlags::RST | TcpFlags::ACK;

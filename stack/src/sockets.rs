@@ -10,7 +10,6 @@ use crate::seq::SeqNum;
 use crate::socket::{Domain, Fd, Readiness, Shutdown, SockOpt, SockOptName, SockOptValue, SocketOptions, TcpInfo};
 use crate::stack::{canonical, Socket, SocketKind, Stack};
 use crate::state::State;
-use crate::time::Instant;
 use crate::user_calls;
 use std::collections::VecDeque;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -159,7 +158,14 @@ impl Stack {
                 return match c.state {
                     State::SynSent | State::SynReceived => Err(Errno::EALREADY),
                     State::Closed => Err(c.error.take().unwrap_or(Errno::ECONNABORTED)),
-                    _ => Err(Errno::EISCONN),
+                    State::Listen => Err(Errno::EINVAL),
+                    State::Established
+                    | State::FinWait1
+                    | State::FinWait2
+                    | State::CloseWait
+                    | State::Closing
+                    | State::LastAck
+                    | State::TimeWait => Err(Errno::EISCONN),
                 };
             }
             SocketKind::Fresh => {}
@@ -207,7 +213,14 @@ impl Stack {
         match c.state {
             State::SynSent | State::SynReceived => None,
             State::Closed => Some(Err(c.error.take().unwrap_or(Errno::ECONNREFUSED))),
-            _ => Some(Ok(())),
+            State::Listen
+            | State::Established
+            | State::FinWait1
+            | State::FinWait2
+            | State::CloseWait
+            | State::Closing
+            | State::LastAck
+            | State::TimeWait => Some(Ok(())),
         }
     }
 
@@ -460,11 +473,11 @@ impl Stack {
             let state = if matches!(s.kind, SocketKind::Listening(_)) { State::Listen } else { State::Closed };
             return Ok(TcpInfo { state: state.linux_tcpi_state(), ..TcpInfo::default() });
         };
-        Ok(tcp_info_of(c, self.now))
+        Ok(tcp_info_of(c))
     }
 }
 
-fn tcp_info_of(c: &Connection, _now: Instant) -> TcpInfo {
+fn tcp_info_of(c: &Connection) -> TcpInfo {
     let smss = c.smss();
     let us = |d: Duration| d.as_micros() as u64;
     let mut options = 0;

@@ -116,7 +116,7 @@ pub fn abort(c: &mut Connection, ctx: &mut Ctx) {
     let now = ctx.now;
     match c.state {
         State::SynReceived | State::Established | State::FinWait1 | State::FinWait2 | State::CloseWait => {
-            c.abort_with_reset(now, ctx.config);
+            c.abort_with_reset(ctx.config);
             c.decide(now, Step::Abort, "ABORT → RST", Some(State::Closed));
         }
         // SYN-SENT, CLOSING, LAST-ACK, TIME-WAIT: "respond with ok and delete the TCB".

@@ -62,7 +62,7 @@ pub fn check(c: &mut Connection, seg: &Incoming, ctx: &mut Ctx) -> ControlFlow<(
             } else if seg.ack == c.tcb.snd_una {
                 duplicate_ack(c, seg, ctx);
             }
-            update_window(c, seg, now);
+            update_window(c, seg);
         }
         State::TimeWait => {
             // The only thing expected here is a retransmitted FIN, handled by the eighth step.
@@ -188,7 +188,7 @@ fn duplicate_ack(c: &mut Connection, seg: &Incoming, ctx: &mut Ctx) {
 
 /// The window update rule: if SND.WL1 < SEG.SEQ, or SND.WL1 = SEG.SEQ and SND.WL2 =< SEG.ACK,
 /// set SND.WND = SEG.WND (scaled), SND.WL1 = SEG.SEQ, SND.WL2 = SEG.ACK.
-fn update_window(c: &mut Connection, seg: &Incoming, now: Instant) {
+fn update_window(c: &mut Connection, seg: &Incoming) {
     let ack_in_range = c.tcb.snd_una.before_or_eq(seg.ack) && seg.ack.before_or_eq(c.tcb.snd_nxt);
     let newer = c.tcb.snd_wl1.before(seg.seq) || (c.tcb.snd_wl1 == seg.seq && c.tcb.snd_wl2.before_or_eq(seg.ack));
     if ack_in_range && newer {
@@ -200,7 +200,6 @@ fn update_window(c: &mut Connection, seg: &Incoming, now: Instant) {
             // The window opened: the persist timer's job is done (RFC 9293 §3.8.6.1).
             c.timers.persist = None;
             c.probes = 0;
-            let _ = now;
         }
     }
 }

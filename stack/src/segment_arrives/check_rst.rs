@@ -36,10 +36,8 @@ pub fn check(c: &mut Connection, seg: &Incoming, ctx: &mut Ctx) -> ControlFlow<(
         State::Established | State::FinWait1 | State::FinWait2 | State::CloseWait => {
             // Outstanding RECEIVEs and SENDs get "reset"; queues flushed; CLOSED.
             // Linux reports EPIPE rather than ECONNRESET for a reset in CLOSE-WAIT (tcp_reset).
-            let err = match (c.state, ctx.config.profile) {
-                (State::CloseWait, crate::config::Profile::Linux) => Errno::EPIPE,
-                _ => Errno::ECONNRESET,
-            };
+            let linux_close_wait = c.state == State::CloseWait && ctx.config.profile == crate::config::Profile::Linux;
+            let err = if linux_close_wait { Errno::EPIPE } else { Errno::ECONNRESET };
             c.recv.clear();
             c.delete_tcb(Some(err));
             c.decide(now, at, "RST at RCV.NXT → connection reset", Some(State::Closed));

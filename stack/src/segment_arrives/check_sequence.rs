@@ -87,9 +87,6 @@ pub fn check<'a>(c: &mut Connection, mut seg: Incoming<'a>, ctx: &mut Ctx) -> Co
         seg.fin = false;
         c.ack_pending = AckPending::Now;
     }
-    if seg.fin && seg.text_seq + seg.payload.len() as u32 == c.tcb.rcv_adv && rcv_wnd > 0 {
-        // A FIN just past a full window is still acceptable: it takes no buffer space.
-    }
     if zero_window_probe && !seg.segment.payload.is_empty() {
         c.ack_pending = AckPending::Now;
         c.decide(now, step(Check::Sequence), "zero window: text not accepted, ACK/RST/URG processed", None);

@@ -108,7 +108,7 @@ fn other_states(c: &mut Connection, seg: Incoming, ctx: &mut Ctx) -> ControlFlow
 pub fn from_step_six(c: &mut Connection, seg: &Incoming, ctx: &mut Ctx) -> ControlFlow<()> {
     text::check_urg(c, seg, ctx);
     let fin_reached = text::process_text(c, seg, ctx);
-    text::check_fin(c, seg, fin_reached, ctx);
+    text::check_fin(c, fin_reached, ctx);
     ControlFlow::Continue(())
 }
 

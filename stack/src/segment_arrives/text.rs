@@ -52,7 +52,7 @@ pub fn process_text(c: &mut Connection, seg: &Incoming, ctx: &mut Ctx) -> bool {
     }
     if c.rcv_shutdown && c.orphaned {
         // SHLD-3 (§3.6.1): data for an application that has closed is lost; say so with RST.
-        c.abort_with_reset(now, ctx.config);
+        c.abort_with_reset(ctx.config);
         c.decide(now, step(Check::Text), "data after close() → RST (data lost)", Some(State::Closed));
         return false;
     }
@@ -87,8 +87,7 @@ pub fn process_text(c: &mut Connection, seg: &Incoming, ctx: &mut Ctx) -> bool {
 }
 
 /// Eighth, check the FIN bit: advance RCV.NXT over it, ACK it, and move on per state.
-pub fn check_fin(c: &mut Connection, seg: &Incoming, fin_reached: bool, ctx: &mut Ctx) {
-    let _ = seg;
+pub fn check_fin(c: &mut Connection, fin_reached: bool, ctx: &mut Ctx) {
     if !fin_reached {
         return;
     }
