@@ -1,0 +1,85 @@
+//! Reports computed from runs: the suite summary (JSON, JUnit XML), the pcap of a run, and the
+//! normalized text trace used for snapshots.
+
+pub mod json;
+pub mod junit;
+pub mod pcap;
+pub mod snapshot;
+
+use crate::mode::IpMode;
+
+/// How a run ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Verdict {
+    /// Every expectation held.
+    Pass,
+    /// An expectation did not hold (a script failure).
+    Fail,
+    /// The run could not be carried out (environment, I/O, parse error, …).
+    Error,
+    /// The script uses something this backend cannot execute; nothing was judged.
+    Unsupported,
+}
+
+impl Verdict {
+    /// `pass`, `fail`, `error` or `unsupported`, as in the JSON summary.
+    pub fn name(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Fail => "fail",
+            Verdict::Error => "error",
+            Verdict::Unsupported => "unsupported",
+        }
+    }
+}
+
+/// The result of one run of one script in one mode.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunReport {
+    /// The script's path as given by the user.
+    pub script: String,
+    /// The IP mode.
+    pub mode: IpMode,
+    /// How it ended.
+    pub verdict: Verdict,
+    /// Wall-clock seconds the run took.
+    pub seconds: f64,
+    /// The failure / error / unsupported message (empty on a pass).
+    pub message: String,
+}
+
+/// The results of a whole invocation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Summary {
+    /// The stack under test, e.g. `reference/linux`.
+    pub stack: String,
+    /// Every run, in the order they were scheduled.
+    pub runs: Vec<RunReport>,
+    /// Wall-clock seconds for the whole invocation.
+    pub wall_seconds: f64,
+}
+
+/// Counts of each verdict.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Totals {
+    pub pass: usize,
+    pub fail: usize,
+    pub error: usize,
+    pub unsupported: usize,
+}
+
+impl Summary {
+    /// Counts the verdicts.
+    pub fn totals(&self) -> Totals {
+        let mut t = Totals::default();
+        for r in &self.runs {
+            match r.verdict {
+                Verdict::Pass => t.pass += 1,
+                Verdict::Fail => t.fail += 1,
+                Verdict::Error => t.error += 1,
+                Verdict::Unsupported => t.unsupported += 1,
+            }
+        }
+        t
+    }
+}
