@@ -104,7 +104,9 @@ fn tcp_packet() -> impl Strategy<Value = String> {
         Just("[ect0] "),
         Just("[ect1] "),
         Just("[ect01] "),
-        Just("[ce] ")
+        Just("[ce] "),
+        Just("[port 40001] "),
+        Just("[ect0] [port 1] ")
     ];
     let options = prop_oneof![
         Just(String::new()),

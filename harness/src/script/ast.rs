@@ -133,6 +133,9 @@ pub struct PacketEvent {
 pub struct IpInfo {
     /// `[noecn]`, `[ect0]`, `[ect1]`, `[ect01]` or `[ce]`, spanning the brackets.
     pub ecn: Option<Spanned<Ecn>>,
+    /// `[port N]` (a synack extension): the remote port of the connection the packet
+    /// belongs to, for scripts with more than one connection; spans the brackets.
+    pub port: Option<Spanned<u16>>,
 }
 
 /// The ECN codepoint of the IP header (RFC 3168), as packetdrill spells it.

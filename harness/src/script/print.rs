@@ -102,6 +102,9 @@ impl Display for PacketEvent {
             };
             write!(f, " [{name}]")?;
         }
+        if let Some(port) = &ip.port {
+            write!(f, " [port {}]", port.value)?;
+        }
         match body {
             PacketBody::Tcp(tcp) => write!(f, " {tcp}"),
             PacketBody::Icmp(icmp) => write!(f, " {icmp}"),

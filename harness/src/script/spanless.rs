@@ -139,8 +139,9 @@ impl ClearSpans for PacketEvent {
             span,
         } = self;
         direction.clear_spans();
-        let IpInfo { ecn } = ip;
+        let IpInfo { ecn, port } = ip;
         ecn.clear_spans();
+        port.clear_spans();
         body.clear_spans();
         span.clear_spans();
     }

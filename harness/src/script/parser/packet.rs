@@ -37,32 +37,51 @@ impl Parser<'_> {
         })
     }
 
-    /// `[noecn]`, `[ect0]`, `[ect1]`, `[ect01]`, `[ce]` or nothing.
+    /// Bracketed decorations after the direction, in any order, each at most once:
+    /// `[noecn]`, `[ect0]`, `[ect1]`, `[ect01]`, `[ce]` (packetdrill), and synack's
+    /// `[port N]`, the remote port of the packet's connection (for scripts with several).
     fn ip_info(&mut self) -> PResult<IpInfo> {
-        let Some(open) = self.eat(&TokenKind::LBracket)? else {
-            return Ok(IpInfo::default());
-        };
-        const WHAT: &str = "an ECN codepoint (noecn, ect0, ect1, ect01 or ce) after '['";
-        let ecn = match self.peek_word()? {
-            Some("noecn") => Ecn::NoEcn,
-            Some("ect0") => Ecn::Ect0,
-            Some("ect1") => Ecn::Ect1,
-            Some("ect01") => Ecn::Ect01,
-            Some("ce") => Ecn::Ce,
-            Some(other) => {
-                let at = self.peek()?.span.start;
-                return Err(SyntaxError::new(
-                    at,
-                    format!("unknown IP decoration '{other}'; {WHAT}"),
-                ));
+        let mut info = IpInfo::default();
+        while let Some(open) = self.eat(&TokenKind::LBracket)? {
+            const WHAT: &str =
+                "an ECN codepoint (noecn, ect0, ect1, ect01 or ce) or 'port N' after '['";
+            let at = self.peek()?.span.start;
+            let word = self.peek_word()?;
+            let ecn = match word {
+                Some("noecn") => Some(Ecn::NoEcn),
+                Some("ect0") => Some(Ecn::Ect0),
+                Some("ect1") => Some(Ecn::Ect1),
+                Some("ect01") => Some(Ecn::Ect01),
+                Some("ce") => Some(Ecn::Ce),
+                Some("port") => None,
+                Some(other) => {
+                    return Err(SyntaxError::new(
+                        at,
+                        format!("unknown IP decoration '{other}'; {WHAT}"),
+                    ));
+                }
+                None => return Err(self.expected(WHAT)),
+            };
+            self.bump()?;
+            match ecn {
+                Some(ecn) => {
+                    let close = self.expect(&TokenKind::RBracket, "']' after the ECN codepoint")?;
+                    if info.ecn.is_some() {
+                        return Err(SyntaxError::new(at, "duplicate ECN decoration".to_string()));
+                    }
+                    info.ecn = Some(Spanned::new(ecn, open.span.to(close.span)));
+                }
+                None => {
+                    let port = self.bounded("port number after 'port'", "port", U16)?;
+                    let close = self.expect(&TokenKind::RBracket, "']' after the port")?;
+                    if info.port.is_some() {
+                        return Err(SyntaxError::new(at, "duplicate port decoration".to_string()));
+                    }
+                    info.port = Some(Spanned::new(port.value as u16, open.span.to(close.span)));
+                }
             }
-            None => return Err(self.expected(WHAT)),
-        };
-        self.bump()?;
-        let close = self.expect(&TokenKind::RBracket, "']' after the ECN codepoint")?;
-        Ok(IpInfo {
-            ecn: Some(Spanned::new(ecn, open.span.to(close.span))),
-        })
+        }
+        Ok(info)
     }
 
     /// `flags seq [ack N] [win N] [urg N] [<options>]`.

@@ -217,6 +217,19 @@ fn ip_decorations() {
 }
 
 #[test]
+fn port_decoration_names_the_connection() {
+    let src = "+0 < [ect0] [port 40001] S 0:0(0) win 1000";
+    let (p, _) = tcp(src);
+    assert_eq!(p.ip.ecn.unwrap().value, Ecn::Ect0);
+    let port = p.ip.port.unwrap();
+    assert_eq!(port.value, 40001);
+    assert_eq!(port.span.text(src), "[port 40001]");
+    let (p, _) = tcp("+0 > [port 8] S. 0:0(0) ack 1");
+    assert_eq!(p.ip.port.unwrap().value, 8);
+    assert!(p.ip.ecn.is_none());
+}
+
+#[test]
 fn icmp_and_udp() {
     let EventKind::Packet(p) =
         one_event("+0 < icmp unreachable frag_needed mtu 840 [0:1000(1000)]").kind
