@@ -1,0 +1,122 @@
+//! System calls in a form every backend can execute: the runner resolves a script's syscall
+//! line (symbolic constants, `...` defaults, fd numbers) into a [`Call`], and checks the
+//! [`Returned`] value against the script.
+
+use std::net::SocketAddr;
+use synack_stack::{Domain, Errno, Fd, Shutdown, SockOpt, SockOptName};
+
+/// A system call with resolved arguments. Descriptors are the backend's own.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Call {
+    /// `socket(domain, SOCK_STREAM[|SOCK_NONBLOCK], IPPROTO_TCP)`.
+    Socket {
+        /// AF_INET or AF_INET6.
+        domain: Domain,
+        /// SOCK_NONBLOCK was given.
+        nonblocking: bool,
+    },
+    /// `bind(fd, addr, len)`.
+    Bind { fd: Fd, addr: SocketAddr },
+    /// `listen(fd, backlog)`.
+    Listen { fd: Fd, backlog: i32 },
+    /// `accept(fd, …)` / `accept4`.
+    Accept { fd: Fd },
+    /// `connect(fd, addr, len)`.
+    Connect { fd: Fd, addr: SocketAddr },
+    /// `write` / `send` / `sendto` / `writev` / `sendmsg` of `len` bytes (the runner's
+    /// buffer is zeros, as packetdrill's is).
+    Send { fd: Fd, len: usize },
+    /// `read` / `recv` / `recvfrom` / `readv` / `recvmsg` of up to `len` bytes.
+    Recv { fd: Fd, len: usize, peek: bool },
+    /// `shutdown(fd, how)`.
+    Shutdown { fd: Fd, how: Shutdown },
+    /// `close(fd)`.
+    Close { fd: Fd },
+    /// `setsockopt` of an option the backends share.
+    SetSockOpt { fd: Fd, opt: SockOpt },
+    /// `getsockopt` of an option the backends share.
+    GetSockOpt { fd: Fd, name: SockOptName },
+    /// `fcntl(fd, F_SETFL, flags)`: only O_NONBLOCK matters.
+    SetNonBlocking { fd: Fd, on: bool },
+    /// `fcntl(fd, F_GETFL)`.
+    GetFlags { fd: Fd },
+    /// `poll(fds, n, timeout)`; a negative timeout waits for ever.
+    Poll { fds: Vec<PollFd>, timeout_ms: i32 },
+}
+
+/// One `struct pollfd`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PollFd {
+    /// The descriptor.
+    pub fd: Fd,
+    /// Requested events (Linux POLL* bits).
+    pub events: i16,
+}
+
+/// What a call returned.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Returned {
+    /// The return value (`-1` on error).
+    pub value: i64,
+    /// The error, when `value` is `-1`.
+    pub errno: Option<Errno>,
+    /// Values written through pointer arguments.
+    pub output: CallOutput,
+}
+
+/// Values a call writes through its pointer arguments, for the runner to check.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CallOutput {
+    /// Nothing to check.
+    None,
+    /// An integer option value (getsockopt).
+    Int(i64),
+    /// `struct linger` (getsockopt SO_LINGER).
+    Linger { on: bool, seconds: u32 },
+    /// `revents` of each pollfd, in order.
+    Revents(Vec<i16>),
+    /// The bytes read.
+    Data(Vec<u8>),
+}
+
+impl Returned {
+    /// A successful return of `value` with nothing written.
+    pub fn ok(value: i64) -> Returned {
+        Returned {
+            value,
+            errno: None,
+            output: CallOutput::None,
+        }
+    }
+
+    /// A failed return: `-1` and `errno`.
+    pub fn err(errno: Errno) -> Returned {
+        Returned {
+            value: -1,
+            errno: Some(errno),
+            output: CallOutput::None,
+        }
+    }
+
+    /// A successful return with output.
+    pub fn with(value: i64, output: CallOutput) -> Returned {
+        Returned {
+            value,
+            errno: None,
+            output,
+        }
+    }
+}
+
+/// Linux's poll bits (asm-generic/poll.h).
+pub mod poll_bits {
+    pub const POLLIN: i16 = 0x001;
+    pub const POLLPRI: i16 = 0x002;
+    pub const POLLOUT: i16 = 0x004;
+    pub const POLLERR: i16 = 0x008;
+    pub const POLLHUP: i16 = 0x010;
+    pub const POLLNVAL: i16 = 0x020;
+    pub const POLLRDNORM: i16 = 0x040;
+    pub const POLLWRNORM: i16 = 0x100;
+    pub const POLLRDHUP: i16 = 0x2000;
+}

@@ -1,0 +1,114 @@
+//! The stack under test, as the runner sees it: packets in and out, socket calls, a clock,
+//! a `TCP_INFO` snapshot and backtick commands. One implementation per kind of stack:
+//! [`reference`] runs synack's own stack in-process on a virtual clock.
+//!
+//! The trait is the only thing the runner knows about a stack, so a new stack under test is a
+//! new implementation of it; everything script-related (relative sequence numbers, matching,
+//! timing, reports) stays in the runner.
+
+pub mod call;
+pub mod reference;
+
+pub use call::{Call, CallOutput, PollFd, Returned};
+
+use crate::mode::IpMode;
+use crate::trace::TraceKind;
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+use synack_stack::TcpInfo;
+
+/// What a backend needs to know to set up a run.
+#[derive(Clone, Debug)]
+pub struct Setup {
+    /// The IP mode.
+    pub mode: IpMode,
+    /// The stack under test's address (on the wire).
+    pub local_ip: IpAddr,
+    /// The address the script's packets come from.
+    pub remote_ip: IpAddr,
+    /// The script's directory: the working directory of its backtick commands.
+    pub script_dir: PathBuf,
+}
+
+/// A packet the stack emitted, with the time it left.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Emitted {
+    /// Time since the run started.
+    pub at: Duration,
+    /// The whole IP packet.
+    pub bytes: Vec<u8>,
+}
+
+/// What became of a system call.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CallOutcome {
+    /// It returned at once.
+    Returned(Returned),
+    /// It blocks; [`Backend::take_completion`] reports when it returns.
+    Blocked,
+    /// This backend cannot execute it; the message says what is missing.
+    Unsupported(String),
+}
+
+/// A blocked call that has returned.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Completion {
+    /// When it returned (time since the run started).
+    pub at: Duration,
+    /// What it returned.
+    pub returned: Returned,
+}
+
+/// What became of a backtick command.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CommandOutcome {
+    /// Done; the text says what it did (for the trace).
+    Done(String),
+    /// This backend cannot run it (e.g. a shell command on an in-process stack).
+    Unsupported(String),
+    /// It ran and failed: an environment error, with the reason.
+    Failed(String),
+}
+
+/// A failure of the backend itself (not of the stack under test).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BackendError {
+    /// The backend cannot do this at all (e.g. inject ICMP into a TCP-only stack).
+    Unsupported(String),
+    /// The environment broke (I/O error, device gone, …).
+    Environment(String),
+}
+
+/// A stack under test.
+pub trait Backend {
+    /// The name shown in reports, e.g. `reference/linux`.
+    fn name(&self) -> String;
+
+    /// Time since the run started.
+    fn now(&self) -> Duration;
+
+    /// Lets the stack run until `deadline` or until it emits a packet, whichever comes
+    /// first. Returns that packet (the clock then stands at its time), or `None` with the
+    /// clock at `deadline`. Packets are returned in the order they were emitted.
+    fn next_outbound(&mut self, deadline: Duration) -> Result<Option<Emitted>, BackendError>;
+
+    /// Delivers a whole IP packet to the stack now.
+    fn inject(&mut self, packet: &[u8]) -> Result<(), BackendError>;
+
+    /// Makes a system call now.
+    fn call(&mut self, call: &Call) -> CallOutcome;
+
+    /// The return of the blocked call, once it has returned (reported once).
+    fn take_completion(&mut self) -> Option<Completion>;
+
+    /// A `TCP_INFO` snapshot of a socket, now.
+    fn tcp_info(&mut self, fd: i32) -> Result<TcpInfo, String>;
+
+    /// Runs a backtick command now.
+    fn command(&mut self, text: &str) -> CommandOutcome;
+
+    /// Events the backend observed since the last call (stack decisions, state changes,
+    /// notes), with their times, for the trace.
+    fn take_events(&mut self) -> Vec<(Duration, TraceKind)>;
+}

@@ -1,0 +1,183 @@
+//! The runner's handling of what returns: system call results (at once or after blocking),
+//! the end of the script, backtick commands and `%{ }%` blocks.
+
+use super::timing::fmt_time;
+use super::{python, syscalls, Pending, Runner, Stop};
+use crate::backend::{Call, CommandOutcome, Completion, Returned};
+use crate::script::{ExprKind, Span, SyscallEvent};
+use crate::trace::TraceKind;
+use synack_stack::Errno;
+
+/// The call as the script wrote it, e.g. `accept(3, ..., ...)`.
+pub(super) fn call_text(ev: &SyscallEvent) -> String {
+    let args: Vec<String> = ev.args.iter().map(ToString::to_string).collect();
+    format!("{}({})", ev.name.value, args.join(", "))
+}
+
+impl Runner<'_> {
+    /// Checks a returned call and updates what the runner knows (descriptors, connections).
+    pub(super) fn returned(&mut self, p: Pending, c: Completion) -> Result<(), Stop> {
+        let Completion { at, returned } = c;
+        let span = p.event.name.span;
+        self.trace.push(
+            at,
+            Some(span.start.line),
+            TraceKind::SyscallReturn {
+                call: p.text.clone(),
+                value: returned.value,
+                errno: returned.errno.map(|e| e.name().to_string()),
+            },
+        );
+        syscalls::check_result(&p.event, &p.expect, &returned).map_err(|m| Stop::fail(span, m))?;
+        if at < p.window.earliest || at > p.window.latest {
+            let how = if p.scripted_blocking { "" } else { " (the script does not expect it to block)" };
+            return Err(Stop::fail(
+                span,
+                format!("{} returned at {}, the script expects {}{how}", p.text, fmt_time(at), p.window.describe()),
+            ));
+        }
+        self.opened(&p.call, Some(&returned));
+        self.bookkeeping(&p.event, &p.call, &returned);
+        Ok(())
+    }
+
+    /// A connect() that sends a SYN opens a connection the script will see packets of.
+    pub(super) fn opened(&mut self, call: &Call, returned: Option<&Returned>) {
+        let Call::Connect { fd, addr } = call else { return };
+        let sends_syn = match returned {
+            None => true,
+            Some(r) => r.value == 0 || r.errno == Some(Errno::EINPROGRESS),
+        };
+        // Only the first connect() on a descriptor sends a SYN (later ones report progress).
+        if sends_syn && self.connecting.insert(*fd) {
+            self.conns.opened_by_stack(addr.port());
+            self.socket_under_test = Some(*fd);
+        }
+    }
+
+    fn bookkeeping(&mut self, ev: &SyscallEvent, call: &Call, r: &Returned) {
+        if r.value < 0 {
+            return;
+        }
+        let live = r.value as i32;
+        let script_fd = match &ev.result.value.kind {
+            ExprKind::Int(v) => Some(*v),
+            _ => None,
+        };
+        match call {
+            Call::Socket { domain, .. } => {
+                if let Some(s) = script_fd {
+                    self.calls.fds.insert(s, live);
+                }
+                self.calls.domains.insert(live, *domain);
+                self.socket_under_test.get_or_insert(live);
+            }
+            Call::Accept { fd } => {
+                if let Some(s) = script_fd {
+                    self.calls.fds.insert(s, live);
+                }
+                if let Some(d) = self.calls.domains.get(fd).copied() {
+                    self.calls.domains.insert(live, d);
+                }
+                self.socket_under_test = Some(live);
+            }
+            Call::Bind { addr, .. } => self.conns.listen_port = Some(addr.port()),
+            Call::Close { fd } => {
+                self.connecting.remove(fd);
+            }
+            Call::Listen { .. }
+            | Call::Connect { .. }
+            | Call::Send { .. }
+            | Call::Recv { .. }
+            | Call::Shutdown { .. }
+            | Call::SetSockOpt { .. }
+            | Call::GetSockOpt { .. }
+            | Call::SetNonBlocking { .. }
+            | Call::GetFlags { .. }
+            | Call::Poll { .. } => {}
+        }
+    }
+
+    /// Picks up the blocked call's return, if it has returned.
+    pub(super) fn completion(&mut self) -> Result<(), Stop> {
+        let Some(c) = self.backend.take_completion() else { return Ok(()) };
+        let Some(p) = self.pending.take() else {
+            return Err(Stop {
+                verdict: crate::report::Verdict::Error,
+                span: None,
+                message: "the backend reported a blocked call returning, but none was in flight".to_string(),
+            });
+        };
+        self.returned(p, c)
+    }
+
+    /// After the last event: the blocked call must return in time, and the stack must send
+    /// nothing more by the last event's time (plus the fixed tolerance).
+    pub(super) fn finish(&mut self, last: Span) -> Result<(), Stop> {
+        while let Some(p) = &self.pending {
+            let (deadline, span) = (p.window.latest, p.event.name.span);
+            let next = self.backend.next_outbound(deadline).map_err(|e| Stop::backend(span, e))?;
+            self.sync();
+            self.completion()?;
+            if let Some(packet) = next {
+                return Err(self.unexpected(packet, span, deadline));
+            }
+            if let Some(p) = &self.pending {
+                return Err(Stop::fail(
+                    span,
+                    format!("{} is still blocked at {}; the script expects it to return at {}", p.text, fmt_time(deadline), p.window.describe()),
+                ));
+            }
+        }
+        let end = self.clock.prev() + self.clock.base_tolerance();
+        let next = self.backend.next_outbound(end).map_err(|e| Stop::backend(last, e))?;
+        self.sync();
+        match next {
+            Some(p) => {
+                let stop = self.unexpected(p, last, end);
+                Err(Stop { message: stop.message.replace("(the next script event is at", "(after the last script event; checked until"), ..stop })
+            }
+            None => Ok(()),
+        }
+    }
+
+    pub(super) fn command(&mut self, text: &str, span: Span) -> Result<(), Stop> {
+        let outcome = self.backend.command(text);
+        self.sync();
+        let at = self.backend.now();
+        let line = Some(span.start.line);
+        match outcome {
+            CommandOutcome::Done(what) => {
+                self.trace.push(at, line, TraceKind::Command { text: text.to_string(), outcome: what });
+                Ok(())
+            }
+            CommandOutcome::Unsupported(m) => Err(Stop::unsupported(span, m)),
+            CommandOutcome::Failed(m) => {
+                self.trace.push(at, line, TraceKind::Command { text: text.to_string(), outcome: format!("failed: {m}") });
+                Err(Stop::error(span, format!("environment error: `{}` failed: {m}", text.trim())))
+            }
+        }
+    }
+
+    pub(super) fn code(&mut self, text: &str, span: Span) -> Result<(), Stop> {
+        let fd = self
+            .socket_under_test
+            .ok_or_else(|| Stop::error(span, "a %{ }% block before any socket exists"))?;
+        let info = self.backend.tcp_info(fd).map_err(|m| Stop::error(span, m))?;
+        let at = self.backend.now();
+        let result = self.python.run(text, &|name| info.get(name));
+        for printed in std::mem::take(&mut self.python.printed) {
+            self.trace.push(at, Some(span.start.line), TraceKind::Note(format!("print: {printed}")));
+        }
+        let failure = match &result {
+            Ok(()) => None,
+            Err(python::Problem::Failed(m) | python::Problem::Unsupported(m)) => Some(m.clone()),
+        };
+        self.trace.push(at, Some(span.start.line), TraceKind::Assertion { text: text.trim().to_string(), failure });
+        match result {
+            Ok(()) => Ok(()),
+            Err(python::Problem::Failed(m)) => Err(Stop::fail(span, m)),
+            Err(python::Problem::Unsupported(m)) => Err(Stop::unsupported(span, format!("in %{{ }}%: {m}"))),
+        }
+    }
+}

@@ -1,0 +1,162 @@
+//! The script's view of its connections: which remote port each one uses and what the runner
+//! has learned about it (the stack's ISN, its timestamp clock), so that script numbers can be
+//! translated to live numbers and back.
+//!
+//! As in packetdrill, inbound sequence numbers are used as written (the script *is* the
+//! remote end, so its ISN is the one written on the SYN); the stack's ISN is learned from its
+//! SYN or SYN-ACK, and everything in the stack's sequence space (inbound ACK and SACK values,
+//! outbound sequence numbers) is shifted by it.
+
+/// The remote port of connections the script opens towards the stack (inbound SYNs).
+pub const DEFAULT_REMOTE_PORT: u16 = 40000;
+/// The port `bind(fd, ..., ...)` binds and `connect(fd, ..., ...)` connects to.
+pub const DEFAULT_SERVER_PORT: u16 = 8080;
+
+/// One connection as the script sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScriptConn {
+    /// The script's (remote) port.
+    pub remote_port: u16,
+    /// The stack's port, once known.
+    pub local_port: Option<u16>,
+    /// The stack's ISN, learned from its SYN or SYN-ACK.
+    pub local_isn: Option<u32>,
+    /// The script's ISN, from its SYN.
+    pub remote_isn: Option<u32>,
+    /// live TSval − script TSval for the stack's timestamps, learned from the first
+    /// outbound packet whose expected options carry a TS value.
+    pub ts_offset: Option<u32>,
+}
+
+impl ScriptConn {
+    fn new(remote_port: u16, local_port: Option<u16>) -> ScriptConn {
+        ScriptConn {
+            remote_port,
+            local_port,
+            local_isn: None,
+            remote_isn: None,
+            ts_offset: None,
+        }
+    }
+
+    /// A value in the stack's sequence space, written relative to its ISN, as a live number.
+    pub fn local_seq_to_live(&self, script: u32) -> u32 {
+        script.wrapping_add(self.local_isn.unwrap_or(0))
+    }
+
+    /// A live value in the stack's sequence space, relative to its ISN.
+    pub fn local_seq_to_script(&self, live: u32) -> u32 {
+        live.wrapping_sub(self.local_isn.unwrap_or(0))
+    }
+
+    /// A fresh incarnation on the same ports (e.g. a new SYN after TIME-WAIT): forget what
+    /// was learned about the old one.
+    pub fn restart(&mut self, remote_isn: u32) {
+        self.local_isn = None;
+        self.ts_offset = None;
+        self.remote_isn = Some(remote_isn);
+    }
+}
+
+/// All connections of a run.
+#[derive(Clone, Debug, Default)]
+pub struct Connections {
+    conns: Vec<ScriptConn>,
+    /// The connection unmarked packet lines refer to: the most recently opened one.
+    current: Option<usize>,
+    /// The port the stack listens on (the last `bind`), for connections the script opens.
+    pub listen_port: Option<u16>,
+}
+
+impl Connections {
+    /// The connection a packet line refers to: the one with remote port `port` when the line
+    /// has `[port N]`, else the current one. Created (towards the listening port) if new.
+    pub fn select(&mut self, port: Option<u16>) -> usize {
+        let listen = self.listen_port.unwrap_or(DEFAULT_SERVER_PORT);
+        match port {
+            Some(p) => match self.conns.iter().position(|c| c.remote_port == p) {
+                Some(i) => i,
+                None => {
+                    self.conns.push(ScriptConn::new(p, Some(listen)));
+                    let i = self.conns.len() - 1;
+                    self.current.get_or_insert(i);
+                    i
+                }
+            },
+            None => match self.current {
+                Some(i) => i,
+                None => {
+                    self.conns.push(ScriptConn::new(DEFAULT_REMOTE_PORT, Some(listen)));
+                    let i = self.conns.len() - 1;
+                    self.current = Some(i);
+                    i
+                }
+            },
+        }
+    }
+
+    /// A connection the stack opens with connect(): the stack's port is learned from its SYN.
+    /// It becomes the current one.
+    pub fn opened_by_stack(&mut self, remote_port: u16) -> usize {
+        let i = match self.conns.iter().position(|c| c.remote_port == remote_port) {
+            Some(i) => {
+                self.conns[i] = ScriptConn::new(remote_port, None);
+                i
+            }
+            None => {
+                self.conns.push(ScriptConn::new(remote_port, None));
+                self.conns.len() - 1
+            }
+        };
+        self.current = Some(i);
+        i
+    }
+
+    /// The connection at index `i`.
+    pub fn get(&self, i: usize) -> &ScriptConn {
+        &self.conns[i]
+    }
+
+    /// The connection at index `i`, mutably.
+    pub fn get_mut(&mut self, i: usize) -> &mut ScriptConn {
+        &mut self.conns[i]
+    }
+
+    /// How many connections the script has used.
+    pub fn len(&self) -> usize {
+        self.conns.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.conns.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unmarked_lines_use_the_current_connection() {
+        let mut c = Connections::default();
+        let a = c.select(None);
+        assert_eq!(c.get(a).remote_port, DEFAULT_REMOTE_PORT);
+        assert_eq!(c.get(a).local_port, Some(DEFAULT_SERVER_PORT));
+        let b = c.select(Some(40001));
+        assert_ne!(a, b);
+        assert_eq!(c.select(None), a, "a [port] line does not change the current connection");
+        assert_eq!(c.select(Some(40001)), b);
+        let d = c.opened_by_stack(8080);
+        assert_eq!(c.select(None), d);
+        assert_eq!(c.get(d).local_port, None);
+    }
+
+    #[test]
+    fn sequence_translation_wraps() {
+        let mut c = ScriptConn::new(1, Some(2));
+        c.local_isn = Some(u32::MAX - 1);
+        assert_eq!(c.local_seq_to_live(3), 1);
+        assert_eq!(c.local_seq_to_script(1), 3);
+    }
+}

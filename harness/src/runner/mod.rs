@@ -1,0 +1,377 @@
+//! Executes a script against a [`Backend`] with packetdrill's semantics, and records the
+//! run as a [`Trace`].
+//!
+//! The loop walks the script's events in order. Before each event the backend runs up to the
+//! event's time; any packet it emits on the way that no line expects is a failure. An
+//! outbound line waits (up to its time plus tolerance) for the next emitted packet and
+//! compares it field by field. Blocking calls are in flight while later lines run, and are
+//! checked when they return. The first failure stops the run; the trace up to it is kept.
+
+pub mod connections;
+mod inbound;
+pub mod outbound;
+mod python;
+pub mod symbols;
+pub mod syscalls;
+mod timing;
+
+use crate::backend::{Backend, BackendError, CallOutcome, Completion, Emitted, Setup};
+use crate::mode::IpMode;
+use crate::report::Verdict;
+use crate::script::{Event, EventKind, PacketBody, PacketEvent, Script, Span, SyscallEvent};
+use crate::trace::{Trace, TraceKind};
+use connections::Connections;
+use outbound::Mismatch;
+use std::collections::BTreeMap;
+use std::time::Duration;
+use syscalls::{CallContext, Expect};
+use timing::{fmt_time, Clock, Window};
+
+/// Settings of a run that do not come from the script.
+#[derive(Clone, Debug)]
+pub struct RunConfig {
+    /// The least timing tolerance (packetdrill: 4 ms; `--tolerance_usecs` overrides).
+    pub tolerance: Duration,
+    /// Tolerance as a share of the scripted gap since the previous event (packetdrill: 12.5%).
+    pub tolerance_percent: f64,
+    /// Names the script may use that the runner defines (`TFO_COOKIE`, …).
+    pub defines: BTreeMap<String, String>,
+}
+
+impl RunConfig {
+    /// packetdrill's defaults and the defines upstream's runner passes for `mode`.
+    pub fn for_mode(mode: IpMode) -> RunConfig {
+        let mut defines = BTreeMap::new();
+        let (cookie, level, ty) = match mode {
+            IpMode::Ipv6 => ("c1d1e9742a47a9bc", "SOL_IPV6", "IPV6_RECVERR"),
+            IpMode::Ipv4 | IpMode::Ipv4MappedIpv6 => ("3021b9d889017eeb", "SOL_IP", "IP_RECVERR"),
+        };
+        defines.insert("TFO_COOKIE".to_string(), cookie.to_string());
+        defines.insert("CMSG_LEVEL_IP".to_string(), level.to_string());
+        defines.insert("CMSG_TYPE_RECVERR".to_string(), ty.to_string());
+        if mode != IpMode::Ipv6 {
+            defines.insert("CODE".to_string(), "host_unreachable".to_string());
+        }
+        RunConfig {
+            tolerance: Duration::from_millis(4),
+            tolerance_percent: 12.5,
+            defines,
+        }
+    }
+}
+
+/// How a run ended, and its trace.
+#[derive(Clone, Debug)]
+pub struct RunOutcome {
+    /// Pass, fail, error or unsupported.
+    pub verdict: Verdict,
+    /// Empty on a pass; otherwise `file:line:col: message` and details.
+    pub message: String,
+    /// Everything that happened.
+    pub trace: Trace,
+}
+
+/// Why a run stopped early.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Stop {
+    /// What kind of stop.
+    pub verdict: Verdict,
+    /// The script text responsible, when there is one.
+    pub span: Option<Span>,
+    /// What happened.
+    pub message: String,
+}
+
+impl Stop {
+    /// The stack did not do what the script says.
+    pub fn fail(span: Span, message: impl Into<String>) -> Stop {
+        Stop { verdict: Verdict::Fail, span: Some(span), message: message.into() }
+    }
+
+    /// The run could not be carried out as written (bad arguments, environment).
+    pub fn error(span: Span, message: impl Into<String>) -> Stop {
+        Stop { verdict: Verdict::Error, span: Some(span), message: message.into() }
+    }
+
+    /// The backend cannot execute this construct.
+    pub fn unsupported(span: Span, message: impl Into<String>) -> Stop {
+        Stop { verdict: Verdict::Unsupported, span: Some(span), message: format!("unsupported: {}", message.into()) }
+    }
+
+    fn backend(span: Span, e: BackendError) -> Stop {
+        match e {
+            BackendError::Unsupported(m) => Stop::unsupported(span, m),
+            BackendError::Environment(m) => Stop::error(span, format!("environment error: {m}")),
+        }
+    }
+}
+
+/// A blocking call in flight.
+struct Pending {
+    event: SyscallEvent,
+    expect: Expect,
+    /// When it must return.
+    window: Window,
+    /// The call as written, for the trace.
+    text: String,
+    /// Whether the script marked it blocking (`t...u`).
+    scripted_blocking: bool,
+    /// The call itself.
+    call: crate::backend::Call,
+}
+
+/// Runs `script` (read from `file`) against `backend`.
+pub fn run(file: &str, script: &Script, backend: &mut dyn Backend, setup: &Setup, config: &RunConfig) -> RunOutcome {
+    let mut runner = Runner::new(file, script, backend, setup, config);
+    let result = runner.run_all(script);
+    runner.sync();
+    let (verdict, message) = match result {
+        Ok(()) => (Verdict::Pass, String::new()),
+        Err(stop) => {
+            let at = runner.backend.now();
+            let line = stop.span.map(|s| s.start.line);
+            runner.trace.push(at, line, TraceKind::Failure(stop.message.clone()));
+            let message = match stop.span {
+                Some(s) if s != Span::DUMMY => format!("{file}:{}:{}: {}", s.start.line, s.start.col, stop.message),
+                Some(_) | None => format!("{file}: {}", stop.message),
+            };
+            (stop.verdict, message)
+        }
+    };
+    RunOutcome { verdict, message, trace: runner.trace }
+}
+
+struct Runner<'a> {
+    backend: &'a mut dyn Backend,
+    setup: &'a Setup,
+    config: &'a RunConfig,
+    trace: Trace,
+    clock: Clock,
+    conns: Connections,
+    calls: CallContext,
+    pending: Option<Pending>,
+    /// The descriptor `%{ }%` blocks read `TCP_INFO` from: the last accepted or connected one.
+    socket_under_test: Option<i32>,
+    python: python::Env,
+    /// Descriptors a connect() has been issued on.
+    connecting: std::collections::BTreeSet<i32>,
+}
+
+impl<'a> Runner<'a> {
+    fn new(file: &str, script: &Script, backend: &'a mut dyn Backend, setup: &'a Setup, config: &'a RunConfig) -> Runner<'a> {
+        let mut tolerance = config.tolerance;
+        let mut percent = config.tolerance_percent;
+        if let Some(Some(v)) = script.option("tolerance_usecs") {
+            if let Ok(us) = v.parse::<u64>() {
+                tolerance = Duration::from_micros(us);
+            }
+        }
+        if let Some(Some(v)) = script.option("tolerance_percent") {
+            if let Ok(p) = v.parse::<f64>() {
+                percent = p;
+            }
+        }
+        let trace = Trace::new(file, backend.name(), setup.mode);
+        Runner {
+            backend,
+            setup,
+            config,
+            trace,
+            clock: Clock::new(tolerance, percent),
+            conns: Connections::default(),
+            calls: CallContext::default(),
+            pending: None,
+            socket_under_test: None,
+            python: python::Env::default(),
+            connecting: Default::default(),
+        }
+    }
+
+    fn run_all(&mut self, script: &Script) -> Result<(), Stop> {
+        if let Some(cmd) = &script.init_command {
+            self.command(&cmd.text, cmd.span)?;
+        }
+        for event in &script.events {
+            self.event(event)?;
+        }
+        self.finish(script.events.last().map_or(Span::DUMMY, |e| e.span))?;
+        if let Some(cmd) = &script.cleanup_command {
+            self.command(&cmd.text, cmd.span)?;
+        }
+        Ok(())
+    }
+
+    /// Moves the backend's events into the trace.
+    fn sync(&mut self) {
+        for (at, kind) in self.backend.take_events() {
+            self.trace.push(at, None, kind);
+        }
+    }
+
+    fn event(&mut self, event: &Event) -> Result<(), Stop> {
+        let window = self.clock.window(&event.time, event.span).map_err(|m| Stop::error(event.span, m))?;
+        match &event.kind {
+            EventKind::Packet(p) => match p.direction.value {
+                crate::script::Direction::Outbound => self.expect_packet(p, window, event.span),
+                crate::script::Direction::Inbound => {
+                    self.wait_until(window.nominal, event.span)?;
+                    self.inject(p)?;
+                    self.clock.done(window, None);
+                    Ok(())
+                }
+            },
+            EventKind::Syscall(call) => {
+                self.wait_until(window.nominal, event.span)?;
+                self.syscall(call, window, event.span)?;
+                self.clock.done(window, None);
+                Ok(())
+            }
+            EventKind::Command(cmd) => {
+                self.wait_until(window.nominal, event.span)?;
+                self.command(&cmd.text, cmd.span)?;
+                self.clock.done(window, None);
+                Ok(())
+            }
+            EventKind::Code(code) => {
+                self.wait_until(window.nominal, event.span)?;
+                self.code(&code.text, code.span)?;
+                self.clock.done(window, None);
+                Ok(())
+            }
+        }
+    }
+
+    /// Lets the backend run to `t`; a packet on the way is unexpected.
+    fn wait_until(&mut self, t: Duration, span: Span) -> Result<(), Stop> {
+        let next = self.backend.next_outbound(t).map_err(|e| Stop::backend(span, e))?;
+        self.sync();
+        self.completion()?;
+        match next {
+            None => Ok(()),
+            Some(p) => Err(self.unexpected(p, span, t)),
+        }
+    }
+
+    fn unexpected(&mut self, p: Emitted, span: Span, next_at: Duration) -> Stop {
+        let conn = self.conn_of_emitted(&p.bytes);
+        let text = outbound::describe(&p.bytes, conn);
+        self.trace.push(p.at, None, TraceKind::Outbound(p.bytes));
+        Stop::fail(
+            span,
+            format!(
+                "unexpected outbound packet at {}: {text} (the next script event is at {})",
+                fmt_time(p.at),
+                fmt_time(next_at)
+            ),
+        )
+    }
+
+    fn conn_of_emitted(&mut self, bytes: &[u8]) -> Option<&connections::ScriptConn> {
+        let seg = synack_stack::wire::TcpPacket::parse(bytes).ok()?.packet.tcp;
+        (0..self.conns.len())
+            .map(|i| self.conns.get(i))
+            .find(|c| c.remote_port == seg.dst_port)
+    }
+
+    fn expect_packet(&mut self, p: &PacketEvent, window: Window, span: Span) -> Result<(), Stop> {
+        let PacketBody::Tcp(tcp) = &p.body else {
+            return Err(Stop::unsupported(p.span, "expecting ICMP or UDP packets from the stack"));
+        };
+        let line = Some(span.start.line);
+        let next = self.backend.next_outbound(window.latest).map_err(|e| Stop::backend(span, e))?;
+        self.sync();
+        self.completion()?;
+        let Some(emitted) = next else {
+            return Err(Stop::fail(
+                span,
+                format!(
+                    "timed out waiting for the packet expected at {}: {p} (nothing was sent by {})",
+                    window.describe(),
+                    fmt_time(window.latest)
+                ),
+            ));
+        };
+        self.trace.push(emitted.at, line, TraceKind::Outbound(emitted.bytes.clone()));
+        let idx = self.conns.select(p.ip.port.map(|s| s.value));
+        let result = outbound::check(tcp, &p.ip, &emitted.bytes, self.conns.get_mut(idx), self.setup.mode, &self.config.defines);
+        if let Err(m) = result {
+            let actual = outbound::describe(&emitted.bytes, Some(self.conns.get(idx)));
+            let mut msg = format!("outbound packet does not match the script\n  script: {p}\n  actual: {actual}");
+            match m {
+                Mismatch::NotTcp(why) => msg += &format!("\n  not a TCP packet of this run: {why}"),
+                Mismatch::WrongConnection { expected, actual } => {
+                    msg += &format!("\n  ports: expected {expected}, actual {actual}")
+                }
+                Mismatch::Fields(diffs) => {
+                    for d in diffs {
+                        msg += &format!("\n  {}: expected {}, actual {}", d.field, d.expected, d.actual);
+                    }
+                }
+            }
+            return Err(Stop::fail(span, msg));
+        }
+        if emitted.at < window.earliest {
+            return Err(Stop::fail(
+                span,
+                format!(
+                    "timing error: packet expected at {} was sent at {} ({} early)",
+                    window.describe(),
+                    fmt_time(emitted.at),
+                    fmt_time(window.nominal.saturating_sub(emitted.at))
+                ),
+            ));
+        }
+        self.clock.done(window, Some(emitted.at));
+        Ok(())
+    }
+
+    fn inject(&mut self, p: &PacketEvent) -> Result<(), Stop> {
+        let PacketBody::Tcp(tcp) = &p.body else {
+            return Err(Stop::unsupported(p.span, "injecting ICMP or UDP packets"));
+        };
+        let idx = self.conns.select(p.ip.port.map(|s| s.value));
+        let bytes = inbound::build(tcp, &p.ip, self.conns.get_mut(idx), self.setup, &self.config.defines)?;
+        let now = self.backend.now();
+        self.trace.push(now, Some(p.span.start.line), TraceKind::Inbound(bytes.clone()));
+        self.backend.inject(&bytes).map_err(|e| Stop::backend(p.span, e))?;
+        self.sync();
+        self.completion()
+    }
+
+    fn syscall(&mut self, ev: &SyscallEvent, window: Window, span: Span) -> Result<(), Stop> {
+        if let Some(p) = &self.pending {
+            return Err(Stop::fail(
+                span,
+                format!("{} (line {}) is still blocked when this call starts", p.text, p.event.name.span.start.line),
+            ));
+        }
+        let (call, expect) = syscalls::resolve(ev, &self.calls, self.setup)?;
+        let text = call_text(ev);
+        let now = self.backend.now();
+        self.trace.push(now, Some(span.start.line), TraceKind::SyscallStart { call: text.clone() });
+        let outcome = self.backend.call(&call);
+        self.sync();
+        let end = match ev.end_time {
+            Some(t) => self.clock.end_window(&window, t.micros),
+            None => window,
+        };
+        match outcome {
+            CallOutcome::Unsupported(m) => Err(Stop::unsupported(ev.name.span, m)),
+            CallOutcome::Returned(r) => {
+                let scripted_blocking = ev.end_time.is_some();
+                let pending = Pending { event: ev.clone(), expect, window: end, text, scripted_blocking, call };
+                self.returned(pending, Completion { at: now, returned: r })
+            }
+            CallOutcome::Blocked => {
+                self.opened(&call, None);
+                self.trace.push(now, Some(span.start.line), TraceKind::Note(format!("{text} blocks")));
+                let scripted_blocking = ev.end_time.is_some();
+                self.pending = Some(Pending { event: ev.clone(), expect, window: end, text, scripted_blocking, call });
+                Ok(())
+            }
+        }
+    }
+}
+
+mod calls;
+use calls::call_text;
