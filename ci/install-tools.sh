@@ -1,5 +1,23 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs beyond the Rust toolchain. Idempotent; safe to re-run.
-# (tshark, cargo-fuzz and friends are added here as the issues that need them land.)
+# (cargo-fuzz and friends are added here as the issues that need them land.)
 set -euo pipefail
 command -v cargo >/dev/null || { echo "install-tools: cargo is required" >&2; exit 1; }
+
+# tshark: the pcap report test reads our captures back with Wireshark's dissectors
+# (harness/tests/report_pcap.rs; .ci/run sets SYNACK_REQUIRE_TSHARK=1 so a missing tshark fails
+# there rather than being skipped). Debian's package, installed as root in CI.
+if ! command -v tshark >/dev/null; then
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "install-tools: tshark missing and not root; install it with: apt-get install tshark" >&2
+    else
+        # Answer wireshark-common's "should non-superusers capture?" question up front so the
+        # install never waits on debconf (we only read files; no capture privileges needed).
+        if command -v debconf-set-selections >/dev/null; then
+            echo "wireshark-common wireshark-common/install-setuid boolean false" \
+                | debconf-set-selections
+        fi
+        apt-get update -q
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends tshark
+    fi
+fi
