@@ -9,4 +9,5 @@ pub mod packet_text;
 pub mod report;
 pub mod runner;
 pub mod script;
+pub mod suite;
 pub mod trace;

@@ -58,6 +58,10 @@ impl ReferenceBackend {
             // Every default is a knob the stack knows or deliberately accepts (config.rs).
             let _ = config.set_sysctl(key, value);
         }
+        // Upstream runs IPv6 over an MTU of 1520 so that the MSS is 1460 in every mode.
+        if setup.mode.wire_is_ipv6() {
+            config.mtu = config.mtu.max(1520);
+        }
         let mut stack = Stack::new(config, seed);
         stack.add_local_addr(setup.local_ip);
         ReferenceBackend {

@@ -1,0 +1,289 @@
+//! The command line: `synack run`, `synack parse`.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::Instant;
+use synack::mode::IpMode;
+use synack::report::{self, Summary, Verdict};
+use synack::script;
+use synack::suite::{self, StackKind, SuiteConfig};
+use synack_stack::Profile;
+
+#[derive(Parser)]
+#[command(name = "synack", version, about = "TCP conformance and fuzz-testing harness")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run scripts (files, or folders searched recursively for *.pkt) against a stack.
+    Run(RunArgs),
+    /// Check scripts' syntax only.
+    Parse {
+        /// Scripts or folders.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+}
+
+#[derive(clap::Args)]
+struct RunArgs {
+    /// The stack under test.
+    #[arg(long, value_enum, default_value = "reference")]
+    stack: StackArg,
+    /// The reference stack's behaviour profile.
+    #[arg(long, value_enum, default_value = "linux")]
+    profile: ProfileArg,
+    /// IP mode(s) to run each script in.
+    #[arg(long, value_enum, default_value = "all")]
+    mode: ModeArg,
+    /// Parallel runs (default: one per core).
+    #[arg(short = 'j', long)]
+    jobs: Option<usize>,
+    /// Write the JSON summary here.
+    #[arg(long)]
+    json: Option<PathBuf>,
+    /// Write a JUnit XML report here.
+    #[arg(long)]
+    junit: Option<PathBuf>,
+    /// Directory for each run's pcap, normalized trace and log.
+    #[arg(long, default_value = "synack-out")]
+    out: PathBuf,
+    /// Benchmark: run the suite repeatedly for about this many seconds and report runs per
+    /// second (no artifacts are written).
+    #[arg(long, value_name = "SECONDS")]
+    bench: Option<f64>,
+    /// Seed of the reference stack's randomness (ISNs).
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Scripts or folders.
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum StackArg {
+    Reference,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ProfileArg {
+    Linux,
+    Rfc9293,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ModeArg {
+    Ipv4,
+    Ipv6,
+    #[value(name = "ipv4-mapped-ipv6")]
+    Ipv4MappedIpv6,
+    All,
+}
+
+/// Runs the command line; returns the exit status.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { 2 } else { 0 };
+        }
+    };
+    match cli.command {
+        Command::Parse { paths } => parse(&paths),
+        Command::Run(args) => run(args),
+    }
+}
+
+fn parse(paths: &[PathBuf]) -> i32 {
+    let scripts = match suite::discover(paths) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("synack: {e}");
+            return 2;
+        }
+    };
+    let mut bad = 0;
+    for path in &scripts {
+        let shown = path.display().to_string();
+        match std::fs::read(path) {
+            Err(e) => {
+                eprintln!("{shown}: cannot read: {e}");
+                bad += 1;
+            }
+            Ok(source) => {
+                if let Err(d) = script::parse(&shown, &source) {
+                    eprintln!("{}", d.render(&source));
+                    bad += 1;
+                }
+            }
+        }
+    }
+    println!("{} scripts, {} with errors", scripts.len(), bad);
+    if bad > 0 {
+        2
+    } else {
+        0
+    }
+}
+
+fn run(args: RunArgs) -> i32 {
+    let scripts = match suite::discover(&args.paths) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("synack: {e}");
+            return 2;
+        }
+    };
+    let modes = match args.mode {
+        ModeArg::Ipv4 => vec![IpMode::Ipv4],
+        ModeArg::Ipv6 => vec![IpMode::Ipv6],
+        ModeArg::Ipv4MappedIpv6 => vec![IpMode::Ipv4MappedIpv6],
+        ModeArg::All => IpMode::ALL.to_vec(),
+    };
+    let jobs = suite::plan(&scripts, &modes);
+    let config = SuiteConfig {
+        stack: match args.stack {
+            StackArg::Reference => StackKind::Reference,
+        },
+        profile: match args.profile {
+            ProfileArg::Linux => Profile::Linux,
+            ProfileArg::Rfc9293 => Profile::Rfc9293,
+        },
+        modes,
+        jobs: args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+        out: if args.bench.is_some() { None } else { Some(args.out.clone()) },
+        seed: args.seed,
+    };
+    if let Some(seconds) = args.bench {
+        return bench(&jobs, &config, seconds);
+    }
+    let bar = if std::io::stderr().is_terminal() && jobs.len() > 1 {
+        let bar = ProgressBar::new(jobs.len() as u64);
+        bar.set_style(
+            ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        Some(bar)
+    } else {
+        None
+    };
+    let summary = suite::run_all(&jobs, &config, &|r| {
+        if let Some(bar) = &bar {
+            bar.inc(1);
+            if r.verdict == Verdict::Fail || r.verdict == Verdict::Error {
+                bar.println(format!("{} {} {}", r.verdict.name().to_uppercase(), r.mode, r.script));
+            }
+        }
+    });
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    print_summary(&summary);
+    if let Err(code) = write_reports(&summary, &args) {
+        return code;
+    }
+    exit_status(&summary)
+}
+
+fn write_reports(summary: &Summary, args: &RunArgs) -> Result<(), i32> {
+    if let Some(path) = &args.json {
+        std::fs::write(path, report::json::summary_json(summary)).map_err(|e| {
+            eprintln!("synack: cannot write {}: {e}", path.display());
+            1
+        })?;
+    }
+    if let Some(path) = &args.junit {
+        std::fs::write(path, report::junit::junit_xml(summary)).map_err(|e| {
+            eprintln!("synack: cannot write {}: {e}", path.display());
+            1
+        })?;
+    }
+    Ok(())
+}
+
+/// 2 if a script did not parse, 1 if any run failed or errored, else 0.
+fn exit_status(summary: &Summary) -> i32 {
+    let t = summary.totals();
+    let unparsable = summary.runs.iter().any(|r| r.verdict == Verdict::Error && is_parse_error(&r.message));
+    if unparsable {
+        2
+    } else if t.fail + t.error > 0 {
+        1
+    } else {
+        0
+    }
+}
+
+fn is_parse_error(message: &str) -> bool {
+    // Parse errors are rendered diagnostics: `file:line:col: message` and the source line.
+    message.lines().count() > 1 && message.lines().nth(1).is_some_and(|l| l.trim_start().starts_with('|'))
+}
+
+fn print_summary(summary: &Summary) {
+    for r in &summary.runs {
+        match r.verdict {
+            Verdict::Pass => {}
+            Verdict::Fail | Verdict::Error | Verdict::Unsupported => {
+                println!("{:<11} {:<16} {}", r.verdict.name().to_uppercase(), r.mode, r.script);
+                for line in r.message.lines() {
+                    println!("    {line}");
+                }
+            }
+        }
+    }
+    let t = summary.totals();
+    println!();
+    println!("stack        {}", summary.stack);
+    println!("runs         {}", summary.runs.len());
+    println!("pass         {}", t.pass);
+    println!("fail         {}", t.fail);
+    println!("error        {}", t.error);
+    println!("unsupported  {}", t.unsupported);
+    println!("wall         {:.2} s", summary.wall_seconds);
+}
+
+/// Runs the suite over and over on one thread per job slot and reports runs per second,
+/// next to a parse-only baseline measured in the same process.
+fn bench(jobs: &[suite::Job], config: &SuiteConfig, seconds: f64) -> i32 {
+    if jobs.is_empty() {
+        eprintln!("synack: nothing to run");
+        return 2;
+    }
+    let sources: Vec<(String, Vec<u8>)> =
+        jobs.iter().filter_map(|j| std::fs::read(&j.path).ok().map(|s| (j.path.display().to_string(), s))).collect();
+    let parse_rate = measure(seconds / 4.0, || {
+        for (name, src) in &sources {
+            let _ = script::parse(name, src);
+        }
+        sources.len()
+    });
+    let config = SuiteConfig { jobs: 1, out: None, ..config.clone() };
+    let run_rate = measure(seconds, || {
+        for job in jobs {
+            let _ = suite::run_job(job, &config);
+        }
+        jobs.len()
+    });
+    println!("runs/s (one core, parse + run + checks): {run_rate:.0}");
+    println!("parse-only baseline:                     {parse_rate:.0} scripts/s");
+    println!("run cost relative to parsing:            {:.1}x", parse_rate / run_rate.max(1e-9));
+    0
+}
+
+fn measure(seconds: f64, mut f: impl FnMut() -> usize) -> f64 {
+    let start = Instant::now();
+    let mut n = 0;
+    loop {
+        n += f();
+        let t = start.elapsed().as_secs_f64();
+        if t >= seconds {
+            return n as f64 / t;
+        }
+    }
+}

@@ -1,0 +1,192 @@
+//! Suites: finding scripts, running each in its IP modes (in parallel), and writing every
+//! run's artifacts (pcap, normalized trace, failure text) — for failing runs too.
+
+use crate::backend::reference::ReferenceBackend;
+use crate::backend::Setup;
+use crate::mode::IpMode;
+use crate::report::{self, RunReport, Summary, Verdict};
+use crate::runner::{self, RunConfig};
+use crate::script::{self, Script};
+use crate::trace::Trace;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::Instant;
+use synack_stack::Profile;
+
+/// Which stack runs the scripts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StackKind {
+    /// synack's own stack, in-process.
+    Reference,
+}
+
+/// Settings of a suite run.
+#[derive(Clone, Debug)]
+pub struct SuiteConfig {
+    /// The stack under test.
+    pub stack: StackKind,
+    /// The reference stack's profile.
+    pub profile: Profile,
+    /// Modes to run each script in (each script only in those its name allows).
+    pub modes: Vec<IpMode>,
+    /// Parallel workers.
+    pub jobs: usize,
+    /// Where each run's pcap, trace and failure text go; `None` writes nothing.
+    pub out: Option<PathBuf>,
+    /// Seed of the reference stack's ISN and other randomness.
+    pub seed: u64,
+}
+
+/// One run to do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Job {
+    /// The script.
+    pub path: PathBuf,
+    /// The mode.
+    pub mode: IpMode,
+}
+
+/// Every `.pkt` file under `paths` (files are taken as they are), sorted.
+pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let mut found = Vec::new();
+    for p in paths {
+        let meta = std::fs::metadata(p).map_err(|e| format!("{}: {e}", p.display()))?;
+        if meta.is_dir() {
+            walk(p, &mut found).map_err(|e| format!("{}: {e}", p.display()))?;
+        } else {
+            found.push(p.clone());
+        }
+    }
+    found.sort();
+    found.dedup();
+    Ok(found)
+}
+
+fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            walk(&path, found)?;
+        } else if path.extension().is_some_and(|e| e == "pkt") {
+            found.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// The runs for these scripts: each in every requested mode its name allows (upstream's
+/// `…v4.pkt` / `…v6.pkt` rule).
+pub fn plan(scripts: &[PathBuf], modes: &[IpMode]) -> Vec<Job> {
+    let mut jobs = Vec::new();
+    for path in scripts {
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        for mode in modes {
+            if mode.applies_to(&name) {
+                jobs.push(Job { path: path.clone(), mode: *mode });
+            }
+        }
+    }
+    jobs
+}
+
+/// Runs every job on `config.jobs` threads; `on_done` sees each report as it finishes.
+pub fn run_all(jobs: &[Job], config: &SuiteConfig, on_done: &(dyn Fn(&RunReport) + Sync)) -> Summary {
+    let started = Instant::now();
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<RunReport>>> = Mutex::new(vec![None; jobs.len()]);
+    let workers = config.jobs.clamp(1, jobs.len().max(1));
+    std::thread::scope(|s| {
+        for _ in 0..workers {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(job) = jobs.get(i) else { break };
+                let (report, _) = run_job(job, config);
+                on_done(&report);
+                if let Ok(mut r) = results.lock() {
+                    r[i] = Some(report);
+                }
+            });
+        }
+    });
+    let runs = results.into_inner().unwrap_or_default().into_iter().flatten().collect();
+    Summary { stack: stack_name(config), runs, wall_seconds: started.elapsed().as_secs_f64() }
+}
+
+/// The stack's name as reports show it.
+pub fn stack_name(config: &SuiteConfig) -> String {
+    match config.stack {
+        StackKind::Reference => format!("reference/{}", config.profile.name()),
+    }
+}
+
+/// Runs one job and writes its artifacts. The trace is `None` when the script could not be
+/// read or parsed.
+pub fn run_job(job: &Job, config: &SuiteConfig) -> (RunReport, Option<Trace>) {
+    let started = Instant::now();
+    let shown = job.path.display().to_string();
+    let finish = |verdict, message: String, trace: Option<Trace>| {
+        let report = RunReport { script: shown.clone(), mode: job.mode, verdict, seconds: started.elapsed().as_secs_f64(), message };
+        if let Some(out) = &config.out {
+            if let Err(e) = write_artifacts(out, job, &report, trace.as_ref()) {
+                eprintln!("synack: cannot write artifacts of {shown} ({}): {e}", job.mode);
+            }
+        }
+        (report, trace)
+    };
+    let source = match std::fs::read(&job.path) {
+        Ok(s) => s,
+        Err(e) => return finish(Verdict::Error, format!("{shown}: cannot read: {e}"), None),
+    };
+    let script = match script::parse(&shown, &source) {
+        Ok(s) => s,
+        Err(d) => return finish(Verdict::Error, d.render(&source), None),
+    };
+    let setup = match setup_for(&script, job) {
+        Ok(s) => s,
+        Err(m) => return finish(Verdict::Error, format!("{shown}: {m}"), None),
+    };
+    let outcome = match config.stack {
+        StackKind::Reference => {
+            let mut backend = ReferenceBackend::new(config.profile, &setup, config.seed);
+            runner::run(&shown, &script, &mut backend, &setup, &RunConfig::for_mode(job.mode))
+        }
+    };
+    finish(outcome.verdict, outcome.message, Some(outcome.trace))
+}
+
+/// Addresses for a run: the mode's documentation-range defaults, unless the script sets
+/// `--local_ip` / `--remote_ip` (which always win).
+pub fn setup_for(script: &Script, job: &Job) -> Result<Setup, String> {
+    let (mut local, mut remote) = job.mode.default_addresses();
+    for (name, slot) in [("local_ip", &mut local), ("remote_ip", &mut remote)] {
+        if let Some(Some(v)) = script.option(name) {
+            let ip: IpAddr = v.parse().map_err(|_| format!("--{name}={v} is not an IP address"))?;
+            if ip.is_ipv6() != job.mode.wire_is_ipv6() {
+                return Err(format!("--{name}={v} does not fit {} mode", job.mode));
+            }
+            *slot = ip;
+        }
+    }
+    let script_dir = job.path.parent().map(Path::to_path_buf).unwrap_or_default();
+    Ok(Setup { mode: job.mode, local_ip: local, remote_ip: remote, script_dir })
+}
+
+/// `<out>/<script path>/<mode>.pcap`, `.trace` (normalized text) and `.log` (the message).
+fn write_artifacts(out: &Path, job: &Job, report: &RunReport, trace: Option<&Trace>) -> std::io::Result<()> {
+    let rel: PathBuf = job
+        .path
+        .components()
+        .filter(|c| matches!(c, std::path::Component::Normal(_)))
+        .collect();
+    let dir = out.join(rel);
+    std::fs::create_dir_all(&dir)?;
+    let base = dir.join(job.mode.name());
+    if let Some(trace) = trace {
+        std::fs::write(base.with_extension("pcap"), report::pcap::pcap_bytes(trace))?;
+        std::fs::write(base.with_extension("trace"), report::snapshot::normalized(trace))?;
+    }
+    let log = format!("{} {} {}\n{}\n", report.script, report.mode, report.verdict.name(), report.message);
+    std::fs::write(base.with_extension("log"), log)
+}
