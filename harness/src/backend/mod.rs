@@ -80,8 +80,22 @@ pub enum BackendError {
     Environment(String),
 }
 
+/// Protocol features a stack may lack; scripts that use one are reported as unsupported
+/// rather than failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Feature {
+    /// TCP Fast Open (RFC 7413): FO options, MSG_FASTOPEN, TCP_FASTOPEN.
+    FastOpen,
+}
+
 /// A stack under test.
 pub trait Backend {
+    /// Whether the stack lacks `feature`.
+    fn lacks(&self, feature: Feature) -> bool {
+        let _ = feature;
+        false
+    }
+
     /// The name shown in reports, e.g. `reference/linux`.
     fn name(&self) -> String;
 

@@ -7,7 +7,7 @@
 
 use super::call::poll_bits::{POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLRDHUP};
 use super::{
-    Backend, BackendError, Call, CallOutcome, CallOutput, CommandOutcome, Completion, Emitted,
+    Backend, BackendError, Call, Feature, CallOutcome, CallOutput, CommandOutcome, Completion, Emitted,
     PollFd, Returned, Setup,
 };
 use crate::environment::{self, Action, DEFAULT_SYSCTLS};
@@ -251,6 +251,12 @@ enum Attempt {
 }
 
 impl Backend for ReferenceBackend {
+    fn lacks(&self, feature: Feature) -> bool {
+        match feature {
+            Feature::FastOpen => true,
+        }
+    }
+
     fn name(&self) -> String {
         format!("reference/{}", self.profile.name())
     }

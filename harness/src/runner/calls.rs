@@ -116,12 +116,7 @@ impl Runner<'_> {
     pub(super) fn finish(&mut self, last: Span) -> Result<(), Stop> {
         while let Some(p) = &self.pending {
             let (deadline, span) = (p.window.latest, p.event.name.span);
-            let next = self.backend.next_outbound(deadline).map_err(|e| Stop::backend(span, e))?;
-            self.sync();
-            self.completion()?;
-            if let Some(packet) = next {
-                return Err(self.unexpected(packet, span, deadline));
-            }
+            while self.pending.is_some() && self.fetch(deadline, span)? {}
             if let Some(p) = &self.pending {
                 return Err(Stop::fail(
                     span,
@@ -130,12 +125,11 @@ impl Runner<'_> {
             }
         }
         let end = self.clock.prev() + self.clock.base_tolerance();
-        let next = self.backend.next_outbound(end).map_err(|e| Stop::backend(last, e))?;
-        self.sync();
-        match next {
-            Some(p) => {
+        while self.fetch(end, last)? {}
+        match self.held.pop_front() {
+            Some((p, _)) => {
                 let stop = self.unexpected(p, last, end);
-                Err(Stop { message: stop.message.replace("(the next script event is at", "(after the last script event; checked until"), ..stop })
+                Err(Stop { message: stop.message.replace("(the script expects nothing then; next event at", "(after the last script event; checked until"), ..stop })
             }
             None => Ok(()),
         }

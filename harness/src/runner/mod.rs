@@ -15,7 +15,7 @@ pub mod symbols;
 pub mod syscalls;
 mod timing;
 
-use crate::backend::{Backend, BackendError, CallOutcome, Completion, Emitted, Setup};
+use crate::backend::{Backend, BackendError, CallOutcome, Completion, Emitted, Feature, Setup};
 use crate::mode::IpMode;
 use crate::report::Verdict;
 use crate::script::{Event, EventKind, PacketBody, PacketEvent, Script, Span, SyscallEvent};
@@ -153,6 +153,9 @@ struct Runner<'a> {
     /// The descriptor `%{ }%` blocks read `TCP_INFO` from: the last accepted or connected one.
     socket_under_test: Option<i32>,
     python: python::Env,
+    /// Packets the stack emitted that no outbound line has taken yet (with their index in
+    /// the trace).
+    held: std::collections::VecDeque<(Emitted, usize)>,
     /// Descriptors a connect() has been issued on.
     connecting: std::collections::BTreeSet<i32>,
 }
@@ -184,6 +187,7 @@ impl<'a> Runner<'a> {
             socket_under_test: None,
             python: python::Env::default(),
             connecting: Default::default(),
+            held: Default::default(),
         }
     }
 
@@ -241,25 +245,50 @@ impl<'a> Runner<'a> {
         }
     }
 
-    /// Lets the backend run to `t`; a packet on the way is unexpected.
-    fn wait_until(&mut self, t: Duration, span: Span) -> Result<(), Stop> {
-        let next = self.backend.next_outbound(t).map_err(|e| Stop::backend(span, e))?;
+    /// Lets the backend run to `deadline`, or until it emits a packet, which is traced and
+    /// held for the outbound lines to come. Returns whether a packet came.
+    fn fetch(&mut self, deadline: Duration, span: Span) -> Result<bool, Stop> {
+        let next = self.backend.next_outbound(deadline).map_err(|e| Stop::backend(span, e))?;
         self.sync();
-        self.completion()?;
-        match next {
-            None => Ok(()),
-            Some(p) => Err(self.unexpected(p, span, t)),
+        let got = next.is_some();
+        if let Some(p) = next {
+            self.trace.push(p.at, None, TraceKind::Outbound(p.bytes.clone()));
+            self.held.push_back((p, self.trace.events.len() - 1));
         }
+        self.completion()?;
+        Ok(got)
+    }
+
+    /// Lets the backend run to `t`. Emitted packets wait for the outbound lines that follow
+    /// (packetdrill matches in order, so `connect()` then `setsockopt()` then `> S` is fine),
+    /// but one that is still unmatched when script time has moved past it by more than the
+    /// tolerance is unexpected: a failure.
+    fn wait_until(&mut self, t: Duration, span: Span) -> Result<(), Stop> {
+        while self.fetch(t, span)? {}
+        match self.held.front() {
+            Some((p, _)) if p.at + self.clock.base_tolerance() < t => {
+                let (p, _) = self.held.pop_front().expect("front exists");
+                Err(self.unexpected(p, span, t))
+            }
+            Some(_) | None => Ok(()),
+        }
+    }
+
+    /// The next emitted packet not yet matched, waiting until `deadline` for one.
+    fn next_packet(&mut self, deadline: Duration, span: Span) -> Result<Option<(Emitted, usize)>, Stop> {
+        if self.held.is_empty() {
+            self.fetch(deadline, span)?;
+        }
+        Ok(self.held.pop_front())
     }
 
     fn unexpected(&mut self, p: Emitted, span: Span, next_at: Duration) -> Stop {
         let conn = self.conn_of_emitted(&p.bytes);
         let text = outbound::describe(&p.bytes, conn);
-        self.trace.push(p.at, None, TraceKind::Outbound(p.bytes));
         Stop::fail(
             span,
             format!(
-                "unexpected outbound packet at {}: {text} (the next script event is at {})",
+                "unexpected outbound packet at {}: {text} (the script expects nothing then; next event at {})",
                 fmt_time(p.at),
                 fmt_time(next_at)
             ),
@@ -277,11 +306,9 @@ impl<'a> Runner<'a> {
         let PacketBody::Tcp(tcp) = &p.body else {
             return Err(Stop::unsupported(p.span, "expecting ICMP or UDP packets from the stack"));
         };
+        self.check_features(tcp, p.span)?;
         let line = Some(span.start.line);
-        let next = self.backend.next_outbound(window.latest).map_err(|e| Stop::backend(span, e))?;
-        self.sync();
-        self.completion()?;
-        let Some(emitted) = next else {
+        let Some((emitted, trace_index)) = self.next_packet(window.latest, span)? else {
             return Err(Stop::fail(
                 span,
                 format!(
@@ -291,11 +318,13 @@ impl<'a> Runner<'a> {
                 ),
             ));
         };
-        self.trace.push(emitted.at, line, TraceKind::Outbound(emitted.bytes.clone()));
+        self.trace.events[trace_index].line = line;
+        let at = emitted.at;
+        let bytes = self.coalesce(emitted.bytes, usize::from(tcp.seq.len), at, span, line)?;
         let idx = self.conns.select(p.ip.port.map(|s| s.value));
-        let result = outbound::check(tcp, &p.ip, &emitted.bytes, self.conns.get_mut(idx), self.setup.mode, &self.config.defines);
+        let result = outbound::check(tcp, &p.ip, &bytes, self.conns.get_mut(idx), self.setup.mode, &self.config.defines);
         if let Err(m) = result {
-            let actual = outbound::describe(&emitted.bytes, Some(self.conns.get(idx)));
+            let actual = outbound::describe(&bytes, Some(self.conns.get(idx)));
             let mut msg = format!("outbound packet does not match the script\n  script: {p}\n  actual: {actual}");
             match m {
                 Mismatch::NotTcp(why) => msg += &format!("\n  not a TCP packet of this run: {why}"),
@@ -310,18 +339,74 @@ impl<'a> Runner<'a> {
             }
             return Err(Stop::fail(span, msg));
         }
-        if emitted.at < window.earliest {
+        if at < window.earliest {
             return Err(Stop::fail(
                 span,
                 format!(
                     "timing error: packet expected at {} was sent at {} ({} early)",
                     window.describe(),
-                    fmt_time(emitted.at),
-                    fmt_time(window.nominal.saturating_sub(emitted.at))
+                    fmt_time(at),
+                    fmt_time(window.nominal.saturating_sub(at))
                 ),
             ));
         }
-        self.clock.done(window, Some(emitted.at));
+        self.clock.done(window, Some(at));
+        Ok(())
+    }
+
+    /// Segmentation offload, as scripts assume it: a line may describe as one segment what
+    /// the stack sent as several back-to-back MSS-sized ones (the kernel's TSO/GSO). When the
+    /// line expects more payload than the first packet carries, the packets that follow it
+    /// at once and continue it exactly (same ports and ack, contiguous sequence, no SYN/RST,
+    /// no FIN before the last) are merged for the comparison; the trace keeps each packet.
+    fn coalesce(&mut self, first: Vec<u8>, want: usize, at: Duration, span: Span, line: Option<u32>) -> Result<Vec<u8>, Stop> {
+        use synack_stack::wire::{TcpFlags, TcpPacket};
+        let Ok(parsed) = TcpPacket::parse(&first) else { return Ok(first) };
+        let mut merged = parsed.packet;
+        if merged.tcp.payload.is_empty() || merged.tcp.payload.len() >= want {
+            return Ok(first);
+        }
+        let stop_flags = TcpFlags::SYN | TcpFlags::RST | TcpFlags::FIN;
+        while merged.tcp.payload.len() < want && !merged.tcp.flags.intersects(stop_flags) {
+            let Some((next, index)) = self.next_packet(at + self.clock.base_tolerance(), span)? else { break };
+            let fits = TcpPacket::parse(&next.bytes).ok().map(|p| p.packet).filter(|p| {
+                let end = merged.tcp.seq.get().wrapping_add(merged.tcp.payload.len() as u32);
+                p.src() == merged.src()
+                    && p.dst() == merged.dst()
+                    && p.tcp.seq.get() == end
+                    && p.tcp.ack == merged.tcp.ack
+                    && !p.tcp.flags.intersects(TcpFlags::SYN | TcpFlags::RST)
+                    && !p.tcp.payload.is_empty()
+                    && merged.tcp.payload.len() + p.tcp.payload.len() <= want
+            });
+            match fits {
+                Some(p) => {
+                    self.trace.events[index].line = line;
+                    merged.tcp.payload.extend_from_slice(&p.tcp.payload);
+                    merged.tcp.flags = merged.tcp.flags | p.tcp.flags;
+                    merged.tcp.window = p.tcp.window;
+                }
+                None => {
+                    self.held.push_front((next, index));
+                    break;
+                }
+            }
+        }
+        Ok(merged.emit().unwrap_or(first))
+    }
+
+    /// A line using something the backend declares it lacks is unsupported, not failed.
+    fn check_features(&self, tcp: &crate::script::TcpPacket, span: Span) -> Result<(), Stop> {
+        use crate::script::{TcpOptionKind, TcpOptions};
+        let uses_tfo = match tcp.options.as_ref().map(|o| &o.value) {
+            Some(TcpOptions::List(list)) => list
+                .iter()
+                .any(|o| matches!(o.kind, TcpOptionKind::FastOpen(_) | TcpOptionKind::FastOpenExp(_))),
+            Some(TcpOptions::Any) | None => false,
+        };
+        if uses_tfo && self.backend.lacks(Feature::FastOpen) {
+            return Err(Stop::unsupported(span, "TCP Fast Open (RFC 7413) is not implemented by this stack"));
+        }
         Ok(())
     }
 
@@ -329,6 +414,7 @@ impl<'a> Runner<'a> {
         let PacketBody::Tcp(tcp) = &p.body else {
             return Err(Stop::unsupported(p.span, "injecting ICMP or UDP packets"));
         };
+        self.check_features(tcp, p.span)?;
         let idx = self.conns.select(p.ip.port.map(|s| s.value));
         let bytes = inbound::build(tcp, &p.ip, self.conns.get_mut(idx), self.setup, &self.config.defines)?;
         let now = self.backend.now();

@@ -65,7 +65,7 @@ impl Env {
     /// Runs a block. `lookup` resolves `tcpi_*` names (None when the backend lacks one).
     pub fn run(&mut self, code: &str, lookup: &dyn Fn(&str) -> Option<i64>) -> Result<(), Problem> {
         for stmt in statements(code) {
-            self.statement(stmt, lookup)?;
+            self.statement(&stmt, lookup)?;
         }
         Ok(())
     }
@@ -135,11 +135,13 @@ impl Env {
 }
 
 /// Statements: lines and `;`-separated parts, comments and blank lines dropped.
-fn statements(code: &str) -> Vec<&str> {
-    code.lines()
+fn statements(code: &str) -> Vec<String> {
+    code.replace("\\\n", " ")
+        .lines()
         .flat_map(|l| l.split(';'))
         .map(|s| s.split('#').next().unwrap_or("").trim())
         .filter(|s| !s.is_empty())
+        .map(str::to_string)
         .collect()
 }
 
@@ -459,6 +461,7 @@ mod tests {
         env.run("assert tcpi_state == TCP_ESTABLISHED", &info).unwrap();
         env.run("cwnd = tcpi_snd_cwnd\nprint(tcpi_snd_cwnd); cwnd += 10", &info).unwrap();
         env.run("assert cwnd == 20 and not cwnd == 21", &info).unwrap();
+        env.run("assert cwnd == \\\n 20", &info).unwrap();
         assert_eq!(env.printed, vec!["10"]);
     }
 

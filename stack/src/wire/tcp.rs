@@ -39,6 +39,11 @@ impl TcpFlags {
         self.0
     }
 
+    /// Whether any flag of `other` is set.
+    pub const fn intersects(self, other: TcpFlags) -> bool {
+        self.0 & other.0 != 0
+    }
+
     pub const fn contains(self, other: TcpFlags) -> bool {
         self.0 & other.0 == other.0
     }
