@@ -169,7 +169,14 @@ impl Connection {
             peer_fin: false,
             syn_text: None,
             timers: Timers::default(),
-            rtt: RttEstimator::new(config.rto_initial, config.rto_min, config.rto_max),
+            rtt: {
+                let mut rtt = RttEstimator::new(config.rto_initial, config.rto_min, config.rto_max);
+                rtt.style = match config.profile {
+                    crate::config::Profile::Linux => crate::rtt::RtoStyle::Linux,
+                    crate::config::Profile::Rfc9293 => crate::rtt::RtoStyle::Rfc6298,
+                };
+                rtt
+            },
             rtt_probe: None,
             cc: Box::new(Reno::new(smss, config.initial_cwnd_segments)),
             dup_acks: 0,

@@ -11,6 +11,18 @@ pub struct RttEstimator {
     max: Duration,
     /// How many times the current RTO has been doubled (RFC 6298 §5.5).
     backoff: u32,
+    /// Where the lower bound applies: to the whole RTO (RFC 6298 (2.4)) or, as Linux does
+    /// (`tcp_set_rto`: RTTVAR is at least `tcp_rto_min`), to the variance term only.
+    pub style: RtoStyle,
+}
+
+/// How the minimum RTO is applied.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RtoStyle {
+    /// RTO = max(min, SRTT + max(G, 4·RTTVAR)) — RFC 6298 (2.4).
+    Rfc6298,
+    /// RTO = SRTT + max(min, 4·RTTVAR) — Linux, so a 10 ms path gets 210 ms, not 200 ms.
+    Linux,
 }
 
 /// Clock granularity G (RFC 6298 §2); the stack's virtual clock is exact, so 1 ms like Linux's
@@ -19,7 +31,7 @@ const CLOCK_GRANULARITY: Duration = Duration::from_millis(1);
 
 impl RttEstimator {
     pub fn new(initial: Duration, min: Duration, max: Duration) -> Self {
-        RttEstimator { smoothed: None, rto: initial.clamp(min, max), min, max, backoff: 0 }
+        RttEstimator { smoothed: None, rto: initial.clamp(min, max), min, max, backoff: 0, style: RtoStyle::Rfc6298 }
     }
 
     /// RFC 6298 §2.2 / §2.3: fold in a measurement R taken from a segment that was **not**
@@ -35,8 +47,11 @@ impl RttEstimator {
             }
         };
         self.smoothed = Some((srtt, rttvar));
-        // RTO <- SRTT + max(G, K*RTTVAR), K = 4; (2.4) and (2.5) bound it.
-        self.rto = (srtt + (rttvar * 4).max(CLOCK_GRANULARITY)).clamp(self.min, self.max);
+        self.rto = match self.style {
+            // RTO <- SRTT + max(G, K*RTTVAR), K = 4; (2.4) and (2.5) bound it.
+            RtoStyle::Rfc6298 => (srtt + (rttvar * 4).max(CLOCK_GRANULARITY)).clamp(self.min, self.max),
+            RtoStyle::Linux => (srtt + (rttvar * 4).max(self.min)).min(self.max),
+        };
         self.backoff = 0;
     }
 
@@ -104,6 +119,17 @@ mod tests {
         }
         e.on_sample(ms(10));
         assert_eq!(e.rto(), ms(1000));
+    }
+
+    #[test]
+    fn linux_bounds_the_variance_term() {
+        let mut e = RttEstimator::new(ms(1000), ms(200), ms(120_000));
+        e.style = RtoStyle::Linux;
+        e.on_sample(ms(10));
+        assert_eq!(e.rto(), ms(210));
+        e.on_sample(ms(100));
+        // RTTVAR = 3/4·5 + 1/4·90 = 26.25 → 4·RTTVAR = 105 < 200; SRTT = 21.25.
+        assert_eq!(e.rto(), Duration::from_micros(221_250));
     }
 
     #[test]
