@@ -188,6 +188,10 @@ fn run(args: RunArgs) -> i32 {
     if let Err(code) = write_reports(&summary, &args) {
         return code;
     }
+    // A script that does not parse is bad input (its diagnostic is in the summary above).
+    if scripts.iter().any(|p| std::fs::read(p).map_or(true, |src| script::parse("", &src).is_err())) {
+        return 2;
+    }
     exit_status(&summary)
 }
 
@@ -207,22 +211,14 @@ fn write_reports(summary: &Summary, args: &RunArgs) -> Result<(), i32> {
     Ok(())
 }
 
-/// 2 if a script did not parse, 1 if any run failed or errored, else 0.
+/// 1 if any run failed or errored, else 0.
 fn exit_status(summary: &Summary) -> i32 {
     let t = summary.totals();
-    let unparsable = summary.runs.iter().any(|r| r.verdict == Verdict::Error && is_parse_error(&r.message));
-    if unparsable {
-        2
-    } else if t.fail + t.error > 0 {
+    if t.fail + t.error > 0 {
         1
     } else {
         0
     }
-}
-
-fn is_parse_error(message: &str) -> bool {
-    // Parse errors are rendered diagnostics: `file:line:col: message` and the source line.
-    message.lines().count() > 1 && message.lines().nth(1).is_some_and(|l| l.trim_start().starts_with('|'))
 }
 
 fn print_summary(summary: &Summary) {
