@@ -26,6 +26,10 @@ pub struct ScriptConn {
     /// live TSval − script TSval for the stack's timestamps, learned from the first
     /// outbound packet whose expected options carry a TS value.
     pub ts_offset: Option<u32>,
+    /// The script sent a SYN with a new ISN on these ports: the stack may answer it as a new
+    /// incarnation (a SYN-ACK with a new ISN, e.g. after TIME-WAIT) or within the old one
+    /// (a challenge ACK, RFC 5961 §4). The next outbound SYN re-learns the ISN.
+    pub may_restart: bool,
 }
 
 impl ScriptConn {
@@ -36,6 +40,7 @@ impl ScriptConn {
             local_isn: None,
             remote_isn: None,
             ts_offset: None,
+            may_restart: false,
         }
     }
 
@@ -49,12 +54,24 @@ impl ScriptConn {
         live.wrapping_sub(self.local_isn.unwrap_or(0))
     }
 
-    /// A fresh incarnation on the same ports (e.g. a new SYN after TIME-WAIT): forget what
-    /// was learned about the old one.
-    pub fn restart(&mut self, remote_isn: u32) {
-        self.local_isn = None;
-        self.ts_offset = None;
+    /// The script sent a SYN with ISN `remote_isn`; if it is new on these ports, the next
+    /// outbound SYN may start a new incarnation.
+    pub fn remote_syn(&mut self, remote_isn: u32) {
+        if self.remote_isn.is_some_and(|old| old != remote_isn) {
+            self.may_restart = true;
+        }
         self.remote_isn = Some(remote_isn);
+    }
+
+    /// An outbound SYN or SYN-ACK at script sequence number `script_seq` was seen with live
+    /// sequence number `live_seq`: learn the stack's ISN from it, unless it is already known
+    /// and no new incarnation can have started.
+    pub fn outbound_syn(&mut self, live_seq: u32, script_seq: u32) {
+        if self.local_isn.is_none() || self.may_restart {
+            self.local_isn = Some(live_seq.wrapping_sub(script_seq));
+            self.ts_offset = None;
+            self.may_restart = false;
+        }
     }
 }
 

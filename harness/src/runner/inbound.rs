@@ -66,11 +66,7 @@ pub fn build(
 ) -> Result<Vec<u8>, Stop> {
     let flags = wire_flags(&tcp.flags);
     if flags.contains(TcpFlags::SYN) && !flags.contains(TcpFlags::ACK) {
-        // The script's ISN; a different one on the same ports is a new incarnation.
-        match conn.remote_isn {
-            Some(isn) if isn == tcp.seq.start => {}
-            Some(_) | None => conn.restart(tcp.seq.start),
-        }
+        conn.remote_syn(tcp.seq.start);
     }
     let ack = match &tcp.ack {
         Some(a) => conn.local_seq_to_live(a.value),

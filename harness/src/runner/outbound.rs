@@ -81,8 +81,8 @@ pub fn check(
     }
     conn.local_port = Some(seg.src_port);
     let exp_flags = wire_flags(&expected.flags);
-    if exp_flags.contains(TcpFlags::SYN) && conn.local_isn.is_none() {
-        conn.local_isn = Some(seg.seq.get().wrapping_sub(expected.seq.start));
+    if exp_flags.contains(TcpFlags::SYN) && seg.flags.contains(TcpFlags::SYN) {
+        conn.outbound_syn(seg.seq.get(), expected.seq.start);
     }
 
     let mut diffs = Vec::new();
