@@ -57,6 +57,15 @@ pub struct Config {
     pub syn_retries: u8,
     /// SYN-ACK retransmissions before a half-open connection is dropped (`tcp_synack_retries`).
     pub synack_retries: u8,
+    /// Linux `tcp_syn_linear_timeouts`: this many SYN retransmission timeouts keep the initial
+    /// RTO before it starts doubling (0: RFC 6298 backoff from the first).
+    pub syn_linear_timeouts: u8,
+    /// Linux: `tcp_syn_retries` and `tcp_retries2` are time budgets (the time the exponential
+    /// backoff of that many retransmissions would take, `tcp_model_timeout`), not counts.
+    pub retries_as_time: bool,
+    /// Linux `tcp_invalid_ratelimit`: at most one challenge ACK or ACK for an out-of-window
+    /// non-data segment per connection in this interval (RFC 5961 §7). `None`: no such limit.
+    pub invalid_ratelimit: Option<Duration>,
     /// Data retransmissions before the connection is aborted (RFC 1122 R2; Linux `tcp_retries2`).
     pub retries2: u8,
     /// RFC 6298 (2.1): the RTO before any RTT sample (1 s).
@@ -120,6 +129,9 @@ impl Config {
             // initial RTO and doubling, 6 retries span 127 s, 7 span 255 s.
             syn_retries: 7,
             synack_retries: 5,
+            syn_linear_timeouts: 0,
+            retries_as_time: false,
+            invalid_ratelimit: None,
             retries2: 15,
             rto_initial: Duration::from_secs(1),
             rto_min: Duration::from_secs(1),
@@ -153,6 +165,9 @@ impl Config {
             profile: Profile::Linux,
             syn_retries: 6,
             synack_retries: 5,
+            syn_linear_timeouts: 4,
+            retries_as_time: true,
+            invalid_ratelimit: Some(Duration::from_millis(500)),
             rto_min: Duration::from_millis(200),
             rto_max: Duration::from_secs(120),
             delayed_ack: Duration::from_millis(40),
@@ -198,6 +213,11 @@ impl Config {
             "tcp_sack" => self.sack = flag(num()?)?,
             "tcp_syn_retries" => self.syn_retries = small(num()?)?,
             "tcp_synack_retries" => self.synack_retries = small(num()?)?,
+            "tcp_syn_linear_timeouts" => self.syn_linear_timeouts = small(num()?)?,
+            "tcp_invalid_ratelimit" => {
+                let ms = num()?;
+                self.invalid_ratelimit = (ms > 0).then(|| Duration::from_millis(ms));
+            }
             "tcp_retries2" => self.retries2 = small(num()?)?,
             "tcp_abort_on_overflow" => self.abort_on_overflow = flag(num()?)?,
             "tcp_rfc1337" => self.rfc1337 = flag(num()?)?,

@@ -98,6 +98,14 @@ pub struct Connection {
     pub total_retransmits: u32,
     /// Zero-window probes or keep-alives sent without an answer.
     pub probes: u32,
+    /// When our SYN was first sent (Linux measures the SYN retry budget from it).
+    pub first_syn_at: Option<Instant>,
+    /// When the oldest unacknowledged data was first retransmitted (Linux `retrans_stamp`:
+    /// the `tcp_retries2` budget runs from it). Cleared by an ACK of new data.
+    pub first_retransmit_at: Option<Instant>,
+    /// When we last sent a challenge ACK or an ACK for an out-of-window segment (Linux
+    /// `last_oow_ack_time`, for `Config::invalid_ratelimit`).
+    pub last_oow_ack: Option<Instant>,
     pub ack_pending: AckPending,
     /// Octets of in-order text received since we last sent an ACK (SHLD-19).
     pub unacked_bytes: u32,
@@ -185,6 +193,9 @@ impl Connection {
             retransmits: 0,
             total_retransmits: 0,
             probes: 0,
+            first_syn_at: None,
+            first_retransmit_at: None,
+            last_oow_ack: None,
             ack_pending: AckPending::None,
             unacked_bytes: 0,
             quickacks: 0,
@@ -289,6 +300,27 @@ impl Connection {
         seg
     }
 
+    /// Linux's per-connection limit on challenge ACKs and ACKs for out-of-window segments
+    /// (`__tcp_oow_rate_limited`): whether one may be sent now; if so, it is counted.
+    pub fn oow_ack_allowed(&mut self, now: Instant, config: &Config) -> bool {
+        let Some(interval) = config.invalid_ratelimit else { return true };
+        if self.last_oow_ack.is_some_and(|last| now - last < interval) {
+            return false;
+        }
+        self.last_oow_ack = Some(now);
+        true
+    }
+
+    /// Octets of ours the peer has acknowledged (Linux `bytes_acked`; an active open's SYN
+    /// counts, as Linux's `tcp_ack` of the SYN-ACK adds it).
+    pub fn bytes_acked(&self) -> u32 {
+        let first = match self.origin {
+            Origin::Active => self.tcb.iss,
+            Origin::Passive { .. } => self.tcb.iss + 1,
+        };
+        self.tcb.snd_una.since(first).max(0) as u32
+    }
+
     /// `<SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>`, queued for output.
     pub fn send_ack(&mut self, now: Instant) {
         let seg = self.segment(now, self.tcb.snd_nxt, TcpFlags::EMPTY, Vec::new());
@@ -313,7 +345,13 @@ impl Connection {
         // RFC 7323 §2.2: the window field of a SYN is never scaled.
         seg.window = self.initial_window().min(u16::MAX as u32) as u16;
         // In a SYN we offer what is configured; in a SYN-ACK only what the peer offered.
-        let (sack, ts, ws) = if synack {
+        // Linux answers a simultaneous open (our SYN crossed the peer's) with its own SYN's
+        // option set (tcp_send_synack reuses the SYN and tcp_syn_options).
+        let crossed = self.origin == Origin::Active && config.profile == crate::config::Profile::Linux;
+        if !synack && self.first_syn_at.is_none() {
+            self.first_syn_at = Some(now);
+        }
+        let (sack, ts, ws) = if synack && !crossed {
             let ws = self.neg.offered_rcv_scale.filter(|_| self.neg.window_scaling);
             (self.neg.sack, self.neg.timestamps, ws)
         } else {

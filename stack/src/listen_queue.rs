@@ -27,11 +27,12 @@ impl Listener {
         self.accept_queue.len() as u32 > self.backlog
     }
 
-    /// Linux `inet_csk_reqsk_queue_is_full`: as many half-open connections as the backlog
-    /// (at least one), and never more than `tcp_max_syn_backlog`. Linux then falls back to SYN
-    /// cookies; this stack drops the SYN instead, so memory stays bounded by the backlog.
+    /// Linux `inet_csk_reqsk_queue_is_full` (6.15 on): more half-open connections than the
+    /// backlog (so backlog 0 admits one, backlog 1 two), and never more than
+    /// `tcp_max_syn_backlog`. Linux then falls back to SYN cookies; this stack drops the SYN
+    /// instead, so memory stays bounded by the backlog.
     pub fn syn_queue_full(&self, max_syn_backlog: u32) -> bool {
-        let cap = self.backlog.max(1).min(max_syn_backlog.max(1));
-        self.syn_queue.len() as u32 >= cap
+        let len = self.syn_queue.len() as u32;
+        len > self.backlog || len >= max_syn_backlog.max(1)
     }
 }

@@ -48,19 +48,30 @@ fn retransmission(c: &mut Connection, ctx: &mut Ctx) {
     match c.state {
         State::SynSent => {
             let limit = c.opts.syn_retries.unwrap_or(config.syn_retries);
-            if c.retransmits >= u32::from(limit) {
+            // Linux (tcp_write_timeout): the budget is the time `limit` exponential retries
+            // from the initial RTO would take, counted from the first SYN.
+            let expired = if config.retries_as_time {
+                let first = c.first_syn_at.unwrap_or(now);
+                now - first >= model_timeout(limit, config.rto_initial, config.rto_max)
+            } else {
+                c.retransmits >= u32::from(limit)
+            };
+            if expired {
                 c.delete_tcb(Some(Errno::ETIMEDOUT));
                 c.decide(now, at, "SYN retries exhausted → connection timed out", Some(State::Closed));
                 return;
             }
             c.retransmits += 1;
             c.total_retransmits += 1;
-            c.rtt.back_off();
+            // Linux `tcp_syn_linear_timeouts`: the first timeouts keep the initial RTO.
+            if c.retransmits > u32::from(config.syn_linear_timeouts) {
+                c.rtt.back_off();
+            }
             c.rtt_probe = None;
             let syn = c.syn_segment(now, config);
             c.out.push(syn);
             c.timers.retransmission = Some(now + c.rtt.rto());
-            c.decide(now, at, "SYN retransmitted, RTO doubled", None);
+            c.decide(now, at, "SYN retransmitted", None);
         }
         State::SynReceived => {
             if c.retransmits >= u32::from(config.synack_retries) {
@@ -85,12 +96,21 @@ fn retransmission(c: &mut Connection, ctx: &mut Ctx) {
             if c.tcb.flight_size() == 0 {
                 return;
             }
-            if c.retransmits >= u32::from(config.retries2) {
+            // Linux: R2 is the time `tcp_retries2` exponential retries from the minimum RTO
+            // would take, counted from the first retransmission (`retrans_stamp`).
+            let expired = if config.retries_as_time {
+                c.first_retransmit_at
+                    .is_some_and(|first| now - first >= model_timeout(config.retries2, config.rto_min, config.rto_max))
+            } else {
+                c.retransmits >= u32::from(config.retries2)
+            };
+            if expired {
                 c.delete_tcb(Some(Errno::ETIMEDOUT));
                 c.decide(now, at, "retransmission limit (R2) reached → connection timed out", Some(State::Closed));
                 return;
             }
             c.retransmits += 1;
+            c.first_retransmit_at.get_or_insert(now);
             c.cc.on_rto(c.tcb.flight_size(), c.smss());
             c.rtt.back_off();
             c.rtt_probe = None;
@@ -170,4 +190,36 @@ fn keepalive(c: &mut Connection, ctx: &mut Ctx) {
     c.probes += 1;
     c.timers.keepalive = Some(now + interval);
     c.decide(now, at, "idle → keep-alive probe", None);
+}
+
+/// Linux `tcp_model_timeout`: how long `retries` retransmissions take when the RTO starts at
+/// `base` and doubles up to `max`.
+pub fn model_timeout(retries: u8, base: std::time::Duration, max: std::time::Duration) -> std::time::Duration {
+    let base_ms = base.as_millis().max(1) as u64;
+    let max_ms = max.as_millis() as u64;
+    let thresh = u64::from((max_ms / base_ms).max(1).ilog2());
+    let retries = u64::from(retries);
+    let ms = if retries <= thresh {
+        ((2u64 << retries) - 1) * base_ms
+    } else {
+        ((2u64 << thresh) - 1) * base_ms + (retries - thresh) * max_ms
+    };
+    std::time::Duration::from_millis(ms)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::model_timeout;
+    use std::time::Duration;
+
+    #[test]
+    fn model_timeout_matches_linux() {
+        let s = Duration::from_secs;
+        // SYN: initial RTO 1 s, RTO max 120 s.
+        assert_eq!(model_timeout(1, s(1), s(120)), s(3));
+        assert_eq!(model_timeout(2, s(1), s(120)), s(7));
+        assert_eq!(model_timeout(6, s(1), s(120)), s(127));
+        // tcp_retries2 = 15 from 200 ms: 924.6 s (Linux's documented ~924 s).
+        assert_eq!(model_timeout(15, Duration::from_millis(200), s(120)), Duration::from_millis(924_600));
+    }
 }

@@ -176,6 +176,9 @@ fn synack_retransmitted_at_1_2_4_8_16_then_abandoned_linux() {
 fn syn_retransmission_backoff_then_etimedout() {
     let mut c = Config::linux();
     c.syn_retries = 3;
+    // Pure exponential backoff, as with Linux's tcp_syn_linear_timeouts = 0 (the linear
+    // default is covered in linux_profile.rs).
+    c.syn_linear_timeouts = 0;
     let mut t = Ladder::new(c);
     let fd = t.syn_sent();
     let start = t.now;

@@ -22,7 +22,14 @@ pub fn check(c: &mut Connection, seg: &Incoming, ctx: &mut Ctx) -> ControlFlow<(
     // RFC 5961 §5.2 (MAY-12 in RFC 9293): acceptable only if
     // (SND.UNA - MAX.SND.WND) =< SEG.ACK =< SND.NXT; otherwise challenge ACK and drop.
     if ctx.config.rfc5961 && c.state != State::SynReceived {
-        let oldest = c.tcb.snd_una - c.tcb.max_snd_wnd.max(1);
+        // Linux (tcp_ack) also bounds the range by what has been acknowledged so far, so
+        // that no ACK below our ISS is ever taken as an old duplicate.
+        let span = if ctx.config.profile == crate::config::Profile::Linux {
+            c.tcb.max_snd_wnd.min(c.bytes_acked())
+        } else {
+            c.tcb.max_snd_wnd.max(1)
+        };
+        let oldest = c.tcb.snd_una - span;
         if !seg.ack.between(oldest, c.tcb.snd_nxt) {
             super::check_syn::challenge_ack(c, ctx, Check::Ack, "ACK outside [SND.UNA-MAX.SND.WND, SND.NXT] → challenge ACK");
             return ControlFlow::Break(());
@@ -153,6 +160,7 @@ fn new_ack(c: &mut Connection, seg: &Incoming, ctx: &mut Ctx) {
     }
     c.dup_acks = 0;
     c.retransmits = 0;
+    c.first_retransmit_at = None;
     c.probes = 0;
     c.rtt.clear_backoff();
     c.timers.retransmission = if c.tcb.flight_size() > 0 { Some(now + c.rtt.rto()) } else { None };

@@ -12,6 +12,13 @@ pub fn check(c: &mut Connection, seg: &Incoming, ctx: &mut Ctx) -> ControlFlow<(
         return ControlFlow::Continue(());
     }
     let now = ctx.now;
+    let linux = ctx.config.profile == crate::config::Profile::Linux;
+    // Linux (tcp_timewait_state_process): TIME-WAIT acts on a RST only at exactly RCV.NXT
+    // and ignores any other silently: no challenge ACK from a timewait socket.
+    if linux && c.state == State::TimeWait && seg.seq != c.tcb.rcv_nxt {
+        c.decide(now, step(Check::Rst), "TIME-WAIT: RST not at RCV.NXT → ignored", None);
+        return ControlFlow::Break(());
+    }
     // RFC 5961 §3.2: (1) outside the window → already dropped by the first check;
     // (2) exactly RCV.NXT → reset; (3) in the window but not RCV.NXT → challenge ACK.
     if ctx.config.rfc5961 && seg.seq != c.tcb.rcv_nxt {
@@ -27,18 +34,23 @@ pub fn check(c: &mut Connection, seg: &Incoming, ctx: &mut Ctx) -> ControlFlow<(
                 c.delete_tcb(None);
                 c.decide(now, at, "RST in SYN-RECEIVED (passive) → back to LISTEN", Some(State::Closed));
             }
-            // "… initiated with an active OPEN … the connection was refused."
+            // "… initiated with an active OPEN … the connection was refused." Linux
+            // (tcp_reset) reports ECONNREFUSED only from SYN-SENT, ECONNRESET here.
             Origin::Active => {
-                c.delete_tcb(Some(Errno::ECONNREFUSED));
+                c.delete_tcb(Some(if linux { Errno::ECONNRESET } else { Errno::ECONNREFUSED }));
                 c.decide(now, at, "RST in SYN-RECEIVED (active) → connection refused", Some(State::Closed));
             }
         },
         State::Established | State::FinWait1 | State::FinWait2 | State::CloseWait => {
             // Outstanding RECEIVEs and SENDs get "reset"; queues flushed; CLOSED.
             // Linux reports EPIPE rather than ECONNRESET for a reset in CLOSE-WAIT (tcp_reset).
-            let linux_close_wait = c.state == State::CloseWait && ctx.config.profile == crate::config::Profile::Linux;
+            let linux_close_wait = c.state == State::CloseWait && linux;
             let err = if linux_close_wait { Errno::EPIPE } else { Errno::ECONNRESET };
-            c.recv.clear();
+            // RFC 9293: "all segment queues should be flushed". Linux (tcp_reset) leaves what
+            // was already received readable; the error comes after it.
+            if !linux {
+                c.recv.clear();
+            }
             c.delete_tcb(Some(err));
             c.decide(now, at, "RST at RCV.NXT → connection reset", Some(State::Closed));
         }

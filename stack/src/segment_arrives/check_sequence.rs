@@ -50,6 +50,9 @@ pub fn check<'a>(c: &mut Connection, mut seg: Incoming<'a>, ctx: &mut Ctx) -> Co
     // MUST-66: with a zero window, still process the ACK, URG and RST of a segment at RCV.NXT
     // (its text is not accepted: it is trimmed away below and the ACK re-advertises zero).
     let zero_window_probe = !acceptable && rcv_wnd == 0 && seg.seq == rcv_nxt;
+    if super::check_syn::crossed_syn_ack(c, &seg, ctx) {
+        return ControlFlow::Continue(seg);
+    }
     if zero_window_probe {
         acceptable = true;
     }
@@ -65,6 +68,10 @@ pub fn check<'a>(c: &mut Connection, mut seg: Incoming<'a>, ctx: &mut Ctx) -> Co
         }
         if seg.flags.rst() {
             c.decide(now, step(Check::Sequence), "RST outside the window → dropped", None);
+        } else if (seg.payload.is_empty() && !seg.flags.fin() || seg.flags.syn()) && !c.oow_ack_allowed(now, ctx.config) {
+            // Linux (tcp_oow_rate_limited): ACKs for out-of-window segments without data, and
+            // for SYNs, share the per-connection rate limit with challenge ACKs.
+            c.decide(now, step(Check::Sequence), "unacceptable segment → ACK suppressed by the rate limit", None);
         } else {
             // <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>
             c.ack_pending = AckPending::Now;

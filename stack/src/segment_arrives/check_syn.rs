@@ -19,6 +19,11 @@ pub fn check(c: &mut Connection, seg: &Incoming, ctx: &mut Ctx) -> ControlFlow<(
         c.decide(now, at, "SYN in SYN-RECEIVED (passive) → back to LISTEN", Some(State::Closed));
         return ControlFlow::Break(());
     }
+    if crossed_syn_ack(c, seg, ctx) {
+        c.ack_pending = AckPending::Now;
+        c.decide(now, at, "SYN-ACK of a simultaneous open → ACK processed, duplicate SYN acknowledged", None);
+        return ControlFlow::Continue(());
+    }
     if ctx.config.rfc5961 {
         // RFC 5961 §4.2: whatever the sequence number, MUST send a challenge ACK and drop.
         challenge_ack(c, ctx, Check::Syn, "SYN in a synchronized state → challenge ACK");
@@ -33,8 +38,31 @@ pub fn check(c: &mut Connection, seg: &Incoming, ctx: &mut Ctx) -> ControlFlow<(
     ControlFlow::Break(())
 }
 
+/// Linux (tcp_validate_incoming): in a simultaneous open, the peer's SYN-ACK — the SYN we
+/// already hold (SEG.SEQ+1 = RCV.NXT) acknowledging ours (SEG.ACK = SND.NXT) — is no attack:
+/// its ACK completes the handshake, and its SYN, a duplicate, is acknowledged. (Linux's
+/// sequence test, SEG.SEQ+SEG.LEN >= RCV.NXT, lets it through the first check too.)
+pub fn crossed_syn_ack(c: &Connection, seg: &Incoming, ctx: &Ctx) -> bool {
+    ctx.config.profile == crate::config::Profile::Linux
+        && c.state == State::SynReceived
+        && c.origin == Origin::Active
+        && seg.flags.syn()
+        && seg.has_ack()
+        && !seg.flags.rst()
+        && !seg.flags.fin()
+        && seg.segment.payload.is_empty()
+        && seg.seq + 1 == c.tcb.rcv_nxt
+        && seg.ack == c.tcb.snd_nxt
+}
+
 /// RFC 5961 §3.2/§4.2/§5.2: `<SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>`, within the §7 rate limit.
 pub fn challenge_ack(c: &mut Connection, ctx: &mut Ctx, check: Check, why: &'static str) {
+    // Linux (tcp_send_challenge_ack): first the per-connection limit, shared with the ACKs
+    // for out-of-window segments (tcp_invalid_ratelimit, 500 ms).
+    if !c.oow_ack_allowed(ctx.now, ctx.config) {
+        c.decide(ctx.now, step(check), "challenge ACK suppressed by the per-connection rate limit", None);
+        return;
+    }
     if *ctx.challenge_ack_budget == 0 {
         c.decide(ctx.now, step(check), "challenge ACK suppressed by the RFC 5961 §7 rate limit", None);
         return;

@@ -7,6 +7,9 @@ use crate::errno::Errno;
 use crate::state::State;
 use crate::wire::TcpSegment;
 
+/// Linux's TCP_TIMEOUT_MIN: two jiffies at HZ=250.
+const TIMEOUT_MIN: std::time::Duration = std::time::Duration::from_millis(8);
+
 pub fn on_segment(c: &mut Connection, seg: &TcpSegment, ctx: &mut Ctx) {
     let now = ctx.now;
     // first, check the ACK bit.
@@ -14,6 +17,11 @@ pub fn on_segment(c: &mut Connection, seg: &TcpSegment, ctx: &mut Ctx) {
         // If SEG.ACK =< ISS or SEG.ACK > SND.NXT, send a reset (unless the RST bit is set)
         // and discard: this is how an old duplicate SYN-ACK is refused (§3.5, Figure 9).
         if seg.ack.before_or_eq(c.tcb.iss) || seg.ack.after(c.tcb.snd_nxt) {
+            // Linux: "Previous FIN/ACK or RST/ACK might be ignored" — before the first
+            // retransmission, send the SYN again soon (TCP_TIMEOUT_MIN, 2 jiffies at HZ=250).
+            if ctx.config.profile == crate::config::Profile::Linux && c.retransmits == 0 {
+                c.timers.retransmission = Some(now + TIMEOUT_MIN);
+            }
             if seg.flags.rst() {
                 c.decide(now, Step::SynSent(1), "unacceptable ACK on a RST → dropped", None);
             } else {

@@ -1,0 +1,198 @@
+//! Ladder tests for the `linux` profile where Linux 6.x departs from the RFCs' letter (each
+//! observed on a 6.18 kernel over TUN; the packetdrill-scripts suite has the same cases).
+
+mod ladder;
+use ladder::*;
+use std::time::Duration;
+use synack_stack::wire::TcpOption;
+use synack_stack::{Config, Domain, Errno, State};
+
+fn linux() -> Ladder {
+    Ladder::new(Config::linux())
+}
+
+fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+#[test]
+fn syn_queue_admits_more_half_open_connections_than_the_backlog() {
+    // inet_csk_reqsk_queue_is_full (6.15 on): full when qlen > backlog: listen(fd, 1) takes two.
+    let mut t = linux();
+    let l = t.stack.socket(Domain::Inet).unwrap();
+    t.stack.bind(l, t.local).unwrap();
+    t.stack.listen(l, 1).unwrap();
+    for port in [40001, 40002] {
+        t.remote = format!("198.51.100.2:{port}").parse().unwrap();
+        t.inject(seg().ports(port, 8080).flags(S).opts(vec![TcpOption::Mss(1000)]));
+        assert_eq!(t.sent().flags, S | A, "port {port}");
+    }
+    t.remote = "198.51.100.2:40003".parse().unwrap();
+    t.inject(seg().ports(40003, 8080).flags(S).opts(vec![TcpOption::Mss(1000)]));
+    t.sent_nothing();
+}
+
+#[test]
+fn simultaneous_open_synack_carries_the_syn_options_and_the_crossed_synack_completes() {
+    let mut t = linux();
+    let fd = t.syn_sent();
+    // The peer's SYN offers only MSS; our SYN-ACK still offers what our SYN did.
+    t.inject(seg().flags(S).opts(vec![TcpOption::Mss(1000)]));
+    let synack = t.sent();
+    check(&synack, S | A, t.our(0), Some(Ladder::peer(1)), 0);
+    assert!(synack.options.contains(&TcpOption::SackPermitted), "{:?}", synack.options);
+    assert!(synack.options.iter().any(|o| matches!(o, TcpOption::Timestamps { .. })), "{:?}", synack.options);
+    assert!(synack.options.iter().any(|o| matches!(o, TcpOption::WindowScale(_))), "{:?}", synack.options);
+    // The peer's SYN-ACK (its SYN again, acknowledging ours) completes the open: no challenge.
+    t.inject(seg().flags(S | A).ack_abs(t.our(1)).opts(vec![TcpOption::Mss(1000)]));
+    check(&t.sent(), A, t.our(1), Some(Ladder::peer(1)), 0);
+    assert_eq!(t.stack.state(fd).unwrap(), State::Established);
+    assert_eq!(t.stack.connect_result(fd), Some(Ok(())));
+}
+
+#[test]
+fn rst_in_syn_received_after_simultaneous_open_is_econnreset() {
+    let mut t = linux();
+    let fd = t.syn_sent();
+    t.inject(seg().flags(S).opts(vec![TcpOption::Mss(1000)]));
+    t.sent();
+    t.inject(seg().flags(R).seq(1));
+    t.sent_nothing();
+    assert_eq!(t.stack.connect_result(fd), Some(Err(Errno::ECONNRESET)));
+}
+
+#[test]
+fn unacceptable_ack_in_syn_sent_resends_the_syn_soon_once() {
+    let mut t = linux();
+    let _fd = t.syn_sent();
+    t.advance(ms(100));
+    t.inject(seg().flags(S | A).ack_abs(t.our(5000)).opts(vec![TcpOption::Mss(1000)]));
+    check(&t.sent(), R, t.our(5000), None, 0);
+    t.advance(ms(8));
+    assert_eq!(t.sent().flags, S, "SYN again after TCP_TIMEOUT_MIN");
+    // After that retransmission the timer is left alone: the next bad SYN-ACK only gets a RST.
+    t.advance(ms(100));
+    t.inject(seg().flags(S | A).ack_abs(t.our(0)).opts(vec![TcpOption::Mss(1000)]));
+    check(&t.sent(), R, t.our(0), None, 0);
+    t.advance(ms(500));
+    t.sent_nothing();
+}
+
+#[test]
+fn syn_timeouts_are_linear_first_and_the_budget_is_time() {
+    // tcp_syn_linear_timeouts = 4 and TCP_SYNCNT 2: SYNs at 0..5 s one second apart, then
+    // the budget (1 + 2 + 4 = 7 s) runs out at the next expiry, 7 s.
+    let mut c = Config::linux();
+    c.syn_retries = 2;
+    let mut t = Ladder::new(c);
+    let fd = t.syn_sent();
+    let start = t.now;
+    let mut times = Vec::new();
+    while let Some(next) = t.stack.poll_timeout() {
+        t.advance(next - t.now);
+        match t.stack.poll_transmit() {
+            Some(_) => times.push((t.now - start).as_millis()),
+            None => break,
+        }
+    }
+    assert_eq!(times, vec![1000, 2000, 3000, 4000, 5000]);
+    assert_eq!((t.now - start).as_millis(), 7000);
+    assert_eq!(t.stack.connect_result(fd), Some(Err(Errno::ETIMEDOUT)));
+}
+
+#[test]
+fn reset_leaves_received_data_readable_then_reports_econnreset() {
+    let mut t = linux();
+    let (_, fd) = t.established_passive();
+    t.inject(seg().flags(A | P).seq(1).ack_abs(t.our(1)).data(&[7; 100]));
+    t.sent();
+    t.inject(seg().flags(R | A).seq(101).ack_abs(t.our(1)));
+    t.sent_nothing();
+    assert_eq!(t.stack.recv(fd, 1000, false).unwrap().len(), 100);
+    assert_eq!(t.stack.recv(fd, 1000, false), Err(Errno::ECONNRESET));
+}
+
+#[test]
+fn time_wait_ignores_a_rst_not_at_rcv_nxt_and_obeys_one_at_it() {
+    let mut t = linux();
+    let (_, fd) = t.established_passive();
+    t.stack.close(fd).unwrap();
+    assert_eq!(t.sent().flags, F | A);
+    t.inject(seg().flags(F | A).seq(1).ack_abs(t.our(2)));
+    t.sent();
+    // In the window, not RCV.NXT: no challenge ACK, TIME-WAIT survives (re-ACKs a FIN).
+    t.inject(seg().flags(R | A).seq(101).ack_abs(t.our(2)));
+    t.sent_nothing();
+    t.advance(ms(600));
+    t.inject(seg().flags(F | A).seq(1).ack_abs(t.our(2)));
+    check(&t.sent(), A, t.our(2), Some(Ladder::peer(2)), 0);
+    // At RCV.NXT: gone; the listener now resets an ACK.
+    t.inject(seg().flags(R | A).seq(2).ack_abs(t.our(2)));
+    t.sent_nothing();
+    t.inject(seg().flags(A).seq(2).ack_abs(t.our(2)));
+    check(&t.sent(), R, t.our(2), None, 0);
+}
+
+#[test]
+fn retries2_is_a_time_budget_from_the_first_retransmission() {
+    // tcp_retries2 = 2: 200 ms × 7 = 1.4 s after the first retransmission. RTO 200 ms
+    // doubling: retransmissions at 0.2, 0.6, 1.4 s; at 3.0 s (2.8 s after the first) abort.
+    let mut c = Config::linux();
+    c.retries2 = 2;
+    let mut t = Ladder::new(c);
+    let (_, fd) = t.established_passive();
+    let start = t.now;
+    t.stack.send(fd, &[1; 100]).unwrap();
+    assert_eq!(t.sent().payload.len(), 100);
+    let mut times = Vec::new();
+    while let Some(next) = t.stack.poll_timeout() {
+        t.advance(next - t.now);
+        match t.stack.poll_transmit() {
+            Some(_) => times.push((t.now - start).as_millis()),
+            None => break,
+        }
+    }
+    assert_eq!(times, vec![200, 600, 1400]);
+    assert_eq!((t.now - start).as_millis(), 3000);
+    assert_eq!(t.stack.state(fd).unwrap(), State::Closed);
+    assert_eq!(t.stack.recv(fd, 100, false), Err(Errno::ETIMEDOUT));
+}
+
+#[test]
+fn old_ack_range_is_bounded_by_what_was_acknowledged() {
+    let mut t = linux();
+    let (_, fd) = t.established_passive();
+    t.stack.send(fd, &[1; 100]).unwrap();
+    t.sent();
+    t.inject(seg().flags(A).seq(1).ack_abs(t.our(101)));
+    t.sent_nothing();
+    // SND.UNA - 100: an acceptable old duplicate, ignored.
+    t.inject(seg().flags(A).seq(1).ack_abs(t.our(1)));
+    t.sent_nothing();
+    // SND.UNA - 101 (our ISS), though well inside MAX.SND.WND: challenge ACK, text dropped.
+    t.inject(seg().flags(A | P).seq(1).ack_abs(t.our(0)).data(&[2; 10]));
+    check(&t.sent(), A, t.our(101), Some(Ladder::peer(1)), 0);
+    assert_eq!(t.stack.recv(fd, 100, false), Err(Errno::EAGAIN));
+}
+
+#[test]
+fn challenge_acks_are_rate_limited_per_connection() {
+    let mut t = linux();
+    let (_, _fd) = t.established_passive();
+    t.inject(seg().flags(R | A).seq(1001).ack_abs(t.our(1)));
+    check(&t.sent(), A, t.our(1), Some(Ladder::peer(1)), 0);
+    for rel in [1002, 1003] {
+        t.advance(ms(100));
+        t.inject(seg().flags(R | A).seq(rel).ack_abs(t.our(1)));
+        t.sent_nothing();
+    }
+    // Out-of-window pure ACKs share the limit; data segments do not.
+    t.inject(seg().flags(A).seq(10_000_000).ack_abs(t.our(1)));
+    t.sent_nothing();
+    t.inject(seg().flags(A).seq(10_000_000).ack_abs(t.our(1)).data(&[3; 10]));
+    check(&t.sent(), A, t.our(1), Some(Ladder::peer(1)), 0);
+    // 500 ms after the first: allowed again.
+    t.advance(ms(300));
+    t.inject(seg().flags(R | A).seq(1005).ack_abs(t.our(1)));
+    check(&t.sent(), A, t.our(1), Some(Ladder::peer(1)), 0);
+}
