@@ -68,6 +68,7 @@ struct RunArgs {
 #[derive(Clone, Copy, ValueEnum)]
 enum StackArg {
     Reference,
+    Linux,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -146,10 +147,17 @@ fn run(args: RunArgs) -> i32 {
         ModeArg::Ipv4MappedIpv6 => vec![IpMode::Ipv4MappedIpv6],
         ModeArg::All => IpMode::ALL.to_vec(),
     };
+    if let StackArg::Linux = args.stack {
+        if let Err(missing) = synack::backend::linux::netns::available() {
+            eprintln!("synack: {missing}");
+            return 2;
+        }
+    }
     let jobs = suite::plan(&scripts, &modes);
     let config = SuiteConfig {
         stack: match args.stack {
             StackArg::Reference => StackKind::Reference,
+            StackArg::Linux => StackKind::Linux,
         },
         profile: match args.profile {
             ProfileArg::Linux => Profile::Linux,
@@ -242,6 +250,14 @@ fn print_summary(summary: &Summary) {
     println!("error        {}", t.error);
     println!("unsupported  {}", t.unsupported);
     println!("wall         {:.2} s", summary.wall_seconds);
+    let worst = summary
+        .runs
+        .iter()
+        .filter_map(|r| r.timing_error.map(|t| (t, r)))
+        .max_by(|a, b| a.0.total_cmp(&b.0));
+    if let Some((t, r)) = worst {
+        println!("timing       worst error {:.3} ms ({} {})", t * 1e3, r.script, r.mode);
+    }
 }
 
 /// Runs the suite over and over on one thread per job slot and reports runs per second,

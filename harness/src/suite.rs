@@ -1,6 +1,7 @@
 //! Suites: finding scripts, running each in its IP modes (in parallel), and writing every
 //! run's artifacts (pcap, normalized trace, failure text) — for failing runs too.
 
+use crate::backend::linux::LinuxBackend;
 use crate::backend::reference::ReferenceBackend;
 use crate::backend::Setup;
 use crate::mode::IpMode;
@@ -20,6 +21,8 @@ use synack_stack::Profile;
 pub enum StackKind {
     /// synack's own stack, in-process.
     Reference,
+    /// The Linux kernel, in a network namespace per run (root and /dev/net/tun needed).
+    Linux,
 }
 
 /// Settings of a suite run.
@@ -118,6 +121,10 @@ pub fn run_all(jobs: &[Job], config: &SuiteConfig, on_done: &(dyn Fn(&RunReport)
 pub fn stack_name(config: &SuiteConfig) -> String {
     match config.stack {
         StackKind::Reference => format!("reference/{}", config.profile.name()),
+        StackKind::Linux => format!(
+            "linux/{}",
+            std::fs::read_to_string("/proc/sys/kernel/osrelease").map(|s| s.trim().to_string()).unwrap_or_default()
+        ),
     }
 }
 
@@ -126,8 +133,15 @@ pub fn stack_name(config: &SuiteConfig) -> String {
 pub fn run_job(job: &Job, config: &SuiteConfig) -> (RunReport, Option<Trace>) {
     let started = Instant::now();
     let shown = job.path.display().to_string();
-    let finish = |verdict, message: String, trace: Option<Trace>| {
-        let report = RunReport { script: shown.clone(), mode: job.mode, verdict, seconds: started.elapsed().as_secs_f64(), message };
+    let finish = |verdict, message: String, trace: Option<Trace>, timing: Option<std::time::Duration>| {
+        let report = RunReport {
+            script: shown.clone(),
+            mode: job.mode,
+            verdict,
+            seconds: started.elapsed().as_secs_f64(),
+            message,
+            timing_error: timing.map(|t| t.as_secs_f64()),
+        };
         if let Some(out) = &config.out {
             if let Err(e) = write_artifacts(out, job, &report, trace.as_ref()) {
                 eprintln!("synack: cannot write artifacts of {shown} ({}): {e}", job.mode);
@@ -137,23 +151,42 @@ pub fn run_job(job: &Job, config: &SuiteConfig) -> (RunReport, Option<Trace>) {
     };
     let source = match std::fs::read(&job.path) {
         Ok(s) => s,
-        Err(e) => return finish(Verdict::Error, format!("{shown}: cannot read: {e}"), None),
+        Err(e) => return finish(Verdict::Error, format!("{shown}: cannot read: {e}"), None, None),
     };
     let script = match script::parse(&shown, &source) {
         Ok(s) => s,
-        Err(d) => return finish(Verdict::Error, d.render(&source), None),
+        Err(d) => return finish(Verdict::Error, d.render(&source), None, None),
     };
     let setup = match setup_for(&script, job) {
         Ok(s) => s,
-        Err(m) => return finish(Verdict::Error, format!("{shown}: {m}"), None),
+        Err(m) => return finish(Verdict::Error, format!("{shown}: {m}"), None, None),
     };
     let outcome = match config.stack {
         StackKind::Reference => {
             let mut backend = ReferenceBackend::new(config.profile, &setup, config.seed);
             runner::run(&shown, &script, &mut backend, &setup, &RunConfig::for_mode(job.mode))
         }
+        StackKind::Linux => match run_on_linux(&shown, &script, &setup, job.mode) {
+            Ok(outcome) => outcome,
+            Err(m) => return finish(Verdict::Error, format!("{shown}: environment error: {m}"), None, None),
+        },
     };
-    finish(outcome.verdict, outcome.message, Some(outcome.trace))
+    finish(outcome.verdict, outcome.message, Some(outcome.trace), outcome.worst_timing_error)
+}
+
+/// Runs a script on the kernel, on a thread of its own that moves into a fresh network
+/// namespace (gone with the thread).
+fn run_on_linux(shown: &str, script: &Script, setup: &Setup, mode: IpMode) -> Result<runner::RunOutcome, String> {
+    let (shown, script, setup) = (shown.to_string(), script.clone(), setup.clone());
+    std::thread::Builder::new()
+        .name("synack-netns".into())
+        .spawn(move || {
+            let mut backend = LinuxBackend::new(&setup)?;
+            Ok(runner::run(&shown, &script, &mut backend, &setup, &RunConfig::for_mode(mode)))
+        })
+        .map_err(|e| format!("cannot start a worker thread: {e}"))?
+        .join()
+        .map_err(|_| "the worker thread panicked".to_string())?
 }
 
 /// Addresses for a run: the mode's documentation-range defaults, unless the script sets
@@ -187,6 +220,13 @@ fn write_artifacts(out: &Path, job: &Job, report: &RunReport, trace: Option<&Tra
         std::fs::write(base.with_extension("pcap"), report::pcap::pcap_bytes(trace))?;
         std::fs::write(base.with_extension("trace"), report::snapshot::normalized(trace))?;
     }
-    let log = format!("{} {} {}\n{}\n", report.script, report.mode, report.verdict.name(), report.message);
+    let timing = report.timing_error.map_or("none".to_string(), |t| format!("{:.3} ms", t * 1e3));
+    let log = format!(
+        "{} {} {}\nworst timing error: {timing}\n{}\n",
+        report.script,
+        report.mode,
+        report.verdict.name(),
+        report.message
+    );
     std::fs::write(base.with_extension("log"), log)
 }

@@ -9,6 +9,7 @@ use synack::report::{RunReport, Summary, Verdict};
 
 fn run(script: &str, mode: IpMode, verdict: Verdict, seconds: f64, message: &str) -> RunReport {
     RunReport {
+        timing_error: None,
         script: script.into(),
         mode,
         verdict,

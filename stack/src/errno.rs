@@ -33,10 +33,18 @@ pub enum Errno {
     EHOSTUNREACH = 113,
     EALREADY = 114,
     EINPROGRESS = 115,
+    ENXIO = 6,
+    EACCES = 13,
+    EEXIST = 17,
+    ENODEV = 19,
+    ENOSYS = 38,
+    ENOTSOCK = 88,
+    EMSGSIZE = 90,
+    EHOSTDOWN = 112,
 }
 
 impl Errno {
-    pub const ALL: [Errno; 27] = [
+    pub const ALL: [Errno; 35] = [
         Errno::EPERM,
         Errno::ENOENT,
         Errno::EINTR,
@@ -64,6 +72,14 @@ impl Errno {
         Errno::EHOSTUNREACH,
         Errno::EALREADY,
         Errno::EINPROGRESS,
+        Errno::ENXIO,
+        Errno::EACCES,
+        Errno::EEXIST,
+        Errno::ENODEV,
+        Errno::ENOSYS,
+        Errno::ENOTSOCK,
+        Errno::EMSGSIZE,
+        Errno::EHOSTDOWN,
     ];
 
     /// Linux's numeric value.
@@ -101,11 +117,24 @@ impl Errno {
             Errno::EHOSTUNREACH => "EHOSTUNREACH",
             Errno::EALREADY => "EALREADY",
             Errno::EINPROGRESS => "EINPROGRESS",
+            Errno::ENXIO => "ENXIO",
+            Errno::EACCES => "EACCES",
+            Errno::EEXIST => "EEXIST",
+            Errno::ENODEV => "ENODEV",
+            Errno::ENOSYS => "ENOSYS",
+            Errno::ENOTSOCK => "ENOTSOCK",
+            Errno::EMSGSIZE => "EMSGSIZE",
+            Errno::EHOSTDOWN => "EHOSTDOWN",
         }
     }
 
     pub fn from_name(name: &str) -> Option<Errno> {
         Errno::ALL.into_iter().find(|e| e.name() == name)
+    }
+
+    /// The errno with Linux's number `code`, if it is in this vocabulary.
+    pub fn from_code(code: i32) -> Option<Errno> {
+        Errno::ALL.into_iter().find(|e| e.code() == code)
     }
 
     /// `EWOULDBLOCK` is `EAGAIN` on Linux.
@@ -132,6 +161,7 @@ mod tests {
         assert_eq!(codes.len(), Errno::ALL.len());
         for e in Errno::ALL {
             assert_eq!(Errno::from_name(e.name()), Some(e));
+            assert_eq!(Errno::from_code(e.code()), Some(e));
         }
         // Spot-check against <asm-generic/errno.h>.
         assert_eq!(Errno::EINPROGRESS.code(), 115);

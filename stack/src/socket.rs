@@ -127,6 +127,14 @@ pub struct TcpInfo {
 }
 
 impl TcpInfo {
+    /// The names [`TcpInfo::get`] knows.
+    pub const FIELDS: [&'static str; 29] = [
+        "state", "ca_state", "retransmits", "probes", "backoff", "options", "snd_wscale", "rcv_wscale", "rto", "ato",
+        "snd_mss", "rcv_mss", "unacked", "sacked", "lost", "retrans", "pmtu", "rtt", "rttvar", "snd_ssthresh",
+        "snd_cwnd", "advmss", "reordering", "rcv_space", "total_retrans", "snd_wnd", "rcv_wnd", "bytes_acked",
+        "bytes_received",
+    ];
+
     /// A field by its `tcpi_` name (with or without the prefix), for `%{ assert … }%`.
     pub fn get(&self, name: &str) -> Option<i64> {
         let name = name.strip_prefix("tcpi_").unwrap_or(name);

@@ -7,6 +7,7 @@
 //! timing, reports) stays in the runner.
 
 pub mod call;
+pub mod linux;
 pub mod reference;
 
 pub use call::{Call, CallOutput, PollFd, Returned};
@@ -16,7 +17,10 @@ use crate::trace::TraceKind;
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
-use synack_stack::TcpInfo;
+use std::collections::BTreeMap;
+
+/// `TCP_INFO` values by field name without the `tcpi_` prefix (`snd_cwnd`, …).
+pub type InfoValues = BTreeMap<String, i64>;
 
 /// What a backend needs to know to set up a run.
 #[derive(Clone, Debug)]
@@ -116,8 +120,8 @@ pub trait Backend {
     /// The return of the blocked call, once it has returned (reported once).
     fn take_completion(&mut self) -> Option<Completion>;
 
-    /// A `TCP_INFO` snapshot of a socket, now.
-    fn tcp_info(&mut self, fd: i32) -> Result<TcpInfo, String>;
+    /// A `TCP_INFO` snapshot of a socket, now: field names without the `tcpi_` prefix.
+    fn tcp_info(&mut self, fd: i32) -> Result<InfoValues, String>;
 
     /// Runs a backtick command now.
     fn command(&mut self, text: &str) -> CommandOutcome;

@@ -7,7 +7,7 @@
 
 use super::call::poll_bits::{POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLRDHUP};
 use super::{
-    Backend, BackendError, Call, Feature, CallOutcome, CallOutput, CommandOutcome, Completion, Emitted,
+    Backend, BackendError, Call, Feature, InfoValues, CallOutcome, CallOutput, CommandOutcome, Completion, Emitted,
     PollFd, Returned, Setup,
 };
 use crate::environment::{self, Action, DEFAULT_SYSCTLS};
@@ -373,8 +373,9 @@ impl Backend for ReferenceBackend {
         self.completion.take()
     }
 
-    fn tcp_info(&mut self, fd: i32) -> Result<TcpInfo, String> {
-        self.stack.tcp_info(fd).map_err(|e| format!("TCP_INFO on fd {fd}: {}", e.name()))
+    fn tcp_info(&mut self, fd: i32) -> Result<InfoValues, String> {
+        let info = self.stack.tcp_info(fd).map_err(|e| format!("TCP_INFO on fd {fd}: {}", e.name()))?;
+        Ok(TcpInfo::FIELDS.iter().filter_map(|name| info.get(name).map(|v| (name.to_string(), v))).collect())
     }
 
     fn command(&mut self, text: &str) -> CommandOutcome {

@@ -44,6 +44,7 @@ struct RunJson<'a> {
     result: &'static str,
     seconds: f64,
     message: &'a str,
+    timing_error_seconds: Option<f64>,
 }
 
 impl<'a> From<&'a RunReport> for RunJson<'a> {
@@ -54,6 +55,7 @@ impl<'a> From<&'a RunReport> for RunJson<'a> {
             result: r.verdict.name(),
             seconds: r.seconds,
             message: &r.message,
+            timing_error_seconds: r.timing_error,
         }
     }
 }

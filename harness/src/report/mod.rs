@@ -46,6 +46,9 @@ pub struct RunReport {
     pub seconds: f64,
     /// The failure / error / unsupported message (empty on a pass).
     pub message: String,
+    /// The largest difference between a scripted time and when the stack acted (packets
+    /// and blocking calls), in seconds; `None` when nothing timed happened.
+    pub timing_error: Option<f64>,
 }
 
 /// The results of a whole invocation.

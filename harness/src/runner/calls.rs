@@ -36,6 +36,9 @@ impl Runner<'_> {
                 format!("{} returned at {}, the script expects {}{how}", p.text, fmt_time(at), p.window.describe()),
             ));
         }
+        if p.scripted_blocking {
+            self.timing_sample(&p.window, at);
+        }
         self.opened(&p.call, Some(&returned));
         self.bookkeeping(&p.event, &p.call, &returned);
         Ok(())
@@ -159,7 +162,7 @@ impl Runner<'_> {
             .ok_or_else(|| Stop::error(span, "a %{ }% block before any socket exists"))?;
         let info = self.backend.tcp_info(fd).map_err(|m| Stop::error(span, m))?;
         let at = self.backend.now();
-        let result = self.python.run(text, &|name| info.get(name));
+        let result = self.python.run(text, &|name| info.get(name.strip_prefix("tcpi_").unwrap_or(name)).copied());
         for printed in std::mem::take(&mut self.python.printed) {
             self.trace.push(at, Some(span.start.line), TraceKind::Note(format!("print: {printed}")));
         }

@@ -69,6 +69,8 @@ pub struct RunOutcome {
     pub message: String,
     /// Everything that happened.
     pub trace: Trace,
+    /// The largest |actual − scripted| time of a packet or a blocking call's return.
+    pub worst_timing_error: Option<Duration>,
 }
 
 /// Why a run stopped early.
@@ -138,7 +140,7 @@ pub fn run(file: &str, script: &Script, backend: &mut dyn Backend, setup: &Setup
             (stop.verdict, message)
         }
     };
-    RunOutcome { verdict, message, trace: runner.trace }
+    RunOutcome { verdict, message, worst_timing_error: runner.worst_timing, trace: runner.trace }
 }
 
 struct Runner<'a> {
@@ -156,6 +158,8 @@ struct Runner<'a> {
     /// Packets the stack emitted that no outbound line has taken yet (with their index in
     /// the trace).
     held: std::collections::VecDeque<(Emitted, usize)>,
+    /// See [`RunOutcome::worst_timing_error`].
+    worst_timing: Option<Duration>,
     /// Descriptors a connect() has been issued on.
     connecting: std::collections::BTreeSet<i32>,
 }
@@ -187,6 +191,7 @@ impl<'a> Runner<'a> {
             socket_under_test: None,
             python: python::Env::default(),
             connecting: Default::default(),
+            worst_timing: None,
             held: Default::default(),
         }
     }
@@ -350,8 +355,17 @@ impl<'a> Runner<'a> {
                 ),
             ));
         }
+        self.timing_sample(&window, at);
         self.clock.done(window, Some(at));
         Ok(())
+    }
+
+    /// Records how far from its scripted time something happened (exact times only).
+    fn timing_sample(&mut self, window: &Window, at: Duration) {
+        if window.exact {
+            let err = if at > window.nominal { at - window.nominal } else { window.nominal - at };
+            self.worst_timing = Some(self.worst_timing.map_or(err, |w| w.max(err)));
+        }
     }
 
     /// Segmentation offload, as scripts assume it: a line may describe as one segment what

@@ -1,0 +1,297 @@
+//! The Linux kernel as the stack under test: each run in a network namespace of its own with
+//! a TUN device, the script's system calls made natively, its packets written to and read
+//! from the TUN device.
+//!
+//! [`LinuxBackend::new`] must run on a thread of its own (the suite spawns one per run): it
+//! moves that thread into a fresh namespace, which the kernel removes with everything in it
+//! when the thread's last reference goes — after the run, or when synack dies.
+
+mod capture;
+mod helper;
+pub mod native;
+pub mod netns;
+
+use super::{Backend, BackendError, Call, CallOutcome, CommandOutcome, Completion, Emitted, InfoValues, Setup};
+use crate::environment::{self, Action, DEFAULT_SYSCTLS};
+use crate::trace::TraceKind;
+use helper::Helper;
+use std::collections::VecDeque;
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// CLOCK_REALTIME as a duration since the epoch (the clock of kernel packet timestamps).
+pub(crate) fn realtime() -> Duration {
+    SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default()
+}
+
+/// The kernel under test.
+pub struct LinuxBackend {
+    tun: OwnedFd,
+    capture: OwnedFd,
+    /// CLOCK_REALTIME at script time 0.
+    start: Duration,
+    queue: VecDeque<Emitted>,
+    helper: Helper,
+    blocked: bool,
+    completion: Option<Completion>,
+    events: Vec<(Duration, TraceKind)>,
+    /// A congestion control the namespace refused as default, applied per socket instead.
+    per_socket_congestion: Option<String>,
+    /// Values saved by `set_sysctls.py`, for the restore script.
+    saved: Vec<(String, String)>,
+    setup: Setup,
+    kernel: String,
+}
+
+impl LinuxBackend {
+    /// Sets up the namespace, the TUN device, the addresses and upstream's default sysctls.
+    /// Call it on a dedicated thread: that thread's network namespace is replaced.
+    pub fn new(setup: &Setup) -> Result<LinuxBackend, String> {
+        netns::available()?;
+        netns::enter_fresh_namespace()?;
+        let tun = netns::create_tun()?;
+        netns::configure(setup)?;
+        let capture = capture::open(netns::TUN_NAME)?;
+        let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").map(|s| s.trim().to_string()).unwrap_or_default();
+        let mut backend = LinuxBackend {
+            tun,
+            capture,
+            start: realtime(),
+            queue: VecDeque::new(),
+            helper: Helper::spawn(),
+            blocked: false,
+            completion: None,
+            events: Vec::new(),
+            per_socket_congestion: None,
+            saved: Vec::new(),
+            setup: setup.clone(),
+            kernel,
+        };
+        backend.apply_defaults()?;
+        backend.start = realtime();
+        // Setup notes belong to time 0.
+        for (at, _) in &mut backend.events {
+            *at = Duration::ZERO;
+        }
+        Ok(backend)
+    }
+
+    fn note(&mut self, text: String) {
+        let at = self.now();
+        self.events.push((at, TraceKind::Note(text)));
+    }
+
+    fn apply_defaults(&mut self) -> Result<(), String> {
+        for (key, value) in DEFAULT_SYSCTLS {
+            match self.set_sysctl(key, value) {
+                Ok(()) => {}
+                // A knob this kernel does not have cannot matter to it.
+                Err(e) if e.contains("No such file") => self.note(format!("this kernel has no sysctl {key}; default not applied")),
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes a sysctl in the namespace. A congestion control the namespace may not make
+    /// its default (a kernel whose host allows only some algorithms refuses with EPERM) is
+    /// set on every socket with TCP_CONGESTION instead, and the log says so.
+    fn set_sysctl(&mut self, key: &str, value: &str) -> Result<(), String> {
+        let key = key.trim_start_matches("/proc/sys/").replace('/', ".");
+        match netns::write_sysctl(&key, value) {
+            Ok(()) => {
+                if key == "net.ipv4.tcp_congestion_control" {
+                    self.per_socket_congestion = None;
+                }
+                Ok(())
+            }
+            Err(e) if key == "net.ipv4.tcp_congestion_control" => {
+                self.per_socket_congestion = Some(value.trim().to_string());
+                self.note(format!(
+                    "the namespace refused {key}={value} ({e}); TCP_CONGESTION={value} is set on each socket instead"
+                ));
+                Ok(())
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    fn apply(&mut self, action: &Action) -> Result<String, String> {
+        match action {
+            Action::Defaults => self.apply_defaults().map(|()| "upstream defaults applied".to_string()),
+            Action::Sysctl { key, value } => self.set_sysctl(key, value).map(|()| format!("{key} = {value}")),
+            Action::SaveAndSet(pairs) => {
+                for (key, value) in pairs {
+                    let old = netns::read_sysctl(key)?;
+                    self.saved.push((key.clone(), old));
+                    self.set_sysctl(key, value)?;
+                }
+                Ok(pairs.iter().map(|(k, v)| format!("{k} = {v}")).collect::<Vec<_>>().join(", "))
+            }
+            Action::Restore => {
+                for (key, value) in std::mem::take(&mut self.saved).into_iter().rev() {
+                    self.set_sysctl(&key, &value)?;
+                }
+                Ok("sysctls restored".to_string())
+            }
+            Action::Shell(cmd) => shell(cmd, &self.setup),
+        }
+    }
+
+    fn fetch_packets(&mut self) -> Result<(), BackendError> {
+        capture::drain_tun(&self.tun);
+        while let Some((at, bytes)) = capture::read(&self.capture).map_err(BackendError::Environment)? {
+            let at = at.saturating_sub(self.start);
+            if capture::is_control_chatter(&bytes) {
+                self.events.push((at, TraceKind::Note(format!("ignored {} bytes of IP control traffic", bytes.len()))));
+                continue;
+            }
+            self.queue.push_back(Emitted { at, bytes });
+        }
+        Ok(())
+    }
+
+    fn check_blocked(&mut self) {
+        if self.blocked {
+            if let Some((at, returned)) = self.helper.poll() {
+                self.blocked = false;
+                self.completion = Some(Completion { at: at.saturating_sub(self.start), returned });
+            }
+        }
+    }
+
+    fn may_block(call: &Call) -> bool {
+        match call {
+            Call::Accept { fd } | Call::Connect { fd, .. } | Call::Send { fd, .. } | Call::Recv { fd, .. } => {
+                !native::is_nonblocking(*fd)
+            }
+            Call::Poll { timeout_ms, .. } => *timeout_ms != 0,
+            Call::Socket { .. }
+            | Call::Bind { .. }
+            | Call::Listen { .. }
+            | Call::Shutdown { .. }
+            | Call::Close { .. }
+            | Call::SetSockOpt { .. }
+            | Call::GetSockOpt { .. }
+            | Call::SetNonBlocking { .. }
+            | Call::GetFlags { .. } => false,
+        }
+    }
+}
+
+/// Runs a backtick command with `sh -c` in the run's namespace, from the script's directory,
+/// with a private /tmp (a tmpfs in a mount namespace of the command's own), so nothing is
+/// written to the host's /tmp.
+fn shell(cmd: &str, setup: &Setup) -> Result<String, String> {
+    use std::os::unix::process::CommandExt;
+    let mut command = std::process::Command::new("sh");
+    command.arg("-c").arg(cmd).current_dir(if setup.script_dir.as_os_str().is_empty() { ".".as_ref() } else { setup.script_dir.as_path() });
+    // SAFETY: the closure only makes raw system calls (no allocation) between fork and exec.
+    unsafe {
+        command.pre_exec(|| {
+            if libc::unshare(libc::CLONE_NEWNS) != 0
+                || libc::mount(std::ptr::null(), c"/".as_ptr(), std::ptr::null(), libc::MS_REC | libc::MS_PRIVATE, std::ptr::null()) != 0
+                || libc::mount(c"tmpfs".as_ptr(), c"/tmp".as_ptr(), c"tmpfs".as_ptr(), 0, std::ptr::null()) != 0
+            {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let out = command.output().map_err(|e| format!("cannot run sh: {e}"))?;
+    if out.status.success() {
+        Ok(format!("ran `{}`", cmd.trim()))
+    } else {
+        Err(format!("exit status {}: {}", out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stderr).trim()))
+    }
+}
+
+impl Backend for LinuxBackend {
+    fn name(&self) -> String {
+        format!("linux/{}", self.kernel)
+    }
+
+    fn now(&self) -> Duration {
+        realtime().saturating_sub(self.start)
+    }
+
+    fn next_outbound(&mut self, deadline: Duration) -> Result<Option<Emitted>, BackendError> {
+        loop {
+            self.fetch_packets()?;
+            self.check_blocked();
+            if let Some(p) = self.queue.pop_front() {
+                return Ok(Some(p));
+            }
+            let now = self.now();
+            if now >= deadline {
+                return Ok(None);
+            }
+            // Sleep in the kernel until a packet is captured, the deadline passes, or (at most
+            // every 10 ms) to look at a blocked call; no busy-waiting.
+            let wait = (deadline - now).min(Duration::from_millis(if self.blocked { 1 } else { 10 }));
+            let mut pfd = libc::pollfd { fd: self.capture.as_raw_fd(), events: libc::POLLIN, revents: 0 };
+            let ts = libc::timespec { tv_sec: wait.as_secs() as libc::time_t, tv_nsec: wait.subsec_nanos() as libc::c_long };
+            // SAFETY: one live pollfd and a timespec.
+            unsafe { libc::ppoll(&mut pfd, 1, &ts, std::ptr::null()) };
+        }
+    }
+
+    fn inject(&mut self, packet: &[u8]) -> Result<(), BackendError> {
+        // SAFETY: writes a live buffer of its true length.
+        let n = unsafe { libc::write(self.tun.as_raw_fd(), packet.as_ptr() as *const libc::c_void, packet.len()) };
+        if n < 0 {
+            return Err(BackendError::Environment(format!("writing to {}: {}", netns::TUN_NAME, std::io::Error::last_os_error())));
+        }
+        Ok(())
+    }
+
+    fn call(&mut self, call: &Call) -> CallOutcome {
+        if self.blocked {
+            return CallOutcome::Unsupported("a second system call while one is blocked".to_string());
+        }
+        let outcome = if Self::may_block(call) {
+            match self.helper.start(call.clone()) {
+                Err(e) => return CallOutcome::Unsupported(e),
+                Ok(Some((_, r))) => CallOutcome::Returned(r),
+                Ok(None) => {
+                    self.blocked = true;
+                    CallOutcome::Blocked
+                }
+            }
+        } else {
+            CallOutcome::Returned(native::execute(call))
+        };
+        if let (Call::Socket { .. }, CallOutcome::Returned(r)) = (call, &outcome) {
+            if let (true, Some(cc)) = (r.value >= 0, self.per_socket_congestion.clone()) {
+                if let Err(e) = native::set_congestion(r.value as i32, &cc) {
+                    self.note(format!("TCP_CONGESTION={cc} on fd {} failed: {e}", r.value));
+                }
+            }
+        }
+        outcome
+    }
+
+    fn take_completion(&mut self) -> Option<Completion> {
+        self.check_blocked();
+        self.completion.take()
+    }
+
+    fn tcp_info(&mut self, fd: i32) -> Result<InfoValues, String> {
+        native::tcp_info(fd).map_err(|e| format!("TCP_INFO on fd {fd}: {e}"))
+    }
+
+    fn command(&mut self, text: &str) -> CommandOutcome {
+        let mut done = Vec::new();
+        for action in environment::interpret(text) {
+            match self.apply(&action) {
+                Ok(what) => done.push(what),
+                Err(e) => return CommandOutcome::Failed(e),
+            }
+        }
+        CommandOutcome::Done(done.join("; "))
+    }
+
+    fn take_events(&mut self) -> Vec<(Duration, TraceKind)> {
+        std::mem::take(&mut self.events)
+    }
+}
