@@ -98,6 +98,9 @@ pub struct Connection {
     pub total_retransmits: u32,
     /// Zero-window probes or keep-alives sent without an answer.
     pub probes: u32,
+    /// Backoff exponent of the persist timer (Linux `icsk_backoff` while probing a zero
+    /// window); unlike `probes`, an ACK that leaves the window closed does not reset it.
+    pub persist_backoff: u32,
     /// When our SYN was first sent (Linux measures the SYN retry budget from it).
     pub first_syn_at: Option<Instant>,
     /// When the oldest unacknowledged data was first retransmitted (Linux `retrans_stamp`:
@@ -193,6 +196,7 @@ impl Connection {
             retransmits: 0,
             total_retransmits: 0,
             probes: 0,
+            persist_backoff: 0,
             first_syn_at: None,
             first_retransmit_at: None,
             last_oow_ack: None,

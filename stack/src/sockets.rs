@@ -357,12 +357,18 @@ impl Stack {
             let idle = self.config.keepalive_time;
             self.drive(id, |c, _| {
                 let was_keepalive = c.opts.keepalive;
+                let idle_changed = c.opts.keepalive_time != copts.keepalive_time;
                 c.opts = copts;
                 if let Some(b) = sndbuf {
                     c.send.set_capacity(b as usize);
                 }
                 if c.opts.keepalive && !was_keepalive && c.state.is_synchronized() {
                     c.timers.keepalive = Some(now + c.opts.keepalive_time.unwrap_or(idle));
+                } else if c.opts.keepalive && idle_changed && c.state.is_synchronized() && c.probes == 0 {
+                    // A new idle time applies at once, counted from the last segment received
+                    // (Linux: TCP_KEEPIDLE re-arms the timer with what is left of it).
+                    let due = c.last_received + c.opts.keepalive_time.unwrap_or(idle);
+                    c.timers.keepalive = Some(if due > now { due } else { now });
                 }
                 if !c.opts.keepalive {
                     c.timers.keepalive = None;

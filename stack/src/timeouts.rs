@@ -153,7 +153,8 @@ fn persist(c: &mut Connection, ctx: &mut Ctx) {
         }
     }
     c.probes += 1;
-    let backoff = 1u32 << c.probes.min(10);
+    c.persist_backoff += 1;
+    let backoff = 1u32 << c.persist_backoff.min(10);
     let interval = c.rtt.rto().saturating_mul(backoff).min(ctx.config.rto_max);
     c.timers.persist = Some(now + interval);
     c.decide(now, Step::Timeout(TimerKind::Persist), "zero window → window probe", None);

@@ -196,3 +196,85 @@ fn challenge_acks_are_rate_limited_per_connection() {
     t.inject(seg().flags(R | A).seq(1005).ack_abs(t.our(1)));
     check(&t.sent(), A, t.our(1), Some(Ladder::peer(1)), 0);
 }
+
+#[test]
+fn data_after_close_in_fin_wait_2_is_answered_with_rst() {
+    let mut t = linux();
+    let (_, fd) = t.established_passive();
+    t.stack.close(fd).unwrap();
+    assert_eq!(t.sent().flags, F | A);
+    t.inject(seg().flags(A).seq(1).ack_abs(t.our(2)));
+    t.sent_nothing();
+    t.inject(seg().flags(A | P).seq(1).ack_abs(t.our(2)).data(&[1; 100]));
+    check(&t.sent(), R, t.our(2), None, 0);
+    assert_eq!(t.stack.connection_count(), 0);
+}
+
+#[test]
+fn orphaned_fin_wait_2_takes_any_rst_in_the_window_and_acks_one_outside() {
+    let mut t = linux();
+    let (_, fd) = t.established_passive();
+    t.stack.close(fd).unwrap();
+    t.sent();
+    t.inject(seg().flags(A).seq(1).ack_abs(t.our(2)));
+    t.inject(seg().flags(R | A).seq(1_000_001).ack_abs(t.our(2)));
+    check(&t.sent(), A, t.our(2), Some(Ladder::peer(1)), 0);
+    t.inject(seg().flags(R | A).seq(501).ack_abs(t.our(2)));
+    t.sent_nothing();
+    assert_eq!(t.stack.connection_count(), 0);
+}
+
+#[test]
+fn rst_at_the_fins_sequence_number_resets_close_wait() {
+    let mut t = linux();
+    let (_, fd) = t.established_passive();
+    t.inject(seg().flags(F | A).seq(1).ack_abs(t.our(1)));
+    check(&t.sent(), A, t.our(1), Some(Ladder::peer(2)), 0);
+    t.inject(seg().flags(R | A).seq(1).ack_abs(t.our(1)));
+    t.sent_nothing();
+    assert_eq!(t.stack.state(fd).unwrap(), State::Closed);
+    assert_eq!(t.stack.send(fd, b"x"), Err(Errno::EPIPE));
+}
+
+#[test]
+fn fin_after_data_is_acked_by_the_delayed_ack_timer_and_a_first_fin_at_once() {
+    let mut t = linux();
+    let (_, _fd) = t.established_passive();
+    t.inject(seg().flags(A | P).seq(1).ack_abs(t.our(1)).data(&[1; 100]));
+    check(&t.sent(), A, t.our(1), Some(Ladder::peer(101)), 0);
+    t.inject(seg().flags(F | A).seq(101).ack_abs(t.our(1)));
+    t.sent_nothing();
+    t.advance(ms(39));
+    t.sent_nothing();
+    t.advance(ms(1));
+    check(&t.sent(), A, t.our(1), Some(Ladder::peer(102)), 0);
+
+    // No data before the FIN: acknowledged at once.
+    let mut t = linux();
+    let (_, _fd) = t.established_passive();
+    t.inject(seg().flags(F | A).seq(1).ack_abs(t.our(1)));
+    check(&t.sent(), A, t.our(1), Some(Ladder::peer(2)), 0);
+}
+
+#[test]
+fn keepalive_answer_restarts_the_count_and_a_new_idle_time_applies_at_once() {
+    let mut t = linux();
+    let (_, fd) = t.established_passive();
+    use synack_stack::SockOpt;
+    t.stack.setsockopt(fd, SockOpt::KeepAlive(true)).unwrap();
+    t.stack.setsockopt(fd, SockOpt::KeepIdle(Duration::from_secs(1))).unwrap();
+    t.stack.setsockopt(fd, SockOpt::KeepIntvl(Duration::from_secs(1))).unwrap();
+    t.stack.setsockopt(fd, SockOpt::KeepCnt(2)).unwrap();
+    t.advance(Duration::from_secs(1));
+    check(&t.sent(), A, t.our(0), Some(Ladder::peer(1)), 0);
+    t.advance(ms(10));
+    t.inject(seg().flags(A).seq(1).ack_abs(t.our(1)));
+    // The answer resets the count: two more probes, a second apart, before giving up.
+    for _ in 0..2 {
+        t.advance(Duration::from_secs(1));
+        check(&t.sent(), A, t.our(0), Some(Ladder::peer(1)), 0);
+    }
+    t.advance(Duration::from_secs(1));
+    check(&t.sent(), R | A, t.our(1), Some(Ladder::peer(1)), 0);
+    assert_eq!(t.stack.recv(fd, 10, false), Err(Errno::ETIMEDOUT));
+}

@@ -64,6 +64,9 @@ pub fn check(c: &mut Connection, seg: &Incoming, ctx: &mut Ctx) -> ControlFlow<(
                 c.decide(now, at, "ACK of unsent data → ACK, drop", None);
                 return ControlFlow::Break(());
             }
+            // Linux (tcp_ack): any acceptable ACK shows the peer is alive: the count of
+            // unanswered probes (keep-alive or zero-window) starts again.
+            c.probes = 0;
             if c.tcb.snd_una.before(seg.ack) {
                 new_ack(c, seg, ctx);
             } else if seg.ack == c.tcb.snd_una {
@@ -208,6 +211,7 @@ fn update_window(c: &mut Connection, seg: &Incoming) {
             // The window opened: the persist timer's job is done (RFC 9293 §3.8.6.1).
             c.timers.persist = None;
             c.probes = 0;
+            c.persist_backoff = 0;
         }
     }
 }

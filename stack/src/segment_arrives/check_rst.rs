@@ -21,7 +21,11 @@ pub fn check(c: &mut Connection, seg: &Incoming, ctx: &mut Ctx) -> ControlFlow<(
     }
     // RFC 5961 §3.2: (1) outside the window → already dropped by the first check;
     // (2) exactly RCV.NXT → reset; (3) in the window but not RCV.NXT → challenge ACK.
-    if ctx.config.rfc5961 && seg.seq != c.tcb.rcv_nxt {
+    // Linux: the orphaned FIN-WAIT-2 timewait socket takes any RST in the window, and
+    // after the peer's FIN a RST at RCV.NXT-1 counts as exact (tcp_reset_check).
+    let linux_exact = linux
+        && ((c.state == State::FinWait2 && c.orphaned) || super::check_sequence::reset_at_fin(c, seg));
+    if ctx.config.rfc5961 && seg.seq != c.tcb.rcv_nxt && !linux_exact {
         super::check_syn::challenge_ack(c, ctx, Check::Rst, "RST in window, not RCV.NXT → challenge ACK");
         return ControlFlow::Break(());
     }

@@ -66,7 +66,20 @@ pub fn check<'a>(c: &mut Connection, mut seg: Incoming<'a>, ctx: &mut Ctx) -> Co
             c.decide(now, step(Check::Fin), "TIME-WAIT: retransmitted FIN → ACK, restart 2MSL", None);
             return ControlFlow::Break(());
         }
-        if seg.flags.rst() {
+        let linux = ctx.config.profile == crate::config::Profile::Linux;
+        if seg.flags.rst() && linux && reset_at_fin(c, &seg) {
+            // Linux (tcp_reset_check): after the peer's FIN, a RST at RCV.NXT-1 (the FIN's
+            // sequence number) counts as an exact match.
+            return ControlFlow::Continue(seg);
+        }
+        if seg.flags.rst() && linux && c.state == State::FinWait2 && c.orphaned {
+            // Linux's orphaned FIN-WAIT-2 is a timewait socket, which checks the window
+            // before the RST bit: an out-of-window RST gets the out-of-window ACK.
+            if c.oow_ack_allowed(now, ctx.config) {
+                c.ack_pending = AckPending::Now;
+            }
+            c.decide(now, step(Check::Sequence), "orphaned FIN-WAIT-2: RST outside the window → ACK", None);
+        } else if seg.flags.rst() {
             c.decide(now, step(Check::Sequence), "RST outside the window → dropped", None);
         } else if (seg.payload.is_empty() && !seg.flags.fin() || seg.flags.syn()) && !c.oow_ack_allowed(now, ctx.config) {
             // Linux (tcp_oow_rate_limited): ACKs for out-of-window segments without data, and
@@ -108,4 +121,12 @@ pub fn check<'a>(c: &mut Connection, mut seg: Incoming<'a>, ctx: &mut Ctx) -> Co
         }
     }
     ControlFlow::Continue(seg)
+}
+
+/// Linux `tcp_reset_check`: in CLOSE-WAIT, CLOSING and LAST-ACK a RST whose sequence number
+/// is the peer's FIN (RCV.NXT-1) is as good as one at RCV.NXT.
+pub fn reset_at_fin(c: &Connection, seg: &Incoming) -> bool {
+    seg.flags.rst()
+        && matches!(c.state, State::CloseWait | State::Closing | State::LastAck)
+        && seg.seq + 1 == c.tcb.rcv_nxt
 }

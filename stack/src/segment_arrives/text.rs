@@ -50,9 +50,17 @@ pub fn process_text(c: &mut Connection, seg: &Incoming, ctx: &mut Ctx) -> bool {
         }
         return seg.fin && in_order;
     }
-    if c.rcv_shutdown && c.orphaned {
-        // SHLD-3 (§3.6.1): data for an application that has closed is lost; say so with RST.
-        c.abort_with_reset(ctx.config);
+    if (c.rcv_shutdown || c.orphaned) && matches!(c.state, State::FinWait1 | State::FinWait2) {
+        // SHLD-3 (§3.6.1; RFC 1122 §4.2.2.13): new data for an application that has closed
+        // (or shut down reading) is lost; say so with RST. Linux answers the segment
+        // itself (<SEQ=SEG.ACK><CTL=RST>) and resets the connection.
+        if ctx.config.profile == crate::config::Profile::Linux && seg.has_ack() {
+            c.send_rst(seg.ack);
+            c.recv.clear();
+            c.delete_tcb(Some(crate::errno::Errno::ECONNRESET));
+        } else {
+            c.abort_with_reset(ctx.config);
+        }
         c.decide(now, step(Check::Text), "data after close() → RST (data lost)", Some(State::Closed));
         return false;
     }
@@ -104,11 +112,27 @@ pub fn check_fin(c: &mut Connection, fin_reached: bool, ctx: &mut Ctx) {
         | State::LastAck
         | State::TimeWait => {}
     }
+    // Whether any data came before this FIN (Linux has then initialised its delayed-ACK
+    // timeout, `ato`).
+    let had_data = c.tcb.rcv_nxt.since(c.tcb.irs + 1) > 0;
     if !c.peer_fin {
         c.tcb.rcv_nxt += 1;
         c.peer_fin = true;
     }
     c.ack_pending = AckPending::Now;
+    // Linux (tcp_fin): a FIN in ESTABLISHED enters interactive ("pingpong") mode, which ends
+    // quick-ACKs: the ACK waits for the delayed-ACK timer — 40 ms once data has been
+    // received, the next tick on a connection that never received any.
+    if ctx.config.profile == crate::config::Profile::Linux
+        && ctx.config.delayed_ack_enabled
+        && c.state == State::Established
+        && had_data
+    {
+        c.quickacks = 0;
+        c.ack_pending = AckPending::Delayed;
+        let due = now + ctx.config.delayed_ack;
+        c.timers.delayed_ack = Some(c.timers.delayed_ack.map_or(due, |t| t.min(due)));
+    }
     match c.state {
         State::SynReceived | State::Established => c.transition(now, at, "FIN → CLOSE-WAIT", State::CloseWait),
         State::FinWait1 => {
