@@ -5,7 +5,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Instant;
-use synack::mode::IpMode;
+use synack::mode::{AddressPlan, IpMode};
+use synack::runner::Unexpected;
 use synack::report::{self, Summary, Verdict};
 use synack::script;
 use synack::suite::{self, StackKind, SuiteConfig};
@@ -60,6 +61,15 @@ struct RunArgs {
     /// Seed of the reference stack's randomness (ISNs).
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Packets the stack sends that no line expects: `fail` (default), or `ignore` them
+    /// unless a later outbound line reads them, as packetdrill does (for upstream scripts
+    /// that do not list every packet).
+    #[arg(long, value_enum, default_value = "fail")]
+    unexpected: UnexpectedArg,
+    /// Addresses when a script sets none: documentation ranges, or upstream packetdrill's
+    /// (for upstream scripts whose commands or TFO cookies assume them).
+    #[arg(long, value_enum, default_value = "documentation")]
+    addresses: AddressArg,
     /// Scripts or folders.
     #[arg(required = true)]
     paths: Vec<PathBuf>,
@@ -69,6 +79,18 @@ struct RunArgs {
 enum StackArg {
     Reference,
     Linux,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum UnexpectedArg {
+    Fail,
+    Ignore,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum AddressArg {
+    Documentation,
+    Upstream,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -167,6 +189,14 @@ fn run(args: RunArgs) -> i32 {
         jobs: args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
         out: if args.bench.is_some() { None } else { Some(args.out.clone()) },
         seed: args.seed,
+        unexpected: match args.unexpected {
+            UnexpectedArg::Fail => Unexpected::Fail,
+            UnexpectedArg::Ignore => Unexpected::Ignore,
+        },
+        addresses: match args.addresses {
+            AddressArg::Documentation => AddressPlan::Documentation,
+            AddressArg::Upstream => AddressPlan::Upstream,
+        },
     };
     if let Some(seconds) = args.bench {
         return bench(&jobs, &config, seconds);

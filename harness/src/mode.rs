@@ -72,6 +72,45 @@ impl IpMode {
     }
 }
 
+/// Which addresses runs use when a script does not set its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AddressPlan {
+    /// Documentation ranges (RFC 5737, RFC 3849): synack's default.
+    Documentation,
+    /// The addresses upstream packetdrill's runner uses (192.168.0.1/16 and 192.0.2.1;
+    /// fd3d:a0b:17d6::1 and fd3d:fa7b:d17d::1), for upstream scripts whose shell commands
+    /// or TFO cookies depend on them.
+    Upstream,
+}
+
+impl AddressPlan {
+    /// (local, local prefix, remote, remote route prefix) for a mode.
+    pub fn addresses(self, mode: IpMode) -> (IpAddr, u8, IpAddr, u8) {
+        match (self, mode.wire_is_ipv6()) {
+            (AddressPlan::Documentation, false) => {
+                let (l, r) = mode.default_addresses();
+                (l, 32, r, 32)
+            }
+            (AddressPlan::Documentation, true) => {
+                let (l, r) = mode.default_addresses();
+                (l, 128, r, 128)
+            }
+            (AddressPlan::Upstream, false) => (
+                IpAddr::V4(Ipv4Addr::new(192, 168, 0, 1)),
+                16,
+                IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1)),
+                32,
+            ),
+            (AddressPlan::Upstream, true) => (
+                IpAddr::V6(Ipv6Addr::new(0xfd3d, 0x0a0b, 0x17d6, 0, 0, 0, 0, 1)),
+                48,
+                IpAddr::V6(Ipv6Addr::new(0xfd3d, 0xfa7b, 0xd17d, 0, 0, 0, 0, 1)),
+                48,
+            ),
+        }
+    }
+}
+
 impl fmt::Display for IpMode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())

@@ -4,9 +4,9 @@
 use crate::backend::linux::LinuxBackend;
 use crate::backend::reference::ReferenceBackend;
 use crate::backend::Setup;
-use crate::mode::IpMode;
+use crate::mode::{AddressPlan, IpMode};
 use crate::report::{self, RunReport, Summary, Verdict};
-use crate::runner::{self, RunConfig};
+use crate::runner::{self, RunConfig, Unexpected};
 use crate::script::{self, Script};
 use crate::trace::Trace;
 use std::net::IpAddr;
@@ -40,6 +40,10 @@ pub struct SuiteConfig {
     pub out: Option<PathBuf>,
     /// Seed of the reference stack's ISN and other randomness.
     pub seed: u64,
+    /// Packets no line expects: a failure, or ignored as packetdrill does.
+    pub unexpected: Unexpected,
+    /// Default addresses.
+    pub addresses: AddressPlan,
 }
 
 /// One run to do.
@@ -157,16 +161,16 @@ pub fn run_job(job: &Job, config: &SuiteConfig) -> (RunReport, Option<Trace>) {
         Ok(s) => s,
         Err(d) => return finish(Verdict::Error, d.render(&source), None, None),
     };
-    let setup = match setup_for(&script, job) {
+    let setup = match setup_for(&script, job, config.addresses) {
         Ok(s) => s,
         Err(m) => return finish(Verdict::Error, format!("{shown}: {m}"), None, None),
     };
     let outcome = match config.stack {
         StackKind::Reference => {
             let mut backend = ReferenceBackend::new(config.profile, &setup, config.seed);
-            runner::run(&shown, &script, &mut backend, &setup, &RunConfig::for_mode(job.mode))
+            runner::run(&shown, &script, &mut backend, &setup, &run_config(job.mode, config))
         }
-        StackKind::Linux => match run_on_linux(&shown, &script, &setup, job.mode) {
+        StackKind::Linux => match run_on_linux(&shown, &script, &setup, run_config(job.mode, config)) {
             Ok(outcome) => outcome,
             Err(m) => return finish(Verdict::Error, format!("{shown}: environment error: {m}"), None, None),
         },
@@ -176,13 +180,17 @@ pub fn run_job(job: &Job, config: &SuiteConfig) -> (RunReport, Option<Trace>) {
 
 /// Runs a script on the kernel, on a thread of its own that moves into a fresh network
 /// namespace (gone with the thread).
-fn run_on_linux(shown: &str, script: &Script, setup: &Setup, mode: IpMode) -> Result<runner::RunOutcome, String> {
+fn run_config(mode: IpMode, config: &SuiteConfig) -> RunConfig {
+    RunConfig { unexpected: config.unexpected, ..RunConfig::for_mode(mode) }
+}
+
+fn run_on_linux(shown: &str, script: &Script, setup: &Setup, run: RunConfig) -> Result<runner::RunOutcome, String> {
     let (shown, script, setup) = (shown.to_string(), script.clone(), setup.clone());
     std::thread::Builder::new()
         .name("synack-netns".into())
         .spawn(move || {
             let mut backend = LinuxBackend::new(&setup)?;
-            Ok(runner::run(&shown, &script, &mut backend, &setup, &RunConfig::for_mode(mode)))
+            Ok(runner::run(&shown, &script, &mut backend, &setup, &run))
         })
         .map_err(|e| format!("cannot start a worker thread: {e}"))?
         .join()
@@ -191,8 +199,8 @@ fn run_on_linux(shown: &str, script: &Script, setup: &Setup, mode: IpMode) -> Re
 
 /// Addresses for a run: the mode's documentation-range defaults, unless the script sets
 /// `--local_ip` / `--remote_ip` (which always win).
-pub fn setup_for(script: &Script, job: &Job) -> Result<Setup, String> {
-    let (mut local, mut remote) = job.mode.default_addresses();
+pub fn setup_for(script: &Script, job: &Job, plan: AddressPlan) -> Result<Setup, String> {
+    let (mut local, mut local_prefix, mut remote, mut remote_prefix) = plan.addresses(job.mode);
     for (name, slot) in [("local_ip", &mut local), ("remote_ip", &mut remote)] {
         if let Some(Some(v)) = script.option(name) {
             let ip: IpAddr = v.parse().map_err(|_| format!("--{name}={v} is not an IP address"))?;
@@ -200,10 +208,17 @@ pub fn setup_for(script: &Script, job: &Job) -> Result<Setup, String> {
                 return Err(format!("--{name}={v} does not fit {} mode", job.mode));
             }
             *slot = ip;
+            // A script's own address is a host of its own.
+            let host = if ip.is_ipv6() { 128 } else { 32 };
+            if name == "local_ip" {
+                local_prefix = local_prefix.min(host);
+            } else {
+                remote_prefix = host;
+            }
         }
     }
     let script_dir = job.path.parent().map(Path::to_path_buf).unwrap_or_default();
-    Ok(Setup { mode: job.mode, local_ip: local, remote_ip: remote, script_dir })
+    Ok(Setup { mode: job.mode, local_ip: local, remote_ip: remote, local_prefix, remote_prefix, script_dir })
 }
 
 /// `<out>/<script path>/<mode>.pcap`, `.trace` (normalized text) and `.log` (the message).

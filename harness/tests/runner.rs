@@ -2,7 +2,7 @@
 //! stack: what passes, and what fails with which message.
 
 use synack::backend::reference::ReferenceBackend;
-use synack::mode::IpMode;
+use synack::mode::{AddressPlan, IpMode};
 use synack::report::Verdict;
 use synack::runner::{self, RunConfig, RunOutcome};
 use synack::suite::{setup_for, Job};
@@ -12,7 +12,7 @@ use synack_stack::Profile;
 fn run_in(src: &str, mode: IpMode) -> RunOutcome {
     let script = synack::script::parse("t.pkt", src.as_bytes()).expect("test script parses");
     let job = Job { path: "t.pkt".into(), mode };
-    let setup = setup_for(&script, &job).unwrap();
+    let setup = setup_for(&script, &job, AddressPlan::Documentation).unwrap();
     let mut backend = ReferenceBackend::new(Profile::Linux, &setup, 7);
     runner::run("t.pkt", &script, &mut backend, &setup, &RunConfig::for_mode(mode))
 }
@@ -297,4 +297,23 @@ fn unsupported_constructs_are_named_with_their_place() {
         "TCP Fast Open",
     );
     fails_with("0 < icmp unreachable host_unreachable [0:10(10)]\n", Verdict::Unsupported, "ICMP");
+}
+
+#[test]
+fn packetdrill_compatibility_ignores_packets_no_line_reads() {
+    let src = established("+0 write(4, ..., 100) = 100\n+1 < . 1:1(0) ack 1 win 257\n");
+    let script = synack::script::parse("t.pkt", src.as_bytes()).unwrap();
+    let job = Job { path: "t.pkt".into(), mode: IpMode::Ipv4 };
+    let setup = setup_for(&script, &job, AddressPlan::Documentation).unwrap();
+    let config = RunConfig { unexpected: runner::Unexpected::Ignore, ..RunConfig::for_mode(IpMode::Ipv4) };
+    let mut backend = ReferenceBackend::new(Profile::Linux, &setup, 7);
+    let out = runner::run("t.pkt", &script, &mut backend, &setup, &config);
+    assert_eq!(out.verdict, Verdict::Pass, "{}", out.message);
+    // … but a later outbound line still reads the oldest unread packet, as packetdrill does.
+    let src = established("+0 write(4, ..., 100) = 100\n+.5 < . 1:1(0) ack 1 win 257\n+0 > . 1:1(0) ack 1\n");
+    let script = synack::script::parse("t.pkt", src.as_bytes()).unwrap();
+    let mut backend = ReferenceBackend::new(Profile::Linux, &setup, 7);
+    let out = runner::run("t.pkt", &script, &mut backend, &setup, &config);
+    assert_eq!(out.verdict, Verdict::Fail);
+    assert!(out.message.contains("tcp payload length: expected 0, actual 100"), "{}", out.message);
 }

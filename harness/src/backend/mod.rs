@@ -31,6 +31,10 @@ pub struct Setup {
     pub local_ip: IpAddr,
     /// The address the script's packets come from.
     pub remote_ip: IpAddr,
+    /// Prefix length of the local address (the on-link subnet a backend may configure).
+    pub local_prefix: u8,
+    /// Prefix length of the route to the remote address.
+    pub remote_prefix: u8,
     /// The script's directory: the working directory of its backtick commands.
     pub script_dir: PathBuf,
 }
@@ -105,6 +109,10 @@ pub trait Backend {
 
     /// Time since the run started.
     fn now(&self) -> Duration;
+
+    /// Makes now the script's time 0 (called after the script's init command, which
+    /// packetdrill runs before the script's clock starts). A virtual clock has nothing to do.
+    fn restart_clock(&mut self) {}
 
     /// Lets the stack run until `deadline` or until it emits a packet, whichever comes
     /// first. Returns that packet (the clock then stands at its time), or `None` with the

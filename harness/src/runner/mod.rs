@@ -27,9 +27,21 @@ use std::time::Duration;
 use syscalls::{CallContext, Expect};
 use timing::{fmt_time, Clock, Window};
 
+/// What to do with packets the stack emits that no line expects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unexpected {
+    /// A failure, once script time has moved past the packet (synack's default).
+    Fail,
+    /// packetdrill's behaviour: such a packet only matters if a later outbound line reads
+    /// it; otherwise it is ignored (for upstream scripts that do not list every packet).
+    Ignore,
+}
+
 /// Settings of a run that do not come from the script.
 #[derive(Clone, Debug)]
 pub struct RunConfig {
+    /// See [`Unexpected`].
+    pub unexpected: Unexpected,
     /// The least timing tolerance (packetdrill: 4 ms; `--tolerance_usecs` overrides).
     pub tolerance: Duration,
     /// Tolerance as a share of the scripted gap since the previous event (packetdrill: 12.5%).
@@ -53,6 +65,7 @@ impl RunConfig {
             defines.insert("CODE".to_string(), "host_unreachable".to_string());
         }
         RunConfig {
+            unexpected: Unexpected::Fail,
             tolerance: Duration::from_millis(4),
             tolerance_percent: 12.5,
             defines,
@@ -120,6 +133,8 @@ struct Pending {
     scripted_blocking: bool,
     /// The call itself.
     call: crate::backend::Call,
+    /// When it was made.
+    started: Duration,
 }
 
 /// Runs `script` (read from `file`) against `backend`.
@@ -199,6 +214,10 @@ impl<'a> Runner<'a> {
     fn run_all(&mut self, script: &Script) -> Result<(), Stop> {
         if let Some(cmd) = &script.init_command {
             self.command(&cmd.text, cmd.span)?;
+            self.backend.restart_clock();
+            for e in &mut self.trace.events {
+                e.at = Duration::ZERO;
+            }
         }
         for event in &script.events {
             self.event(event)?;
@@ -270,6 +289,9 @@ impl<'a> Runner<'a> {
     /// tolerance is unexpected: a failure.
     fn wait_until(&mut self, t: Duration, span: Span) -> Result<(), Stop> {
         while self.fetch(t, span)? {}
+        if self.config.unexpected == Unexpected::Ignore {
+            return Ok(());
+        }
         match self.held.front() {
             Some((p, _)) if p.at + self.clock.base_tolerance() < t => {
                 let (p, _) = self.held.pop_front().expect("front exists");
@@ -459,14 +481,14 @@ impl<'a> Runner<'a> {
             CallOutcome::Unsupported(m) => Err(Stop::unsupported(ev.name.span, m)),
             CallOutcome::Returned(r) => {
                 let scripted_blocking = ev.end_time.is_some();
-                let pending = Pending { event: ev.clone(), expect, window: end, text, scripted_blocking, call };
+                let pending = Pending { event: ev.clone(), expect, window: end, text, scripted_blocking, call, started: now };
                 self.returned(pending, Completion { at: now, returned: r })
             }
             CallOutcome::Blocked => {
                 self.opened(&call, None);
                 self.trace.push(now, Some(span.start.line), TraceKind::Note(format!("{text} blocks")));
                 let scripted_blocking = ev.end_time.is_some();
-                self.pending = Some(Pending { event: ev.clone(), expect, window: end, text, scripted_blocking, call });
+                self.pending = Some(Pending { event: ev.clone(), expect, window: end, text, scripted_blocking, call, started: now });
                 Ok(())
             }
         }

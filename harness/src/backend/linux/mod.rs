@@ -215,6 +215,15 @@ impl Backend for LinuxBackend {
         realtime().saturating_sub(self.start)
     }
 
+    fn restart_clock(&mut self) {
+        let now = realtime();
+        let shift = now.saturating_sub(self.start);
+        self.start = now;
+        for (at, _) in &mut self.events {
+            *at = at.saturating_sub(shift);
+        }
+    }
+
     fn next_outbound(&mut self, deadline: Duration) -> Result<Option<Emitted>, BackendError> {
         loop {
             self.fetch_packets()?;

@@ -82,15 +82,35 @@ pub fn configure(setup: &Setup) -> Result<(), String> {
     ip(&["link", "set", "lo", "up"])?;
     ip(&["link", "set", TUN_NAME, "mtu", mtu, "up"])?;
     let (local, remote) = (setup.local_ip, setup.remote_ip);
+    let (lp, rp) = (setup.local_prefix, setup.remote_prefix);
     match local {
-        IpAddr::V4(_) => ip(&["addr", "add", &format!("{local}/32"), "dev", TUN_NAME])?,
-        IpAddr::V6(_) => ip(&["-6", "addr", "add", &format!("{local}/128"), "dev", TUN_NAME, "nodad"])?,
+        IpAddr::V4(_) => ip(&["addr", "add", &format!("{local}/{lp}"), "dev", TUN_NAME])?,
+        IpAddr::V6(_) => ip(&["-6", "addr", "add", &format!("{local}/{lp}"), "dev", TUN_NAME, "nodad"])?,
     }
-    match remote {
-        IpAddr::V4(_) => ip(&["route", "add", &format!("{remote}/32"), "dev", TUN_NAME, "src", &local.to_string()])?,
-        IpAddr::V6(_) => ip(&["-6", "route", "add", &format!("{remote}/128"), "dev", TUN_NAME, "src", &local.to_string()])?,
+    // A route to the remote host (or its prefix) unless the local subnet already covers it.
+    let covered = same_prefix(local, remote, lp);
+    if !covered {
+        let family = if remote.is_ipv6() { "-6" } else { "-4" };
+        ip(&[family, "route", "add", &format!("{remote}/{rp}"), "dev", TUN_NAME, "src", &local.to_string()])?;
     }
     Ok(())
+}
+
+/// Whether `a` and `b` share their first `prefix` bits.
+fn same_prefix(a: IpAddr, b: IpAddr, prefix: u8) -> bool {
+    let bits = |ip: IpAddr| -> (u128, u32) {
+        match ip {
+            IpAddr::V4(v) => (u128::from(u32::from(v)) << 96, 32),
+            IpAddr::V6(v) => (u128::from(v), 128),
+        }
+    };
+    let ((x, wx), (y, wy)) = (bits(a), bits(b));
+    if wx != wy || prefix == 0 {
+        return wx == wy;
+    }
+    let keep = u32::from(prefix).min(wx);
+    let mask = if keep == 0 { 0 } else { u128::MAX << (128 - keep) };
+    x & mask == y & mask
 }
 
 fn ip(args: &[&str]) -> Result<(), String> {
@@ -147,4 +167,20 @@ fn numeric_equal(a: &str, b: &str) -> bool {
         }
     };
     matches!((parse(a), parse(b)), (Some(x), Some(y)) if x == y)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_prefix;
+
+    #[test]
+    fn prefixes() {
+        let ip = |s: &str| s.parse().unwrap();
+        assert!(same_prefix(ip("192.168.0.1"), ip("192.168.7.9"), 16));
+        assert!(!same_prefix(ip("192.168.0.1"), ip("192.0.2.1"), 16));
+        assert!(!same_prefix(ip("192.0.2.1"), ip("198.51.100.2"), 32));
+        assert!(same_prefix(ip("fd3d:fa7b:d17d::1"), ip("fd3d:fa7b:d17d:8888::"), 48));
+        assert!(!same_prefix(ip("fd3d:a0b:17d6::1"), ip("fd3d:fa7b:d17d::1"), 48));
+        assert!(!same_prefix(ip("192.0.2.1"), ip("2001:db8::1"), 0));
+    }
 }
