@@ -317,3 +317,18 @@ fn packetdrill_compatibility_ignores_packets_no_line_reads() {
     assert_eq!(out.verdict, Verdict::Fail);
     assert!(out.message.contains("tcp payload length: expected 0, actual 100"), "{}", out.message);
 }
+
+#[test]
+fn the_scripts_isn_is_written_on_its_syn_and_later_numbers_are_relative_to_it() {
+    // The script's ISN is 5000: the SYN-ACK's ack (5001 on the wire) is written `ack 1`, the
+    // data segment 1:101 is 5001..5101 on the wire, and the stack's ACK of it is `ack 101`.
+    passes(&format!(
+        "{LISTEN}+0 < S 5000:5000(0) win 65535 <mss 1000,nop,wscale 7>
++0 > S. 0:0(0) ack 1 <mss 1460,nop,wscale 8>
++.01 < . 1:1(0) ack 1 win 257
++0 accept(3, ..., ...) = 4
++0 < P. 1:101(100) ack 1 win 257
++0 > . 1:1(0) ack 101
+"
+    ));
+}

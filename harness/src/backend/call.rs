@@ -23,9 +23,9 @@ pub enum Call {
     Accept { fd: Fd },
     /// `connect(fd, addr, len)`.
     Connect { fd: Fd, addr: SocketAddr },
-    /// `write` / `send` / `sendto` / `writev` / `sendmsg` of `len` bytes (the runner's
-    /// buffer is zeros, as packetdrill's is).
-    Send { fd: Fd, len: usize },
+    /// `write` / `send` / `sendto` / `writev` of `len` bytes (the runner's buffer is zeros,
+    /// as packetdrill's is), with `send` flags and, for `sendto`, an address (TFO).
+    Send { fd: Fd, len: usize, flags: i32, to: Option<SocketAddr> },
     /// `read` / `recv` / `recvfrom` / `readv` / `recvmsg` of up to `len` bytes.
     Recv { fd: Fd, len: usize, peek: bool },
     /// `shutdown(fd, how)`.
@@ -36,6 +36,13 @@ pub enum Call {
     SetSockOpt { fd: Fd, opt: SockOpt },
     /// `getsockopt` of an option the backends share.
     GetSockOpt { fd: Fd, name: SockOptName },
+    /// `setsockopt` of any other option, with the value's bytes (an `int`, or a string such
+    /// as a congestion control name): for backends with real sockets.
+    SetSockOptRaw { fd: Fd, level: i32, name: i32, value: Vec<u8> },
+    /// `getsockopt` of any other `int` option.
+    GetSockOptRaw { fd: Fd, level: i32, name: i32 },
+    /// `ioctl(fd, request, [int])` with an `int` result (SIOCINQ, SIOCOUTQ).
+    Ioctl { fd: Fd, request: u64 },
     /// `fcntl(fd, F_SETFL, flags)`: only O_NONBLOCK matters.
     SetNonBlocking { fd: Fd, on: bool },
     /// `fcntl(fd, F_GETFL)`.

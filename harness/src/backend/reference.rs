@@ -19,6 +19,8 @@ use synack_stack::{Config, Errno, Fd, Instant, Profile, SockOptValue, Stack, Sta
 /// Linux's `O_RDWR` and `O_NONBLOCK`, for `fcntl(F_GETFL)`.
 const O_RDWR: i64 = 0o2;
 const O_NONBLOCK: i64 = 0o4000;
+/// Linux's `MSG_NOSIGNAL`.
+const MSG_NOSIGNAL: i32 = 0x4000;
 
 /// A bound on timer firings at one instant, so a stack bug that re-arms a timer in the past
 /// is an error, not a hang.
@@ -326,9 +328,22 @@ impl Backend for ReferenceBackend {
                 Err(Errno::EINPROGRESS) => self.start_blocking(*fd, Blocked::Connect { fd: *fd }),
                 other => unit(other),
             },
-            Call::Send { fd, len } => {
-                self.start_blocking(*fd, Blocked::Send { fd: *fd, remaining: *len, sent: 0 })
+            // MSG_NOSIGNAL changes nothing here (there are no signals); other flags are
+            // features this stack does not have.
+            Call::Send { fd, len, flags, to } => {
+                if flags & !MSG_NOSIGNAL != 0 || to.is_some() {
+                    CallOutcome::Unsupported(format!("send flags {flags:#x} (or a sendto address) on the reference stack"))
+                } else {
+                    self.start_blocking(*fd, Blocked::Send { fd: *fd, remaining: *len, sent: 0 })
+                }
             }
+            Call::SetSockOptRaw { level, name, .. } => {
+                CallOutcome::Unsupported(format!("setsockopt level {level} option {name} on the reference stack"))
+            }
+            Call::GetSockOptRaw { level, name, .. } => {
+                CallOutcome::Unsupported(format!("getsockopt level {level} option {name} on the reference stack"))
+            }
+            Call::Ioctl { request, .. } => CallOutcome::Unsupported(format!("ioctl {request:#x} on the reference stack")),
             Call::Recv { fd, len, peek } => {
                 self.start_blocking(*fd, Blocked::Recv { fd: *fd, len: *len, peek: *peek })
             }

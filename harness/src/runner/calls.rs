@@ -64,7 +64,14 @@ impl Runner<'_> {
 
     /// A connect() that sends a SYN opens a connection the script will see packets of.
     pub(super) fn opened(&mut self, call: &Call, returned: Option<&Returned>) {
-        let Call::Connect { fd, addr } = call else { return };
+        // connect(), or sendto(MSG_FASTOPEN) which connects too (RFC 7413 client).
+        let (fd, addr) = if let Call::Connect { fd, addr } = call {
+            (fd, addr)
+        } else if let Call::Send { fd, to: Some(addr), .. } = call {
+            (fd, addr)
+        } else {
+            return;
+        };
         let sends_syn = match returned {
             None => true,
             Some(r) => r.value == 0 || r.errno == Some(Errno::EINPROGRESS),
@@ -113,6 +120,9 @@ impl Runner<'_> {
             | Call::Shutdown { .. }
             | Call::SetSockOpt { .. }
             | Call::GetSockOpt { .. }
+            | Call::SetSockOptRaw { .. }
+            | Call::GetSockOptRaw { .. }
+            | Call::Ioctl { .. }
             | Call::SetNonBlocking { .. }
             | Call::GetFlags { .. }
             | Call::Poll { .. } => {}

@@ -2,10 +2,11 @@
 //! has learned about it (the stack's ISN, its timestamp clock), so that script numbers can be
 //! translated to live numbers and back.
 //!
-//! As in packetdrill, inbound sequence numbers are used as written (the script *is* the
-//! remote end, so its ISN is the one written on the SYN); the stack's ISN is learned from its
-//! SYN or SYN-ACK, and everything in the stack's sequence space (inbound ACK and SACK values,
-//! outbound sequence numbers) is shifted by it.
+//! As in packetdrill, the script *is* the remote end: its ISN is the one written on its SYN
+//! (or SYN-ACK), used as is on the wire, and its later sequence numbers — inbound seq,
+//! outbound ack and SACK blocks — are relative to it. The stack's ISN is learned from its SYN
+//! or SYN-ACK, and everything in the stack's sequence space (inbound ack and SACK values,
+//! outbound seq) is relative to that.
 
 /// The remote port of connections the script opens towards the stack (inbound SYNs).
 pub const DEFAULT_REMOTE_PORT: u16 = 40000;
@@ -23,6 +24,9 @@ pub struct ScriptConn {
     pub local_isn: Option<u32>,
     /// The script's ISN, from its SYN.
     pub remote_isn: Option<u32>,
+    /// A new ISN the script sent on these ports while a connection was alive; it becomes
+    /// the script's ISN if the stack answers it as a new incarnation (with a SYN-ACK).
+    pending_remote_isn: Option<u32>,
     /// live TSval − script TSval for the stack's timestamps, learned from the first
     /// outbound packet whose expected options carry a TS value.
     pub ts_offset: Option<u32>,
@@ -39,6 +43,7 @@ impl ScriptConn {
             local_port,
             local_isn: None,
             remote_isn: None,
+            pending_remote_isn: None,
             ts_offset: None,
             may_restart: false,
         }
@@ -54,13 +59,27 @@ impl ScriptConn {
         live.wrapping_sub(self.local_isn.unwrap_or(0))
     }
 
+    /// A value in the script's sequence space, written relative to its ISN, as a live number.
+    pub fn remote_seq_to_live(&self, script: u32) -> u32 {
+        script.wrapping_add(self.remote_isn.unwrap_or(0))
+    }
+
+    /// A live value in the script's sequence space, relative to its ISN.
+    pub fn remote_seq_to_script(&self, live: u32) -> u32 {
+        live.wrapping_sub(self.remote_isn.unwrap_or(0))
+    }
+
     /// The script sent a SYN with ISN `remote_isn`; if it is new on these ports, the next
     /// outbound SYN may start a new incarnation.
     pub fn remote_syn(&mut self, remote_isn: u32) {
-        if self.remote_isn.is_some_and(|old| old != remote_isn) {
-            self.may_restart = true;
+        match self.remote_isn {
+            None => self.remote_isn = Some(remote_isn),
+            Some(old) if old == remote_isn => {}
+            Some(_) => {
+                self.may_restart = true;
+                self.pending_remote_isn = Some(remote_isn);
+            }
         }
-        self.remote_isn = Some(remote_isn);
     }
 
     /// An outbound SYN or SYN-ACK at script sequence number `script_seq` was seen with live
@@ -71,6 +90,9 @@ impl ScriptConn {
             self.local_isn = Some(live_seq.wrapping_sub(script_seq));
             self.ts_offset = None;
             self.may_restart = false;
+            if let Some(isn) = self.pending_remote_isn.take() {
+                self.remote_isn = Some(isn);
+            }
         }
     }
 }

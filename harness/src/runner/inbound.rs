@@ -65,9 +65,13 @@ pub fn build(
     defines: &BTreeMap<String, String>,
 ) -> Result<Vec<u8>, Stop> {
     let flags = wire_flags(&tcp.flags);
-    if flags.contains(TcpFlags::SYN) && !flags.contains(TcpFlags::ACK) {
+    // A SYN carries the script's ISN as written; later segments are relative to it.
+    let seq = if flags.contains(TcpFlags::SYN) {
         conn.remote_syn(tcp.seq.start);
-    }
+        tcp.seq.start
+    } else {
+        conn.remote_seq_to_live(tcp.seq.start)
+    };
     let ack = match &tcp.ack {
         Some(a) => conn.local_seq_to_live(a.value),
         None => 0,
@@ -90,7 +94,7 @@ pub fn build(
     let segment = TcpSegment {
         src_port: conn.remote_port,
         dst_port: local_port,
-        seq: SeqNum::new(tcp.seq.start),
+        seq: SeqNum::new(seq),
         ack: SeqNum::new(ack),
         flags,
         window: tcp.win.as_ref().map_or(0, |w| w.value),

@@ -39,7 +39,8 @@ pub fn describe(bytes: &[u8], conn: Option<&ScriptConn>) -> String {
     match TcpPacket::parse(bytes) {
         Ok(p) => {
             let base = conn.and_then(|c| c.local_isn).unwrap_or(0);
-            format!("> {}", packet_text::segment(&p.packet.tcp, base, 0))
+            let ack_base = conn.and_then(|c| c.remote_isn).unwrap_or(0);
+            format!("> {}", packet_text::segment(&p.packet.tcp, base, ack_base))
         }
         Err(e) => format!("> <{} bytes, not TCP: {e}>", bytes.len()),
     }
@@ -99,7 +100,7 @@ pub fn check(
     diff("tcp seq", expected.seq.start.to_string(), conn.local_seq_to_script(seg.seq.get()).to_string());
     diff("tcp payload length", expected.seq.len.to_string(), seg.payload.len().to_string());
     if let Some(ack) = &expected.ack {
-        diff("tcp ack", ack.value.to_string(), seg.ack.get().to_string());
+        diff("tcp ack", ack.value.to_string(), conn.remote_seq_to_script(seg.ack.get()).to_string());
     }
     if let Some(win) = &expected.win {
         diff("tcp window", win.value.to_string(), seg.window.to_string());
@@ -158,9 +159,12 @@ fn option_matches(
         (TcpOptionKind::SackPermitted, TcpOption::SackPermitted) => true,
         (TcpOptionKind::Mss(e), TcpOption::Mss(a)) => e == a,
         (TcpOptionKind::WindowScale(e), TcpOption::WindowScale(a)) => e == a,
-        // Outbound SACK blocks name the script's own sequence space: as written.
+        // Outbound SACK blocks name the script's own sequence space, relative to its ISN.
         (TcpOptionKind::Sack(e), TcpOption::Sack(a)) => {
-            e.len() == a.len() && e.iter().zip(a).all(|(e, a)| (e.start, e.end) == *a)
+            e.len() == a.len()
+                && e.iter().zip(a).all(|(e, a)| {
+                    (e.start, e.end) == (conn.remote_seq_to_script(a.0), conn.remote_seq_to_script(a.1))
+                })
         }
         // TSval is the stack's clock: learn its offset, don't check it; TSecr is not checked.
         (TcpOptionKind::Timestamp { val, .. }, TcpOption::Timestamps { tsval, .. }) => {

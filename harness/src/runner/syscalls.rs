@@ -14,6 +14,9 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 use synack_stack::{Domain, Errno, Fd, Shutdown, SockOpt, SockOptName};
 
+/// `MSG_FASTOPEN`: sendto() opens the connection (RFC 7413 client).
+const MSG_FASTOPEN: i32 = 0x2000_0000;
+
 /// What the runner knows that a call's arguments refer to.
 #[derive(Debug, Default)]
 pub struct CallContext {
@@ -115,14 +118,19 @@ pub fn resolve(ev: &SyscallEvent, ctx: &CallContext, setup: &Setup) -> Result<(C
                 _ => 6,
             };
             arity(n)?;
-            if n > 3 {
-                check_flags(&a[3], &[0x4000], name, ev.name.span)?;
-            }
-            Call::Send { fd: ctx.fd(&a[0])?, len: len(&a[2])? }
+            let flags = if n > 3 { int_or(&a[3], 0)? as i32 } else { 0 };
+            let fd = ctx.fd(&a[0])?;
+            let explicit = n == 6 && !matches!(a[4].kind, ExprKind::Ellipsis | ExprKind::Ident(_));
+            let to = if explicit || (n == 6 && flags & MSG_FASTOPEN != 0) {
+                Some(sockaddr(&a[4], ctx.domains.get(&fd), setup.remote_ip, DEFAULT_SERVER_PORT)?)
+            } else {
+                None
+            };
+            Call::Send { fd, len: len(&a[2])?, flags, to }
         }
         "writev" => {
             arity(3)?;
-            Call::Send { fd: ctx.fd(&a[0])?, len: iov_len(&a[1])? }
+            Call::Send { fd: ctx.fd(&a[0])?, len: iov_len(&a[1])?, flags: 0, to: None }
         }
         "read" | "recv" | "recvfrom" => {
             let n = match name {
@@ -166,19 +174,30 @@ pub fn resolve(ev: &SyscallEvent, ctx: &CallContext, setup: &Setup) -> Result<(C
         "setsockopt" => {
             arity(5)?;
             let fd = ctx.fd(&a[0])?;
-            let opt = sockopt(int(&a[1])?, int(&a[2])?, &a[3]).map_err(|m| match m {
-                OptError::Unsupported(m) => unsupported(m),
-                OptError::Bad(m) => Stop::error(a[3].span, m),
-            })?;
-            Call::SetSockOpt { fd, opt }
+            let (level, optname) = (int(&a[1])?, int(&a[2])?);
+            match sockopt(level, optname, &a[3]) {
+                Ok(opt) => Call::SetSockOpt { fd, opt },
+                Err(OptError::Bad(m)) => return Err(Stop::error(a[3].span, m)),
+                Err(OptError::Unsupported(m)) => {
+                    // Other options go through as raw bytes to backends with real sockets.
+                    let value = match &a[3].kind {
+                        ExprKind::Str(s) => s.clone(),
+                        ExprKind::Array(items) if items.len() == 1 => (int(&items[0])? as i32).to_ne_bytes().to_vec(),
+                        _ => return Err(unsupported(m)),
+                    };
+                    Call::SetSockOptRaw { fd, level: level as i32, name: optname as i32, value }
+                }
+            }
         }
         "getsockopt" => {
             arity(5)?;
             let fd = ctx.fd(&a[0])?;
             let (level, optname) = (int(&a[1])?, int(&a[2])?);
-            let name = sockopt_name(level, optname)
-                .ok_or_else(|| unsupported(format!("getsockopt level {level} option {optname}")))?;
-            return Ok((Call::GetSockOpt { fd, name }, Expect::Option(a[3].clone())));
+            let call = match sockopt_name(level, optname) {
+                Some(name) => Call::GetSockOpt { fd, name },
+                None => Call::GetSockOptRaw { fd, level: level as i32, name: optname as i32 },
+            };
+            return Ok((call, Expect::Option(a[3].clone())));
         }
         "poll" => {
             arity(3)?;
@@ -197,6 +216,11 @@ pub fn resolve(ev: &SyscallEvent, ctx: &CallContext, setup: &Setup) -> Result<(C
             }
             let timeout_ms = int(&a[2])? as i32;
             return Ok((Call::Poll { fds, timeout_ms }, Expect::Revents(revents)));
+        }
+        "ioctl" => {
+            arity(3)?;
+            let request = int(&a[1])? as u64;
+            return Ok((Call::Ioctl { fd: ctx.fd(&a[0])?, request }, Expect::Option(a[2].clone())));
         }
         other => return Err(unsupported(format!("system call {other}()"))),
     };

@@ -173,6 +173,9 @@ impl LinuxBackend {
             | Call::Close { .. }
             | Call::SetSockOpt { .. }
             | Call::GetSockOpt { .. }
+            | Call::SetSockOptRaw { .. }
+            | Call::GetSockOptRaw { .. }
+            | Call::Ioctl { .. }
             | Call::SetNonBlocking { .. }
             | Call::GetFlags { .. } => false,
         }

@@ -116,9 +116,31 @@ pub fn execute(call: &Call) -> Returned {
                 let (sa, len) = sockaddr(addr);
                 result(libc::connect(*fd, &sa as *const _ as *const libc::sockaddr, len).into())
             }
-            Call::Send { fd, len } => {
+            Call::Send { fd, len, flags, to } => {
                 let buf = vec![0u8; *len];
-                result(libc::send(*fd, buf.as_ptr() as *const libc::c_void, buf.len(), libc::MSG_NOSIGNAL) as i64)
+                let flags = flags | libc::MSG_NOSIGNAL;
+                let n = match to {
+                    None => libc::send(*fd, buf.as_ptr() as *const libc::c_void, buf.len(), flags),
+                    Some(addr) => {
+                        let (sa, salen) = sockaddr(addr);
+                        libc::sendto(*fd, buf.as_ptr() as *const libc::c_void, buf.len(), flags, &sa as *const _ as *const libc::sockaddr, salen)
+                    }
+                };
+                result(n as i64)
+            }
+            Call::SetSockOptRaw { fd, level, name, value } => {
+                let rc = libc::setsockopt(*fd, *level, *name, value.as_ptr() as *const libc::c_void, value.len() as libc::socklen_t);
+                result(rc.into())
+            }
+            Call::GetSockOptRaw { fd, level, name } => getsockopt_int(*fd, *level, *name),
+            Call::Ioctl { fd, request } => {
+                let mut v: libc::c_int = 0;
+                let rc = libc::ioctl(*fd, *request as _, &mut v as *mut libc::c_int);
+                if rc < 0 {
+                    Returned::err(last_errno())
+                } else {
+                    Returned::with(rc.into(), CallOutput::Int(v.into()))
+                }
             }
             Call::Recv { fd, len, peek } => {
                 let mut buf = vec![0u8; *len];
