@@ -320,15 +320,27 @@ fn packetdrill_compatibility_ignores_packets_no_line_reads() {
 
 #[test]
 fn the_scripts_isn_is_written_on_its_syn_and_later_numbers_are_relative_to_it() {
-    // The script's ISN is 5000: the SYN-ACK's ack (5001 on the wire) is written `ack 1`, the
-    // data segment 1:101 is 5001..5101 on the wire, and the stack's ACK of it is `ack 101`.
+    // As in packetdrill, SYN segments carry absolute numbers and the others relative ones:
+    // the script's ISN is 5000, so the SYN-ACK's ack is written 5001, its data segment 1:101
+    // is 5001..5101 on the wire, and the stack's ACK of it is `ack 101`.
     passes(&format!(
         "{LISTEN}+0 < S 5000:5000(0) win 65535 <mss 1000,nop,wscale 7>
-+0 > S. 0:0(0) ack 1 <mss 1460,nop,wscale 8>
++0 > S. 0:0(0) ack 5001 <mss 1460,nop,wscale 8>
 +.01 < . 1:1(0) ack 1 win 257
 +0 accept(3, ..., ...) = 4
 +0 < P. 1:101(100) ack 1 win 257
 +0 > . 1:1(0) ack 101
+"
+    ));
+    // The stack's ISN is what its SYN line says it is: here 1234, so the third ACK
+    // acknowledges 1 (relative) and a SYN-ACK's ack written absolutely would be 1235.
+    passes(&format!(
+        "{LISTEN}+0 < S 0:0(0) win 65535 <mss 1000,nop,wscale 7>
++0 > S. 1234:1234(0) ack 1 <mss 1460,nop,wscale 8>
++.01 < . 1:1(0) ack 1 win 257
++0 accept(3, ..., ...) = 4
++0 write(4, ..., 10) = 10
++0 > P. 1:11(10) ack 1
 "
     ));
 }

@@ -22,6 +22,8 @@ pub struct ScriptConn {
     pub local_port: Option<u16>,
     /// The stack's ISN, learned from its SYN or SYN-ACK.
     pub local_isn: Option<u32>,
+    /// What the script calls the stack's ISN: the sequence number on its SYN line (usually 0).
+    pub script_local_isn: u32,
     /// The script's ISN, from its SYN.
     pub remote_isn: Option<u32>,
     /// A new ISN the script sent on these ports while a connection was alive; it becomes
@@ -42,6 +44,7 @@ impl ScriptConn {
             remote_port,
             local_port,
             local_isn: None,
+            script_local_isn: 0,
             remote_isn: None,
             pending_remote_isn: None,
             ts_offset: None,
@@ -49,24 +52,47 @@ impl ScriptConn {
         }
     }
 
-    /// A value in the stack's sequence space, written relative to its ISN, as a live number.
-    pub fn local_seq_to_live(&self, script: u32) -> u32 {
-        script.wrapping_add(self.local_isn.unwrap_or(0))
+    // packetdrill's numbering: on segments with SYN, sequence and ack numbers are absolute
+    // in the script's numbering (the ISNs are what the SYN lines say); on all others they
+    // are relative to the ISNs. The script's own ISN is also its live ISN (it is sent as
+    // written); the stack's is learned, and its SYN line says what the script calls it.
+
+    /// A number in the stack's sequence space as the script writes it → live.
+    pub fn local_seq_to_live(&self, script: u32, syn: bool) -> u32 {
+        let live_isn = self.local_isn.unwrap_or(0);
+        if syn {
+            script.wrapping_sub(self.script_local_isn).wrapping_add(live_isn)
+        } else {
+            script.wrapping_add(live_isn)
+        }
     }
 
-    /// A live value in the stack's sequence space, relative to its ISN.
-    pub fn local_seq_to_script(&self, live: u32) -> u32 {
-        live.wrapping_sub(self.local_isn.unwrap_or(0))
+    /// A live number in the stack's sequence space → as the script writes it.
+    pub fn local_seq_to_script(&self, live: u32, syn: bool) -> u32 {
+        let live_isn = self.local_isn.unwrap_or(0);
+        if syn {
+            live.wrapping_sub(live_isn).wrapping_add(self.script_local_isn)
+        } else {
+            live.wrapping_sub(live_isn)
+        }
     }
 
-    /// A value in the script's sequence space, written relative to its ISN, as a live number.
-    pub fn remote_seq_to_live(&self, script: u32) -> u32 {
-        script.wrapping_add(self.remote_isn.unwrap_or(0))
+    /// A number in the script's sequence space as written → live.
+    pub fn remote_seq_to_live(&self, script: u32, syn: bool) -> u32 {
+        if syn {
+            script
+        } else {
+            script.wrapping_add(self.remote_isn.unwrap_or(0))
+        }
     }
 
-    /// A live value in the script's sequence space, relative to its ISN.
-    pub fn remote_seq_to_script(&self, live: u32) -> u32 {
-        live.wrapping_sub(self.remote_isn.unwrap_or(0))
+    /// A live number in the script's sequence space → as the script writes it.
+    pub fn remote_seq_to_script(&self, live: u32, syn: bool) -> u32 {
+        if syn {
+            live
+        } else {
+            live.wrapping_sub(self.remote_isn.unwrap_or(0))
+        }
     }
 
     /// The script sent a SYN with ISN `remote_isn`; if it is new on these ports, the next
@@ -87,7 +113,8 @@ impl ScriptConn {
     /// and no new incarnation can have started.
     pub fn outbound_syn(&mut self, live_seq: u32, script_seq: u32) {
         if self.local_isn.is_none() || self.may_restart {
-            self.local_isn = Some(live_seq.wrapping_sub(script_seq));
+            self.local_isn = Some(live_seq);
+            self.script_local_isn = script_seq;
             self.ts_offset = None;
             self.may_restart = false;
             if let Some(isn) = self.pending_remote_isn.take() {
@@ -194,8 +221,16 @@ mod tests {
     #[test]
     fn sequence_translation_wraps() {
         let mut c = ScriptConn::new(1, Some(2));
-        c.local_isn = Some(u32::MAX - 1);
-        assert_eq!(c.local_seq_to_live(3), 1);
-        assert_eq!(c.local_seq_to_script(1), 3);
+        c.outbound_syn(u32::MAX - 1, 1234);
+        // Relative on ordinary segments, across the wrap …
+        assert_eq!(c.local_seq_to_live(3, false), 1);
+        assert_eq!(c.local_seq_to_script(1, false), 3);
+        // … and absolute in the script's numbering on SYN segments (`ack 1235`).
+        assert_eq!(c.local_seq_to_live(1235, true), u32::MAX);
+        assert_eq!(c.local_seq_to_script(u32::MAX, true), 1235);
+        c.remote_syn(999_000);
+        assert_eq!(c.remote_seq_to_live(1, false), 999_001);
+        assert_eq!(c.remote_seq_to_script(999_001, true), 999_001);
+        assert_eq!(c.remote_seq_to_script(999_001, false), 1);
     }
 }

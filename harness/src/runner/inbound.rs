@@ -66,14 +66,13 @@ pub fn build(
 ) -> Result<Vec<u8>, Stop> {
     let flags = wire_flags(&tcp.flags);
     // A SYN carries the script's ISN as written; later segments are relative to it.
-    let seq = if flags.contains(TcpFlags::SYN) {
+    let syn = flags.contains(TcpFlags::SYN);
+    if syn {
         conn.remote_syn(tcp.seq.start);
-        tcp.seq.start
-    } else {
-        conn.remote_seq_to_live(tcp.seq.start)
-    };
+    }
+    let seq = conn.remote_seq_to_live(tcp.seq.start, syn);
     let ack = match &tcp.ack {
-        Some(a) => conn.local_seq_to_live(a.value),
+        Some(a) => conn.local_seq_to_live(a.value, syn),
         None => 0,
     };
     let mut options = Vec::new();
@@ -134,7 +133,7 @@ fn inbound_option(
         TcpOptionKind::Sack(blocks) => TcpOption::Sack(
             blocks
                 .iter()
-                .map(|b| (conn.local_seq_to_live(b.start), conn.local_seq_to_live(b.end)))
+                .map(|b| (conn.local_seq_to_live(b.start, false), conn.local_seq_to_live(b.end, false)))
                 .collect(),
         ),
         // TSecr echoes the stack's clock: shift it by what the stack's first TSval taught us.

@@ -38,9 +38,17 @@ pub enum Mismatch {
 pub fn describe(bytes: &[u8], conn: Option<&ScriptConn>) -> String {
     match TcpPacket::parse(bytes) {
         Ok(p) => {
-            let base = conn.and_then(|c| c.local_isn).unwrap_or(0);
-            let ack_base = conn.and_then(|c| c.remote_isn).unwrap_or(0);
-            format!("> {}", packet_text::segment(&p.packet.tcp, base, ack_base))
+            let tcp = &p.packet.tcp;
+            let syn = tcp.flags.contains(TcpFlags::SYN);
+            // Bases that make `live - base` the script's numbering (see ScriptConn).
+            let (seq_base, ack_base) = match conn {
+                Some(c) => (
+                    tcp.seq.get().wrapping_sub(c.local_seq_to_script(tcp.seq.get(), syn)),
+                    tcp.ack.get().wrapping_sub(c.remote_seq_to_script(tcp.ack.get(), syn)),
+                ),
+                None => (0, 0),
+            };
+            format!("> {}", packet_text::segment(tcp, seq_base, ack_base))
         }
         Err(e) => format!("> <{} bytes, not TCP: {e}>", bytes.len()),
     }
@@ -97,10 +105,11 @@ pub fn check(
     if seg.flags.contains(TcpFlags::RESERVED) {
         diff("tcp reserved bits", "0".into(), format!("{:#x}", seg.flags.bits() & TcpFlags::RESERVED.bits()));
     }
-    diff("tcp seq", expected.seq.start.to_string(), conn.local_seq_to_script(seg.seq.get()).to_string());
+    let syn = seg.flags.contains(TcpFlags::SYN);
+    diff("tcp seq", expected.seq.start.to_string(), conn.local_seq_to_script(seg.seq.get(), syn).to_string());
     diff("tcp payload length", expected.seq.len.to_string(), seg.payload.len().to_string());
     if let Some(ack) = &expected.ack {
-        diff("tcp ack", ack.value.to_string(), conn.remote_seq_to_script(seg.ack.get()).to_string());
+        diff("tcp ack", ack.value.to_string(), conn.remote_seq_to_script(seg.ack.get(), syn).to_string());
     }
     if let Some(win) = &expected.win {
         diff("tcp window", win.value.to_string(), seg.window.to_string());
@@ -163,7 +172,7 @@ fn option_matches(
         (TcpOptionKind::Sack(e), TcpOption::Sack(a)) => {
             e.len() == a.len()
                 && e.iter().zip(a).all(|(e, a)| {
-                    (e.start, e.end) == (conn.remote_seq_to_script(a.0), conn.remote_seq_to_script(a.1))
+                    (e.start, e.end) == (conn.remote_seq_to_script(a.0, false), conn.remote_seq_to_script(a.1, false))
                 })
         }
         // TSval is the stack's clock: learn its offset, don't check it; TSecr is not checked.
