@@ -344,3 +344,33 @@ fn the_scripts_isn_is_written_on_its_syn_and_later_numbers_are_relative_to_it() 
 "
     ));
 }
+
+#[test]
+fn a_syn_to_a_new_listener_opens_a_new_connection_from_a_fresh_port() {
+    // The first connection is closed by the stack and sits in TIME-WAIT on port 40000;
+    // after the listener is re-created, the same SYN comes from a new port and gets a
+    // SYN-ACK (not the TIME-WAIT ACK a SYN on the old ports would get).
+    passes(&established(
+        "+0 close(4) = 0
++0 > F. 1:1(0) ack 1
++.01 < F. 1:1(0) ack 2 win 257
++0 > . 2:2(0) ack 2
++0 close(3) = 0
++0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++0 setsockopt(3, SOL_SOCKET, SO_REUSEADDR, [1], 4) = 0
++0 bind(3, ..., ...) = 0
++0 listen(3, 1) = 0
++0 < S 0:0(0) win 65535 <mss 1000,nop,wscale 7>
++0 > S. 0:0(0) ack 1 <mss 1460,nop,wscale 8>
+",
+    ));
+    // Before accept(), the socket under test is still the listener that saw the SYN: a
+    // retransmitted SYN belongs to the same connection (Linux answers with the SYN-ACK again).
+    passes(&format!(
+        "{LISTEN}+0 < S 0:0(0) win 65535 <mss 1000,nop,wscale 7>
++0 > S. 0:0(0) ack 1 <mss 1460,nop,wscale 8>
++.5 < S 0:0(0) win 65535 <mss 1000,nop,wscale 7>
++0 > S. 0:0(0) ack 1 <mss 1460,nop,wscale 8>
+"
+    ));
+}

@@ -98,7 +98,10 @@ impl Runner<'_> {
                     self.calls.fds.insert(s, live);
                 }
                 self.calls.domains.insert(live, *domain);
-                self.socket_under_test.get_or_insert(live);
+                // A new socket on a reused descriptor has not connected yet.
+                self.connecting.remove(&live);
+                self.listening.remove(&live);
+                self.socket_under_test = Some(live);
             }
             Call::Accept { fd } => {
                 if let Some(s) = script_fd {
@@ -112,9 +115,13 @@ impl Runner<'_> {
             Call::Bind { addr, .. } => self.conns.listen_port = Some(addr.port()),
             Call::Close { fd } => {
                 self.connecting.remove(fd);
+                self.listening.remove(fd);
             }
-            Call::Listen { .. }
-            | Call::Connect { .. }
+            Call::Listen { fd, .. } => {
+                self.listening.insert(*fd);
+                self.conns.new_listener();
+            }
+            Call::Connect { .. }
             | Call::Send { .. }
             | Call::Recv { .. }
             | Call::Shutdown { .. }

@@ -36,6 +36,8 @@ pub struct ScriptConn {
     /// incarnation (a SYN-ACK with a new ISN, e.g. after TIME-WAIT) or within the old one
     /// (a challenge ACK, RFC 5961 §4). The next outbound SYN re-learns the ISN.
     pub may_restart: bool,
+    /// [`Connections`]' listen() count when this connection was created.
+    epoch: u32,
 }
 
 impl ScriptConn {
@@ -49,6 +51,7 @@ impl ScriptConn {
             pending_remote_isn: None,
             ts_offset: None,
             may_restart: false,
+            epoch: 0,
         }
     }
 
@@ -132,6 +135,8 @@ pub struct Connections {
     current: Option<usize>,
     /// The port the stack listens on (the last `bind`), for connections the script opens.
     pub listen_port: Option<u16>,
+    /// How many listen() calls have succeeded (connections remember the count they began in).
+    epoch: u32,
 }
 
 impl Connections {
@@ -143,7 +148,7 @@ impl Connections {
             Some(p) => match self.conns.iter().position(|c| c.remote_port == p) {
                 Some(i) => i,
                 None => {
-                    self.conns.push(ScriptConn::new(p, Some(listen)));
+                    self.push(ScriptConn::new(p, Some(listen)));
                     let i = self.conns.len() - 1;
                     self.current.get_or_insert(i);
                     i
@@ -152,13 +157,43 @@ impl Connections {
             None => match self.current {
                 Some(i) => i,
                 None => {
-                    self.conns.push(ScriptConn::new(DEFAULT_REMOTE_PORT, Some(listen)));
+                    self.push(ScriptConn::new(DEFAULT_REMOTE_PORT, Some(listen)));
                     let i = self.conns.len() - 1;
                     self.current = Some(i);
                     i
                 }
             },
         }
+    }
+
+    /// A listen() succeeded: connections the script opens from now on are new ones.
+    pub fn new_listener(&mut self) {
+        self.epoch += 1;
+    }
+
+    /// Whether the current connection began (saw the script's SYN) before the latest
+    /// listen(): a SYN now is for a new connection, not a retransmission to the old one.
+    pub fn current_predates_listener(&self) -> bool {
+        self.current.is_some_and(|i| self.conns[i].remote_isn.is_some() && self.conns[i].epoch < self.epoch)
+    }
+
+    /// A new connection the script opens towards the listener, from a remote port no other
+    /// connection uses (packetdrill gives each new inbound connection a fresh port). It
+    /// becomes the current one.
+    pub fn new_inbound(&mut self) -> usize {
+        let port = (DEFAULT_REMOTE_PORT..=u16::MAX)
+            .find(|p| self.conns.iter().all(|c| c.remote_port != *p))
+            .unwrap_or(DEFAULT_REMOTE_PORT);
+        let listen = self.listen_port.unwrap_or(DEFAULT_SERVER_PORT);
+        self.push(ScriptConn::new(port, Some(listen)));
+        let i = self.conns.len() - 1;
+        self.current = Some(i);
+        i
+    }
+
+    fn push(&mut self, mut conn: ScriptConn) {
+        conn.epoch = self.epoch;
+        self.conns.push(conn);
     }
 
     /// A connection the stack opens with connect(): the stack's port is learned from its SYN.
@@ -170,7 +205,7 @@ impl Connections {
                 i
             }
             None => {
-                self.conns.push(ScriptConn::new(remote_port, None));
+                self.push(ScriptConn::new(remote_port, None));
                 self.conns.len() - 1
             }
         };

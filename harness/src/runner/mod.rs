@@ -175,6 +175,8 @@ struct Runner<'a> {
     held: std::collections::VecDeque<(Emitted, usize)>,
     /// See [`RunOutcome::worst_timing_error`].
     worst_timing: Option<Duration>,
+    /// Descriptors listen() succeeded on.
+    listening: std::collections::BTreeSet<i32>,
     /// Descriptors a connect() has been issued on.
     connecting: std::collections::BTreeSet<i32>,
 }
@@ -206,6 +208,7 @@ impl<'a> Runner<'a> {
             socket_under_test: None,
             python: python::Env::default(),
             connecting: Default::default(),
+            listening: Default::default(),
             worst_timing: None,
             held: Default::default(),
         }
@@ -451,7 +454,15 @@ impl<'a> Runner<'a> {
             return Err(Stop::unsupported(p.span, "injecting ICMP or UDP packets"));
         };
         self.check_features(tcp, p.span)?;
-        let idx = self.conns.select(p.ip.port.map(|s| s.value));
+        // A SYN towards a listener (the socket under test listens) when the current
+        // connection began before that listener is a new connection, from a fresh port, as
+        // in packetdrill (scripts that close and re-create their listener).
+        let new_connection = tcp.flags.syn
+            && !tcp.flags.ack
+            && p.ip.port.is_none()
+            && self.socket_under_test.is_some_and(|fd| self.listening.contains(&fd))
+            && self.conns.current_predates_listener();
+        let idx = if new_connection { self.conns.new_inbound() } else { self.conns.select(p.ip.port.map(|s| s.value)) };
         let bytes = inbound::build(tcp, &p.ip, self.conns.get_mut(idx), self.setup, &self.config.defines)?;
         let now = self.backend.now();
         self.trace.push(now, Some(p.span.start.line), TraceKind::Inbound(bytes.clone()));
