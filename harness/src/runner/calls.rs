@@ -74,7 +74,8 @@ impl Runner<'_> {
         };
         let sends_syn = match returned {
             None => true,
-            Some(r) => r.value == 0 || r.errno == Some(Errno::EINPROGRESS),
+            // connect() returns 0, sendto(MSG_FASTOPEN) the bytes queued.
+            Some(r) => r.value >= 0 || r.errno == Some(Errno::EINPROGRESS),
         };
         // Only the first connect() on a descriptor sends a SYN (later ones report progress).
         if sends_syn && self.connecting.insert(*fd) {

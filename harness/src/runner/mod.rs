@@ -422,7 +422,11 @@ impl<'a> Runner<'a> {
                 Some(p) => {
                     self.trace.events[index].line = line;
                     merged.tcp.payload.extend_from_slice(&p.tcp.payload);
-                    merged.tcp.flags = merged.tcp.flags | p.tcp.flags;
+                    // Segmentation puts PSH and FIN on the last segment only: the large
+                    // segment had them iff the last piece has them.
+                    let tail = TcpFlags::PSH | TcpFlags::FIN;
+                    let head = TcpFlags::from_bits(merged.tcp.flags.bits() & !tail.bits());
+                    merged.tcp.flags = head | TcpFlags::from_bits(p.tcp.flags.bits() & tail.bits());
                     merged.tcp.window = p.tcp.window;
                 }
                 None => {
