@@ -263,7 +263,7 @@ fn print_summary(summary: &Summary) {
     for r in &summary.runs {
         match r.verdict {
             Verdict::Pass => {}
-            Verdict::Fail | Verdict::Error | Verdict::Unsupported => {
+            Verdict::Fail | Verdict::Error | Verdict::Unsupported | Verdict::Deviation => {
                 println!("{:<11} {:<16} {}", r.verdict.name().to_uppercase(), r.mode, r.script);
                 for line in r.message.lines() {
                     println!("    {line}");
@@ -279,6 +279,7 @@ fn print_summary(summary: &Summary) {
     println!("fail         {}", t.fail);
     println!("error        {}", t.error);
     println!("unsupported  {}", t.unsupported);
+    println!("deviation    {}", t.deviation);
     println!("wall         {:.2} s", summary.wall_seconds);
     let worst = summary
         .runs

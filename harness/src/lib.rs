@@ -3,6 +3,7 @@
 //! Data flow: [`script`] (parse) → [`runner`] (execute against a [`backend::Backend`]) →
 //! [`trace::Trace`] → checks → [`report`]s.
 pub mod backend;
+pub mod deviation;
 pub mod environment;
 pub mod mode;
 pub mod packet_text;

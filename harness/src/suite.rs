@@ -4,6 +4,7 @@
 use crate::backend::linux::LinuxBackend;
 use crate::backend::reference::ReferenceBackend;
 use crate::backend::Setup;
+use crate::deviation;
 use crate::mode::{AddressPlan, IpMode};
 use crate::report::{self, RunReport, Summary, Verdict};
 use crate::runner::{self, RunConfig, Unexpected};
@@ -175,7 +176,10 @@ pub fn run_job(job: &Job, config: &SuiteConfig) -> (RunReport, Option<Trace>) {
             Err(m) => return finish(Verdict::Error, format!("{shown}: environment error: {m}"), None, None),
         },
     };
-    finish(outcome.verdict, outcome.message, Some(outcome.trace), outcome.worst_timing_error)
+    let source_text = String::from_utf8_lossy(&source);
+    let (verdict, message) =
+        deviation::judge(&deviation::declared(&source_text), &outcome.trace.stack, outcome.verdict, outcome.message);
+    finish(verdict, message, Some(outcome.trace), outcome.worst_timing_error)
 }
 
 /// Runs a script on the kernel, on a thread of its own that moves into a fresh network

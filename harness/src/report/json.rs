@@ -66,6 +66,7 @@ struct TotalsJson {
     fail: usize,
     error: usize,
     unsupported: usize,
+    deviation: usize,
 }
 
 impl From<Totals> for TotalsJson {
@@ -75,12 +76,14 @@ impl From<Totals> for TotalsJson {
             fail,
             error,
             unsupported,
+            deviation,
         } = t;
         TotalsJson {
             pass,
             fail,
             error,
             unsupported,
+            deviation,
         }
     }
 }

@@ -56,7 +56,8 @@ fn testcase(out: &mut String, run: &RunReport) {
         Verdict::Pass => None,
         Verdict::Fail => Some("failure"),
         Verdict::Error => Some("error"),
-        Verdict::Unsupported => Some("skipped"),
+        // An expected deviation is not a failure; JUnit's closest word is "skipped".
+        Verdict::Unsupported | Verdict::Deviation => Some("skipped"),
     };
     let Some(element) = element else {
         out.push_str("/>\n");

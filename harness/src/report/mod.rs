@@ -19,6 +19,9 @@ pub enum Verdict {
     Error,
     /// The script uses something this backend cannot execute; nothing was judged.
     Unsupported,
+    /// The script failed as its header says this stack does on purpose (a documented,
+    /// deliberate deviation from the RFC expectation the script keeps).
+    Deviation,
 }
 
 impl Verdict {
@@ -29,6 +32,7 @@ impl Verdict {
             Verdict::Fail => "fail",
             Verdict::Error => "error",
             Verdict::Unsupported => "unsupported",
+            Verdict::Deviation => "deviation",
         }
     }
 }
@@ -69,6 +73,7 @@ pub struct Totals {
     pub fail: usize,
     pub error: usize,
     pub unsupported: usize,
+    pub deviation: usize,
 }
 
 impl Summary {
@@ -81,6 +86,7 @@ impl Summary {
                 Verdict::Fail => t.fail += 1,
                 Verdict::Error => t.error += 1,
                 Verdict::Unsupported => t.unsupported += 1,
+                Verdict::Deviation => t.deviation += 1,
             }
         }
         t
