@@ -176,7 +176,7 @@ fn keepalive(c: &mut Connection, ctx: &mut Ctx) {
         return;
     }
     if c.probes >= u32::from(limit) {
-        c.abort_with_reset(ctx.config);
+        crate::user_calls::active_reset(c, ctx);
         c.error = Some(Errno::ETIMEDOUT);
         c.decide(now, at, "keep-alive probes unanswered → connection timed out", Some(State::Closed));
         return;

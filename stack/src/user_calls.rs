@@ -116,7 +116,7 @@ pub fn abort(c: &mut Connection, ctx: &mut Ctx) {
     let now = ctx.now;
     match c.state {
         State::SynReceived | State::Established | State::FinWait1 | State::FinWait2 | State::CloseWait => {
-            c.abort_with_reset(ctx.config);
+            active_reset(c, ctx);
             c.decide(now, Step::Abort, "ABORT → RST", Some(State::Closed));
         }
         // SYN-SENT, CLOSING, LAST-ACK, TIME-WAIT: "respond with ok and delete the TCB".
@@ -126,5 +126,19 @@ pub fn abort(c: &mut Connection, ctx: &mut Ctx) {
             c.decide(now, Step::Abort, "ABORT → CLOSED without RST", Some(State::Closed));
         }
         State::Closed | State::Listen => {}
+    }
+}
+
+/// ABORT's reset, then delete the TCB. Linux (tcp_send_active_reset) builds it like any
+/// segment of the connection: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=RST,ACK> with the timestamp
+/// option when timestamps are in use.
+pub fn active_reset(c: &mut Connection, ctx: &Ctx) {
+    if ctx.config.profile == crate::config::Profile::Linux && c.neg.timestamps {
+        let rst = c.segment(ctx.now, c.tcb.snd_nxt, crate::wire::TcpFlags::RST, Vec::new());
+        c.out.push(rst);
+        c.recv.clear();
+        c.delete_tcb(None);
+    } else {
+        c.abort_with_reset(ctx.config);
     }
 }

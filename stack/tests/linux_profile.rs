@@ -278,3 +278,56 @@ fn keepalive_answer_restarts_the_count_and_a_new_idle_time_applies_at_once() {
     check(&t.sent(), R | A, t.our(1), Some(Ladder::peer(1)), 0);
     assert_eq!(t.stack.recv(fd, 10, false), Err(Errno::ETIMEDOUT));
 }
+
+/// A passive open with timestamps in use; returns the accepted fd.
+fn established_with_timestamps(t: &mut Ladder) -> i32 {
+    let l = t.listen();
+    let ts = |tsval| TcpOption::Timestamps { tsval, tsecr: 0 };
+    t.inject(seg().flags(S).opts(vec![TcpOption::Mss(1000), ts(100)]));
+    let synack = t.sent();
+    assert!(synack.options.iter().any(|o| matches!(o, TcpOption::Timestamps { .. })));
+    t.iss = synack.seq;
+    t.inject(seg().flags(A).seq(1).ack_abs(t.our(1)).opts(vec![TcpOption::NoOp, TcpOption::NoOp, ts(200)]));
+    t.sent_nothing();
+    t.stack.accept(l).unwrap().0
+}
+
+fn tsecr_of(seg: &synack_stack::wire::TcpSegment) -> u32 {
+    seg.options
+        .iter()
+        .find_map(|o| match o {
+            TcpOption::Timestamps { tsecr, .. } => Some(*tsecr),
+            _ => None,
+        })
+        .expect("a TS option")
+}
+
+#[test]
+fn an_ack_of_unsent_data_does_not_update_ts_recent() {
+    let mut t = linux();
+    let fd = established_with_timestamps(&mut t);
+    let ts = |tsval| vec![TcpOption::NoOp, TcpOption::NoOp, TcpOption::Timestamps { tsval, tsecr: 0 }];
+    t.inject(seg().flags(F | A).seq(1).ack_abs(t.our(9999)).opts(ts(200_000)));
+    let ack = t.sent();
+    check(&ack, A, t.our(1), Some(Ladder::peer(1)), 0);
+    assert_eq!(tsecr_of(&ack), 200, "TS.Recent untouched by the invalid segment");
+    // So the next segment's ordinary TSval passes PAWS.
+    t.inject(seg().flags(A).seq(1).ack_abs(t.our(1)).opts(ts(201)).data(&[1; 100]));
+    let ack = t.sent();
+    check(&ack, A, t.our(1), Some(Ladder::peer(101)), 0);
+    assert_eq!(tsecr_of(&ack), 201);
+    assert_eq!(t.stack.recv(fd, 1000, false).unwrap().len(), 100);
+}
+
+#[test]
+fn the_reset_of_close_with_unread_data_carries_timestamps() {
+    let mut t = linux();
+    let fd = established_with_timestamps(&mut t);
+    let ts = vec![TcpOption::NoOp, TcpOption::NoOp, TcpOption::Timestamps { tsval: 300, tsecr: 0 }];
+    t.inject(seg().flags(A | P).seq(1).ack_abs(t.our(1)).opts(ts).data(&[1; 100]));
+    t.sent();
+    t.stack.close(fd).unwrap();
+    let rst = t.sent();
+    check(&rst, R | A, t.our(1), Some(Ladder::peer(101)), 0);
+    assert_eq!(tsecr_of(&rst), 300);
+}

@@ -67,6 +67,10 @@ pub fn check(c: &mut Connection, seg: &Incoming, ctx: &mut Ctx) -> ControlFlow<(
             // Linux (tcp_ack): any acceptable ACK shows the peer is alive: the count of
             // unanswered probes (keep-alive or zero-window) starts again.
             c.probes = 0;
+            // Linux records TS.Recent only now that the ACK is valid, and not for an old one.
+            if !seg.ack.before(c.tcb.snd_una) {
+                apply_ts_recent(c, seg, now);
+            }
             if c.tcb.snd_una.before(seg.ack) {
                 new_ack(c, seg, ctx);
             } else if seg.ack == c.tcb.snd_una {
@@ -76,6 +80,7 @@ pub fn check(c: &mut Connection, seg: &Incoming, ctx: &mut Ctx) -> ControlFlow<(
         }
         State::TimeWait => {
             // The only thing expected here is a retransmitted FIN, handled by the eighth step.
+            apply_ts_recent(c, seg, now);
         }
         State::Closed | State::Listen | State::SynSent | State::SynReceived => {
             return ControlFlow::Break(());
@@ -237,3 +242,11 @@ pub fn sample_rtt(c: &mut Connection, ack: SeqNum, timestamps: Option<(u32, u32)
     }
 }
 
+
+/// Applies a TS.Recent update the first check deferred (Linux profile).
+fn apply_ts_recent(c: &mut Connection, seg: &Incoming, now: Instant) {
+    if let Some(tsval) = seg.ts_recent_update {
+        c.ts.ts_recent = tsval;
+        c.ts.ts_recent_stamp_ms = now.as_millis();
+    }
+}

@@ -116,8 +116,13 @@ pub fn check<'a>(c: &mut Connection, mut seg: Incoming<'a>, ctx: &mut Ctx) -> Co
     if let (true, Some((tsval, _))) = (c.neg.timestamps, seg.timestamps) {
         let last = c.ts.last_ack_sent;
         if seg.seq.before_or_eq(last) && (tsval.wrapping_sub(c.ts.ts_recent) as i32) >= 0 {
-            c.ts.ts_recent = tsval;
-            c.ts.ts_recent_stamp_ms = now.as_millis();
+            if ctx.config.profile == crate::config::Profile::Linux {
+                // Linux: only once the ACK is known to be acceptable (see check_ack).
+                seg.ts_recent_update = Some(tsval);
+            } else {
+                c.ts.ts_recent = tsval;
+                c.ts.ts_recent_stamp_ms = now.as_millis();
+            }
         }
     }
     ControlFlow::Continue(seg)

@@ -46,6 +46,9 @@ pub struct Incoming<'a> {
     pub fin: bool,
     /// The TSopt (TSval, TSecr), if present before any EOL.
     pub timestamps: Option<(u32, u32)>,
+    /// A TS.Recent update the first check found due, which Linux applies only once the
+    /// fifth check has validated the ACK (`FLAG_UPDATE_TS_RECENT`).
+    pub ts_recent_update: Option<u32>,
     pub segment: &'a TcpSegment,
 }
 
@@ -61,6 +64,7 @@ impl<'a> Incoming<'a> {
             payload: &seg.payload,
             fin: seg.flags.fin(),
             timestamps: seg.timestamps(),
+            ts_recent_update: None,
             segment: seg,
         }
     }

@@ -59,7 +59,7 @@ pub fn process_text(c: &mut Connection, seg: &Incoming, ctx: &mut Ctx) -> bool {
             c.recv.clear();
             c.delete_tcb(Some(crate::errno::Errno::ECONNRESET));
         } else {
-            c.abort_with_reset(ctx.config);
+            crate::user_calls::active_reset(c, ctx);
         }
         c.decide(now, step(Check::Text), "data after close() → RST (data lost)", Some(State::Closed));
         return false;
