@@ -314,6 +314,21 @@ impl Stack {
         self.now
     }
 
+    /// Every connection the stack holds (with a TCB, or CLOSED while a descriptor still refers
+    /// to it), in no particular order. Read-only, for checkers that look at the TCB without
+    /// driving the stack (the fuzz targets' invariants; the oracle).
+    pub fn connections(&self) -> impl Iterator<Item = &Connection> {
+        self.conns.values()
+    }
+
+    /// The connection behind a descriptor, if it refers to one (read-only, as above).
+    pub fn connection(&self, fd: Fd) -> Option<&Connection> {
+        match self.sockets.get(&fd)?.kind {
+            SocketKind::Connection(id) => self.conns.get(&id),
+            SocketKind::Fresh | SocketKind::Listening(_) => None,
+        }
+    }
+
     pub(crate) fn is_local(&self, ip: IpAddr) -> bool {
         self.local_addrs.is_empty() || self.local_addrs.contains(&ip)
     }
