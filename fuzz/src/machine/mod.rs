@@ -1,0 +1,66 @@
+//! `state_machine`: sequences of events against the reference stack.
+//!
+//! An [`Input`] names a fixture (LISTEN, ESTABLISHED passive or active, the closing states …,
+//! reached through ordinary events), a few configuration bits, then up to
+//! [`input::MAX_EVENTS`] events: inbound segments built relative to the current TCB (any of
+//! the twelve flag bits, options well-formed or not, text of any length), socket calls and
+//! clock advances. After every event [`check`] tests the invariants that need no oracle,
+//! every decision feeds [`coverage`], and [`oracle::oracle_check`] is called — the hook
+//! where issue 5's oracle will judge the responses (it checks nothing yet).
+
+pub mod check;
+pub mod coverage;
+pub mod driver;
+pub mod encode;
+pub mod fixture;
+pub mod input;
+pub mod oracle;
+pub mod peer;
+pub mod trace;
+
+pub use check::Violation;
+pub use input::Input;
+
+use driver::Driver;
+use input::{Event, Fixture};
+use synack_stack::{Decision, State};
+
+/// Runs `input`; `on_decision` sees every decision the stack records, in order.
+pub fn run(input: &Input, on_decision: &mut dyn FnMut(&Decision)) -> Result<(), Violation> {
+    run_observed(input, &mut |d: &Driver, _: &Event, _: bool| d.decisions.iter().for_each(&mut *on_decision))
+}
+
+/// Runs `input`, calling `observe` after every event (fixture events included, flagged
+/// `true`) with the driver as the event left it — also when the event broke an invariant,
+/// before the violation is returned.
+pub fn run_observed(input: &Input, observe: &mut dyn FnMut(&Driver, &Event, bool)) -> Result<(), Violation> {
+    let mut d = Driver::new(input.knobs);
+    let active = matches!(input.fixture, Fixture::SynSent | Fixture::EstablishedActive);
+    if !active {
+        d.add_listener_slots();
+    }
+    let (setup, expect) = fixture::events(input.fixture, input.knobs);
+    for (i, event) in setup.iter().enumerate() {
+        step(&mut d, event, true, observe).map_err(|v| v.during(&format!("fixture {:?}, step {i}", input.fixture)))?;
+    }
+    d.add_listener_slots();
+    let reached = match expect {
+        Some(State::Listen) => d.apps.iter().any(|a| d.stack.state(a.fd) == Ok(State::Listen)).then_some(State::Listen),
+        Some(_) => d.slots.first().and_then(|s| d.slot_conn(*s)).map(|c| c.state),
+        None => None,
+    };
+    if reached != expect {
+        return Err(Violation::new(format!("fixture {:?} ended in {reached:?}, not {expect:?}", input.fixture)));
+    }
+    for (i, event) in input.events.iter().enumerate() {
+        step(&mut d, event, false, observe).map_err(|v| v.during(&format!("event {i}: {event:?}")))?;
+    }
+    Ok(())
+}
+
+fn step(d: &mut Driver, event: &Event, fixture: bool, observe: &mut dyn FnMut(&Driver, &Event, bool)) -> Result<(), Violation> {
+    let result = d.step(event);
+    observe(d, event, fixture);
+    result?;
+    oracle::oracle_check(&oracle::Observation { event, sent: &d.sent, decisions: &d.decisions, stack: &d.stack })
+}
