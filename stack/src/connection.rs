@@ -126,6 +126,9 @@ pub struct Connection {
     pub out: Vec<TcpSegment>,
     /// Decisions taken since the stack last collected them.
     pub decisions: Vec<Decision>,
+    /// The state [`Connection::delete_tcb`] found, kept for the decision that records the
+    /// move to CLOSED (callers delete the TCB first, then record why).
+    pub deleted_from: Option<State>,
 }
 
 /// What the stack lends a connection while it processes an event.
@@ -209,6 +212,7 @@ impl Connection {
             rcv_shutdown: false,
             out: Vec::new(),
             decisions: Vec::new(),
+            deleted_from: None,
         }
     }
 
@@ -230,14 +234,17 @@ impl Connection {
 
     /// Records a decision; `next` is the state it moves to, if it moves.
     pub fn decide(&mut self, now: Instant, step: Step, outcome: &'static str, next: Option<State>) {
+        // A move to CLOSED after `delete_tcb` is recorded from the state the TCB was in.
+        let deleted_from = self.deleted_from.take().filter(|_| next == Some(State::Closed) && self.state == State::Closed);
+        let state = deleted_from.unwrap_or(self.state);
         self.decisions.push(Decision {
             at: now,
             local: Some(self.local),
             remote: Some(self.remote),
-            state: self.state,
+            state,
             step,
             outcome,
-            next_state: next.filter(|n| *n != self.state),
+            next_state: next.filter(|n| *n != state),
         });
         if let Some(next) = next {
             self.state = next;
@@ -251,6 +258,9 @@ impl Connection {
 
     /// "Delete the TCB": CLOSED, queues flushed, timers stopped; `error` for the user.
     pub fn delete_tcb(&mut self, error: Option<Errno>) {
+        if self.state != State::Closed {
+            self.deleted_from = Some(self.state);
+        }
         self.state = State::Closed;
         self.timers.clear();
         self.send.clear();

@@ -1,0 +1,83 @@
+//! Findings of the fuzz targets (`fuzz/`), each kept as a test that fails without its fix.
+//!
+//! - `segment_parse` reproducers: the bytes in `tests/fuzz_regressions/segment_parse/`, run
+//!   through the target's own checks (`fuzz/src/segment.rs`, included below).
+//! - `state_machine` findings: as ladder tests here, with the corpus input that found them
+//!   named in the doc comment (`corpus/state_machine/…`, which the fuzzer re-runs too).
+
+mod ladder;
+
+#[path = "../../fuzz/src/segment.rs"]
+#[allow(dead_code)]
+mod segment;
+
+use ladder::*;
+use std::time::Duration;
+use synack_stack::{Decision, State, Step};
+
+#[test]
+fn segment_parse_reproducers_pass_the_targets_checks() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz_regressions/segment_parse");
+    let Ok(entries) = std::fs::read_dir(&dir) else { return };
+    for entry in entries {
+        let path = entry.expect("directory entry").path();
+        let bytes = std::fs::read(&path).expect("reproducer");
+        let outcome = std::panic::catch_unwind(|| segment::check(&bytes));
+        assert!(outcome.is_ok(), "{} fails the segment_parse checks", path.display());
+    }
+}
+
+/// The decisions that take a connection to CLOSED, as (state, step, next state).
+fn closings(decisions: &[Decision]) -> Vec<(State, Step, Option<State>)> {
+    decisions.iter().filter(|d| d.local.is_some() && (d.next_state == Some(State::Closed) || d.state == State::Closed)).map(|d| (d.state, d.step, d.next_state)).collect()
+}
+
+/// state_machine, trace invariant (found by the seeds from packetdrill-scripts, e.g.
+/// `corpus/state_machine/script-rfc5961-rst-challenge-ack`): every transition to CLOSED was
+/// recorded as taken *in* CLOSED with no state change ("3.10.7.4/2 CLOSED RST at RCV.NXT →
+/// connection reset"), because the TCB was deleted before the decision was recorded. The
+/// trace must say ESTABLISHED → CLOSED.
+#[test]
+fn a_reset_is_recorded_as_a_transition_from_the_state_it_ended() {
+    let mut t = Ladder::plain();
+    let (_, fd) = t.established_passive();
+    t.stack.take_decisions();
+    t.inject(seg().flags(R).seq(1));
+    assert_eq!(t.stack.state(fd).unwrap(), State::Closed);
+    let rst = synack_stack::decision::Check::Rst;
+    assert_eq!(closings(&t.stack.take_decisions()), vec![(State::Established, Step::Other(rst), Some(State::Closed))]);
+}
+
+/// As above, for the other ways into CLOSED: the last ACK, the 2MSL timer, ABORT.
+#[test]
+fn every_way_into_closed_names_the_state_it_left() {
+    let ack = synack_stack::decision::Check::Ack;
+    // LAST-ACK: our FIN acknowledged.
+    let mut t = Ladder::plain();
+    let (_, fd) = t.established_passive();
+    t.inject(seg().flags(F | A).seq(1).ack_abs(t.our(1)));
+    t.stack.close(fd).unwrap();
+    t.stack.take_decisions();
+    t.inject(seg().flags(A).seq(2).ack_abs(t.our(2)));
+    assert_eq!(closings(&t.stack.take_decisions()), vec![(State::LastAck, Step::Other(ack), Some(State::Closed))]);
+
+    // TIME-WAIT: 2MSL elapsed.
+    let mut t = Ladder::plain();
+    let (_, fd) = t.established_passive();
+    t.stack.shutdown(fd, synack_stack::Shutdown::Write).unwrap();
+    t.inject(seg().flags(F | A).seq(1).ack_abs(t.our(2)));
+    assert_eq!(t.stack.state(fd).unwrap(), State::TimeWait);
+    t.stack.take_decisions();
+    t.advance(Duration::from_secs(600));
+    let timeout = Step::Timeout(synack_stack::decision::TimerKind::TimeWait);
+    assert_eq!(closings(&t.stack.take_decisions()), vec![(State::TimeWait, timeout, Some(State::Closed))]);
+
+    // ABORT (SO_LINGER 0, close).
+    let mut t = Ladder::plain();
+    let (_, fd) = t.established_passive();
+    t.stack.setsockopt(fd, synack_stack::SockOpt::Linger(Some(Duration::ZERO))).unwrap();
+    t.stack.take_decisions();
+    t.stack.close(fd).unwrap();
+    assert_eq!(closings(&t.stack.take_decisions()), vec![(State::Established, Step::Abort, Some(State::Closed))]);
+}
+
