@@ -266,7 +266,11 @@ impl Stack {
             }
         }
         if after == State::Closed {
-            self.demux.remove(&(local, remote));
+            // Only its own entry: a call on a long-dead connection must not unmap the newer
+            // connection that owns the 4-tuple now.
+            if self.demux.get(&(local, remote)) == Some(&id) {
+                self.demux.remove(&(local, remote));
+            }
             let unreferenced = orphaned || (before == State::SynReceived && matches!(origin, Origin::Passive { .. }));
             if unreferenced {
                 self.conns.remove(&id);

@@ -81,3 +81,27 @@ fn every_way_into_closed_names_the_state_it_left() {
     assert_eq!(closings(&t.stack.take_decisions()), vec![(State::Established, Step::Abort, Some(State::Closed))]);
 }
 
+/// state_machine, invariant "two live connections on one 4-tuple" (seen as a trace break:
+/// a listener's decision on a 4-tuple whose connection was in SYN-RECEIVED). A socket call on
+/// a descriptor whose connection had been reset ran `Stack::drive`, which removed the demux
+/// entry of the 4-tuple — by then the entry of a *new* connection on the same 4-tuple. The
+/// new connection's segments then went to the listener (a duplicate connection) or got RST.
+#[test]
+fn a_call_on_a_dead_connection_leaves_its_successor_reachable() {
+    let mut t = Ladder::plain();
+    let (l, fd) = t.established_passive();
+    t.inject(seg().flags(R).seq(1));
+    assert_eq!(t.stack.state(fd).unwrap(), State::Closed);
+    // The peer opens a new connection on the same 4-tuple.
+    t.inject(seg().flags(S).seq(5000).opts(vec![synack_stack::wire::TcpOption::Mss(1460)]));
+    let synack = t.sent();
+    assert_eq!(synack.flags, S | A);
+    // The application reads the old descriptor (it learns of the reset).
+    assert_eq!(t.stack.recv(fd, 100, false), Err(synack_stack::Errno::ECONNRESET));
+    // The third ACK reaches the new connection, which completes the handshake.
+    t.inject(seg().flags(A).seq(5001).ack_abs(synack.seq + 1));
+    t.sent_nothing();
+    let (new, _) = t.stack.accept(l).expect("the new connection was accepted");
+    assert_eq!(t.stack.state(new).unwrap(), State::Established);
+}
+
