@@ -83,6 +83,9 @@ fn send_data(c: &mut Connection, ctx: &mut Ctx) {
         if retransmitting {
             c.total_retransmits += 1;
             c.rtt_probe = None;
+            // Repacketized (RFC 1122 §4.2.2.15), a resent segment may carry octets never sent
+            // before: they are sent now, so SND.NXT moves past them (§3.3.1).
+            c.tcb.snd_nxt = c.tcb.snd_nxt.latest(after);
             c.rtx_nxt = Some(after).filter(|r| r.before(c.tcb.snd_nxt));
         } else {
             c.tcb.snd_nxt = after;

@@ -105,3 +105,28 @@ fn a_call_on_a_dead_connection_leaves_its_successor_reachable() {
     assert_eq!(t.stack.state(new).unwrap(), State::Established);
 }
 
+/// state_machine, invariant "text sent beyond SND.NXT" (input: Send 102 octets, RTOs, Send
+/// 1460 held back by the collapsed cwnd, RTO). The go-back-N retransmission after an RTO
+/// took a full SMSS from SND.UNA, octets never sent before included, without moving SND.NXT
+/// over them: the peer's ACK of what it received was then "an ACK of unsent data" and dropped.
+#[test]
+fn a_retransmission_that_carries_new_octets_moves_snd_nxt() {
+    let mut t = Ladder::plain();
+    let (_, fd) = t.established_passive();
+    assert_eq!(t.stack.send(fd, &[7; 102]).unwrap(), 102);
+    check(&t.sent(), A | P, t.our(1), Some(Ladder::peer(1)), 102);
+    t.advance(Duration::from_millis(1500));
+    check(&t.sent(), A | P, t.our(1), Some(Ladder::peer(1)), 102);
+    // cwnd is one segment after the timeout: this waits behind the 102 in flight.
+    assert_eq!(t.stack.send(fd, &[8; 1460]).unwrap(), 1460);
+    t.sent_nothing();
+    t.advance(Duration::from_secs(3));
+    let again = t.sent();
+    assert_eq!(again.seq, t.our(1));
+    let end = again.seq + again.payload.len() as u32;
+    // The peer acknowledges everything that segment carried.
+    t.inject(seg().flags(A).seq(1).ack_abs(end));
+    let next = t.sent();
+    assert!(!next.payload.is_empty(), "the ACK was refused: {next:?}");
+    assert_eq!(next.seq, end, "the rest follows what was acknowledged");
+}
