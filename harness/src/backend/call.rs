@@ -43,6 +43,12 @@ pub enum Call {
     GetSockOptRaw { fd: Fd, level: i32, name: i32 },
     /// `ioctl(fd, request, [int])` with an `int` result (SIOCINQ, SIOCOUTQ).
     Ioctl { fd: Fd, request: u64 },
+    /// `epoll_create(size)`.
+    EpollCreate,
+    /// `epoll_ctl(epfd, op, fd, {events, data})`.
+    EpollCtl { epfd: Fd, op: i32, fd: Fd, events: u32, data: u64 },
+    /// `epoll_wait(epfd, events, max, timeout)`; a negative timeout waits for ever.
+    EpollWait { epfd: Fd, max: i32, timeout_ms: i32 },
     /// `fcntl(fd, F_SETFL, flags)`: only O_NONBLOCK matters.
     SetNonBlocking { fd: Fd, on: bool },
     /// `fcntl(fd, F_GETFL)`.
@@ -84,6 +90,8 @@ pub enum CallOutput {
     Revents(Vec<i16>),
     /// The bytes read.
     Data(Vec<u8>),
+    /// `epoll_wait`'s events: (events, data) per ready descriptor.
+    Events(Vec<(u32, u64)>),
 }
 
 impl Returned {

@@ -344,6 +344,9 @@ impl Backend for ReferenceBackend {
                 CallOutcome::Unsupported(format!("getsockopt level {level} option {name} on the reference stack"))
             }
             Call::Ioctl { request, .. } => CallOutcome::Unsupported(format!("ioctl {request:#x} on the reference stack")),
+            Call::EpollCreate | Call::EpollCtl { .. } | Call::EpollWait { .. } => {
+                CallOutcome::Unsupported("epoll on the reference stack (poll() is supported)".to_string())
+            }
             Call::Recv { fd, len, peek } => {
                 self.start_blocking(*fd, Blocked::Recv { fd: *fd, len: *len, peek: *peek })
             }

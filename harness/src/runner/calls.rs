@@ -104,6 +104,11 @@ impl Runner<'_> {
                 self.listening.remove(&live);
                 self.socket_under_test = Some(live);
             }
+            Call::EpollCreate => {
+                if let Some(s) = script_fd {
+                    self.calls.fds.insert(s, live);
+                }
+            }
             Call::Accept { fd } => {
                 if let Some(s) = script_fd {
                     self.calls.fds.insert(s, live);
@@ -131,6 +136,8 @@ impl Runner<'_> {
             | Call::SetSockOptRaw { .. }
             | Call::GetSockOptRaw { .. }
             | Call::Ioctl { .. }
+            | Call::EpollCtl { .. }
+            | Call::EpollWait { .. }
             | Call::SetNonBlocking { .. }
             | Call::GetFlags { .. }
             | Call::Poll { .. } => {}

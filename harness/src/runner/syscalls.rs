@@ -35,6 +35,8 @@ pub enum Expect {
     Option(Expr),
     /// poll's `revents` per pollfd (`None` = not written).
     Revents(Vec<Option<i64>>),
+    /// epoll_wait's first event, `{events=…, fd=…}` or `{events=…, ptr=…}`.
+    Epoll(Expr),
 }
 
 impl CallContext {
@@ -217,6 +219,38 @@ pub fn resolve(ev: &SyscallEvent, ctx: &CallContext, setup: &Setup) -> Result<(C
             let timeout_ms = int(&a[2])? as i32;
             return Ok((Call::Poll { fds, timeout_ms }, Expect::Revents(revents)));
         }
+        "sendmsg" => {
+            arity(3)?;
+            let fd = ctx.fd(&a[0])?;
+            let msg = &a[1];
+            if msg.field("msg_control").is_some_and(|c| !matches!(&c.value.kind, ExprKind::Array(v) if v.is_empty())) {
+                return Err(unsupported("sendmsg() with control messages".to_string()));
+            }
+            let iov = msg.field("msg_iov").ok_or_else(|| Stop::error(msg.span, "sendmsg() needs msg_iov"))?;
+            let flags = int_or(&a[2], 0)? as i32;
+            let to = if flags & MSG_FASTOPEN != 0 {
+                Some(sockaddr(&Expr::dummy(ExprKind::Ellipsis), ctx.domains.get(&fd), setup.remote_ip, DEFAULT_SERVER_PORT)?)
+            } else {
+                None
+            };
+            Call::Send { fd, len: iov_len(&iov.value)?, flags, to }
+        }
+        "epoll_create" | "epoll_create1" => {
+            arity(1)?;
+            Call::EpollCreate
+        }
+        "epoll_ctl" => {
+            arity(4)?;
+            let ev = &a[3];
+            let events = ev.field("events").map(|f| int(&f.value)).transpose()?.unwrap_or(0) as u32;
+            let data = ev.field("fd").or_else(|| ev.field("ptr")).or_else(|| ev.field("u64")).map(|f| int(&f.value)).transpose()?.unwrap_or(0) as u64;
+            Call::EpollCtl { epfd: ctx.fd(&a[0])?, op: int(&a[1])? as i32, fd: ctx.fd(&a[2])?, events, data }
+        }
+        "epoll_wait" => {
+            arity(4)?;
+            let call = Call::EpollWait { epfd: ctx.fd(&a[0])?, max: int(&a[2])? as i32, timeout_ms: int(&a[3])? as i32 };
+            return Ok((call, Expect::Epoll(a[1].clone())));
+        }
         "ioctl" => {
             arity(3)?;
             let request = int(&a[1])? as u64;
@@ -233,7 +267,7 @@ pub fn check_result(ev: &SyscallEvent, expect: &Expect, r: &Returned) -> Result<
     let want = &ev.result;
     // socket() and accept() name a descriptor: the script's number is mapped onto the live
     // one (as packetdrill does), not compared with it.
-    let names_fd = matches!(ev.name.value.as_str(), "socket" | "accept" | "accept4");
+    let names_fd = matches!(ev.name.value.as_str(), "socket" | "accept" | "accept4" | "epoll_create" | "epoll_create1");
     let mapped = names_fd && r.value >= 0 && int(&want.value).is_ok_and(|v| v >= 0);
     if !mapped && !matches!(want.value.kind, ExprKind::Ellipsis) {
         let value = int(&want.value).map_err(|s| s.message)?;
@@ -277,6 +311,16 @@ pub fn check_result(ev: &SyscallEvent, expect: &Expect, r: &Returned) -> Result<
                 Ok(())
             }
         }
+        (Expect::Epoll(e), CallOutput::Events(got)) => {
+            let Some((events, data)) = got.first() else { return Ok(()) };
+            let want_events = e.field("events").map(|f| int(&f.value)).transpose().map_err(|s| s.message)?;
+            let want_data = e.field("fd").or_else(|| e.field("ptr")).or_else(|| e.field("u64")).map(|f| int(&f.value)).transpose().map_err(|s| s.message)?;
+            if want_events.is_some_and(|w| w as u32 != *events) || want_data.is_some_and(|w| w as u64 != *data) {
+                Err(format!("epoll_wait returned {{events={events:#x}, data={data}}}, the script expects {e}"))
+            } else {
+                Ok(())
+            }
+        }
         (Expect::Revents(want), CallOutput::Revents(got)) => {
             for (i, (w, g)) in want.iter().zip(got).enumerate() {
                 if let Some(w) = w {
@@ -287,9 +331,10 @@ pub fn check_result(ev: &SyscallEvent, expect: &Expect, r: &Returned) -> Result<
             }
             Ok(())
         }
-        (Expect::Option(_) | Expect::Revents(_), CallOutput::None | CallOutput::Data(_))
-        | (Expect::Option(_), CallOutput::Revents(_))
-        | (Expect::Revents(_), CallOutput::Int(_) | CallOutput::Linger { .. }) => {
+        (Expect::Option(_) | Expect::Revents(_) | Expect::Epoll(_), CallOutput::None | CallOutput::Data(_))
+        | (Expect::Option(_), CallOutput::Revents(_) | CallOutput::Events(_))
+        | (Expect::Revents(_), CallOutput::Int(_) | CallOutput::Linger { .. } | CallOutput::Events(_))
+        | (Expect::Epoll(_), CallOutput::Int(_) | CallOutput::Linger { .. } | CallOutput::Revents(_)) => {
             if r.value < 0 {
                 Ok(())
             } else {

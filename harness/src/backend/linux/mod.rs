@@ -165,7 +165,7 @@ impl LinuxBackend {
             Call::Accept { fd } | Call::Connect { fd, .. } | Call::Send { fd, .. } | Call::Recv { fd, .. } => {
                 !native::is_nonblocking(*fd)
             }
-            Call::Poll { timeout_ms, .. } => *timeout_ms != 0,
+            Call::Poll { timeout_ms, .. } | Call::EpollWait { timeout_ms, .. } => *timeout_ms != 0,
             Call::Socket { .. }
             | Call::Bind { .. }
             | Call::Listen { .. }
@@ -176,6 +176,8 @@ impl LinuxBackend {
             | Call::SetSockOptRaw { .. }
             | Call::GetSockOptRaw { .. }
             | Call::Ioctl { .. }
+            | Call::EpollCreate
+            | Call::EpollCtl { .. }
             | Call::SetNonBlocking { .. }
             | Call::GetFlags { .. } => false,
         }

@@ -133,6 +133,21 @@ pub fn execute(call: &Call) -> Returned {
                 result(rc.into())
             }
             Call::GetSockOptRaw { fd, level, name } => getsockopt_int(*fd, *level, *name),
+            Call::EpollCreate => result(libc::epoll_create1(libc::EPOLL_CLOEXEC).into()),
+            Call::EpollCtl { epfd, op, fd, events, data } => {
+                let mut ev = libc::epoll_event { events: *events, u64: *data };
+                result(libc::epoll_ctl(*epfd, *op, *fd, &mut ev).into())
+            }
+            Call::EpollWait { epfd, max, timeout_ms } => {
+                let mut evs = vec![libc::epoll_event { events: 0, u64: 0 }; (*max).clamp(1, 1024) as usize];
+                let n = libc::epoll_wait(*epfd, evs.as_mut_ptr(), evs.len() as i32, *timeout_ms);
+                if n < 0 {
+                    Returned::err(last_errno())
+                } else {
+                    let got = evs.iter().take(n as usize).map(|e| (e.events, e.u64)).collect();
+                    Returned::with(n.into(), CallOutput::Events(got))
+                }
+            }
             Call::Ioctl { fd, request } => {
                 let mut v: libc::c_int = 0;
                 let rc = libc::ioctl(*fd, *request as _, &mut v as *mut libc::c_int);
