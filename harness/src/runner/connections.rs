@@ -145,7 +145,7 @@ impl Connections {
     pub fn select(&mut self, port: Option<u16>) -> usize {
         let listen = self.listen_port.unwrap_or(DEFAULT_SERVER_PORT);
         match port {
-            Some(p) => match self.conns.iter().position(|c| c.remote_port == p) {
+            Some(p) => match self.conns.iter().rposition(|c| c.remote_port == p) {
                 Some(i) => i,
                 None => {
                     self.push(ScriptConn::new(p, Some(listen)));
@@ -199,18 +199,18 @@ impl Connections {
     /// A connection the stack opens with connect(): the stack's port is learned from its SYN.
     /// It becomes the current one.
     pub fn opened_by_stack(&mut self, remote_port: u16) -> usize {
-        let i = match self.conns.iter().position(|c| c.remote_port == remote_port) {
-            Some(i) => {
-                self.conns[i] = ScriptConn::new(remote_port, None);
-                i
-            }
-            None => {
-                self.push(ScriptConn::new(remote_port, None));
-                self.conns.len() - 1
-            }
-        };
+        // Earlier connections to the same port keep their records (and ports), so their
+        // late packets are still recognised as theirs.
+        self.push(ScriptConn::new(remote_port, None));
+        let i = self.conns.len() - 1;
         self.current = Some(i);
         i
+    }
+
+    /// The connection a live packet from `local` to `remote` port belongs to: the latest
+    /// one with both ports known and equal.
+    pub fn owner(&self, local: u16, remote: u16) -> Option<usize> {
+        self.conns.iter().rposition(|c| c.remote_port == remote && c.local_port == Some(local))
     }
 
     /// The connection at index `i`.

@@ -327,9 +327,26 @@ impl<'a> Runner<'a> {
 
     fn conn_of_emitted(&mut self, bytes: &[u8]) -> Option<&connections::ScriptConn> {
         let seg = synack_stack::wire::TcpPacket::parse(bytes).ok()?.packet.tcp;
-        (0..self.conns.len())
-            .map(|i| self.conns.get(i))
-            .find(|c| c.remote_port == seg.dst_port)
+        let i = self.conns.owner(seg.src_port, seg.dst_port)?;
+        Some(self.conns.get(i))
+    }
+
+    /// Under packetdrill's leniency, a line only reads packets of its own connection: a
+    /// packet that belongs to another known connection is passed over (and noted).
+    fn next_packet_for(&mut self, idx: usize, deadline: Duration, span: Span) -> Result<Option<(Emitted, usize)>, Stop> {
+        loop {
+            let Some((p, index)) = self.next_packet(deadline, span)? else { return Ok(None) };
+            if self.config.unexpected == Unexpected::Ignore {
+                if let Ok(parsed) = synack_stack::wire::TcpPacket::parse(&p.bytes) {
+                    let seg = &parsed.packet.tcp;
+                    if self.conns.owner(seg.src_port, seg.dst_port).is_some_and(|o| o != idx) {
+                        self.trace.push(p.at, None, TraceKind::Note("a packet of another connection, passed over".to_string()));
+                        continue;
+                    }
+                }
+            }
+            return Ok(Some((p, index)));
+        }
     }
 
     fn expect_packet(&mut self, p: &PacketEvent, window: Window, span: Span) -> Result<(), Stop> {
@@ -338,7 +355,8 @@ impl<'a> Runner<'a> {
         };
         self.check_features(tcp, p.span)?;
         let line = Some(span.start.line);
-        let Some((emitted, trace_index)) = self.next_packet(window.latest, span)? else {
+        let idx = self.conns.select(p.ip.port.map(|s| s.value));
+        let Some((emitted, trace_index)) = self.next_packet_for(idx, window.latest, span)? else {
             return Err(Stop::fail(
                 span,
                 format!(
@@ -351,7 +369,6 @@ impl<'a> Runner<'a> {
         self.trace.events[trace_index].line = line;
         let at = emitted.at;
         let bytes = self.coalesce(emitted.bytes, usize::from(tcp.seq.len), at, span, line)?;
-        let idx = self.conns.select(p.ip.port.map(|s| s.value));
         let result = outbound::check(tcp, &p.ip, &bytes, self.conns.get_mut(idx), self.setup.mode, &self.config.defines);
         if let Err(m) = result {
             let actual = outbound::describe(&bytes, Some(self.conns.get(idx)));
