@@ -171,6 +171,12 @@ fn keepalive(c: &mut Connection, ctx: &mut Ctx) {
     let idle = c.opts.keepalive_time.unwrap_or(ctx.config.keepalive_time);
     let interval = c.opts.keepalive_interval.unwrap_or(ctx.config.keepalive_interval);
     let limit = c.opts.keepalive_probes.unwrap_or(ctx.config.keepalive_probes);
+    // MUST-26: keep-alives only when no sent data (or FIN) is outstanding; the retransmission
+    // timer watches unacknowledged data.
+    if c.tcb.flight_size() > 0 {
+        c.timers.keepalive = Some(now + idle);
+        return;
+    }
     if now - c.last_received < idle && c.probes == 0 {
         c.timers.keepalive = Some(c.last_received + idle);
         return;

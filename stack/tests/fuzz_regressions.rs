@@ -130,3 +130,28 @@ fn a_retransmission_that_carries_new_octets_moves_snd_nxt() {
     assert!(!next.payload.is_empty(), "the ACK was refused: {next:?}");
     assert_eq!(next.seq, end, "the rest follows what was acknowledged");
 }
+
+/// state_machine, invariant "every octet sent is the application's" (input: an ESTABLISHED
+/// connection with SO_KEEPALIVE, shutdown(SHUT_WR), the FIN never acknowledged, hours of
+/// waiting): keep-alive probes went out while the FIN was outstanding, their garbage octet
+/// at SND.NXT−1 — the FIN's own sequence number. RFC 9293 §3.8.4, MUST-26: keep-alives only
+/// when no sent data is outstanding; the retransmission timer is what watches unacknowledged
+/// data.
+#[test]
+fn no_keepalive_probe_while_data_or_fin_is_outstanding() {
+    let mut t = Ladder::plain();
+    let (_, fd) = t.established_passive();
+    t.stack.setsockopt(fd, synack_stack::SockOpt::KeepAlive(true)).unwrap();
+    t.stack.setsockopt(fd, synack_stack::SockOpt::KeepIdle(Duration::from_secs(1))).unwrap();
+    t.stack.setsockopt(fd, synack_stack::SockOpt::KeepIntvl(Duration::from_secs(1))).unwrap();
+    t.stack.shutdown(fd, synack_stack::Shutdown::Write).unwrap();
+    check(&t.sent(), F | A, t.our(1), Some(Ladder::peer(1)), 0);
+    t.stack.take_decisions();
+    t.advance(Duration::from_secs(100));
+    let probes = t.stack.take_decisions().into_iter().filter(|d| d.step == Step::Timeout(synack_stack::decision::TimerKind::KeepAlive));
+    assert_eq!(probes.map(|d| d.outcome).collect::<Vec<_>>(), Vec::<&str>::new(), "keep-alive decisions with the FIN outstanding");
+    while let Some(bytes) = t.stack.poll_transmit() {
+        let s = synack_stack::wire::TcpPacket::parse(&bytes).unwrap().packet.tcp;
+        assert!(s.payload.is_empty(), "a keep-alive octet at the FIN's sequence number: {s:?}");
+    }
+}
