@@ -43,6 +43,9 @@ pub enum Call {
     GetSockOptRaw { fd: Fd, level: i32, name: i32 },
     /// `ioctl(fd, request, [int])` with an `int` result (SIOCINQ, SIOCOUTQ).
     Ioctl { fd: Fd, request: u64 },
+    /// `recvmsg(fd, {msg_iov of len bytes}, flags)`: data, the returned `msg_flags` and
+    /// control messages (MSG_ERRQUEUE notifications, TCP_CM_INQ, timestamps).
+    RecvMsg { fd: Fd, len: usize, flags: i32 },
     /// `epoll_create(size)`.
     EpollCreate,
     /// `epoll_ctl(epfd, op, fd, {events, data})`.
@@ -92,6 +95,32 @@ pub enum CallOutput {
     Data(Vec<u8>),
     /// `epoll_wait`'s events: (events, data) per ready descriptor.
     Events(Vec<(u32, u64)>),
+    /// recvmsg's `msg_flags` and control messages.
+    Msg { flags: i32, control: Vec<Cmsg> },
+}
+
+/// One control message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cmsg {
+    /// `cmsg_level`.
+    pub level: i32,
+    /// `cmsg_type`.
+    pub ty: i32,
+    /// `cmsg_data`, decoded when its type is known.
+    pub data: CmsgData,
+}
+
+/// Decoded `cmsg_data`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CmsgData {
+    /// An `int` (TCP_CM_INQ).
+    Int(i64),
+    /// `struct sock_extended_err` (IP_RECVERR / IPV6_RECVERR).
+    ExtendedErr { errno: u32, origin: u8, ty: u8, code: u8, info: u32, data: u32 },
+    /// The software timestamp of `struct scm_timestamping`, as script time.
+    Timestamp(std::time::Duration),
+    /// Anything else, raw.
+    Raw(Vec<u8>),
 }
 
 impl Returned {

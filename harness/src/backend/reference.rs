@@ -344,6 +344,7 @@ impl Backend for ReferenceBackend {
                 CallOutcome::Unsupported(format!("getsockopt level {level} option {name} on the reference stack"))
             }
             Call::Ioctl { request, .. } => CallOutcome::Unsupported(format!("ioctl {request:#x} on the reference stack")),
+            Call::RecvMsg { .. } => CallOutcome::Unsupported("recvmsg() on the reference stack (read/recv are supported)".to_string()),
             Call::EpollCreate | Call::EpollCtl { .. } | Call::EpollWait { .. } => {
                 CallOutcome::Unsupported("epoll on the reference stack (poll() is supported)".to_string())
             }

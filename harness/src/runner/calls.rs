@@ -28,7 +28,9 @@ impl Runner<'_> {
                 errno: returned.errno.map(|e| e.name().to_string()),
             },
         );
-        syscalls::check_result(&p.event, &p.expect, &returned).map_err(|m| Stop::fail(span, m))?;
+        let tolerance = p.window.latest - p.window.nominal;
+        syscalls::check_result(&p.event, &p.expect, &returned, &self.config.defines, tolerance)
+            .map_err(|m| Stop::fail(span, m))?;
         if p.scripted_blocking {
             if at < p.window.earliest || at > p.window.latest {
                 return Err(Stop::fail(
@@ -137,6 +139,7 @@ impl Runner<'_> {
             | Call::GetSockOptRaw { .. }
             | Call::Ioctl { .. }
             | Call::EpollCtl { .. }
+            | Call::RecvMsg { .. }
             | Call::EpollWait { .. }
             | Call::SetNonBlocking { .. }
             | Call::GetFlags { .. }

@@ -9,6 +9,7 @@
 
 pub mod connections;
 mod inbound;
+mod msghdr;
 pub mod outbound;
 mod python;
 pub mod symbols;
@@ -54,10 +55,10 @@ impl RunConfig {
     /// packetdrill's defaults and the defines upstream's runner passes for `mode`.
     pub fn for_mode(mode: IpMode) -> RunConfig {
         let mut defines = BTreeMap::new();
-        let (cookie, level, ty) = match mode {
-            IpMode::Ipv6 => ("c1d1e9742a47a9bc", "SOL_IPV6", "IPV6_RECVERR"),
-            IpMode::Ipv4 | IpMode::Ipv4MappedIpv6 => ("3021b9d889017eeb", "SOL_IP", "IP_RECVERR"),
-        };
+        // The cookie follows the wire's IP version; the error-queue level follows the
+        // socket's family (an AF_INET6 socket reports IPV6_RECVERR even for IPv4 peers).
+        let cookie = if mode.wire_is_ipv6() { "c1d1e9742a47a9bc" } else { "3021b9d889017eeb" };
+        let (level, ty) = if mode.socket_is_ipv6() { ("SOL_IPV6", "IPV6_RECVERR") } else { ("SOL_IP", "IP_RECVERR") };
         defines.insert("TFO_COOKIE".to_string(), cookie.to_string());
         defines.insert("CMSG_LEVEL_IP".to_string(), level.to_string());
         defines.insert("CMSG_TYPE_RECVERR".to_string(), ty.to_string());

@@ -37,6 +37,8 @@ pub enum Expect {
     Revents(Vec<Option<i64>>),
     /// epoll_wait's first event, `{events=…, fd=…}` or `{events=…, ptr=…}`.
     Epoll(Expr),
+    /// recvmsg's msghdr (flags and control messages).
+    Msg(Expr),
 }
 
 impl CallContext {
@@ -235,6 +237,11 @@ pub fn resolve(ev: &SyscallEvent, ctx: &CallContext, setup: &Setup) -> Result<(C
             };
             Call::Send { fd, len: iov_len(&iov.value)?, flags, to }
         }
+        "recvmsg" => {
+            arity(3)?;
+            let call = Call::RecvMsg { fd: ctx.fd(&a[0])?, len: super::msghdr::iov_total(&a[1])?, flags: int_or(&a[2], 0)? as i32 };
+            return Ok((call, Expect::Msg(a[1].clone())));
+        }
         "epoll_create" | "epoll_create1" => {
             arity(1)?;
             Call::EpollCreate
@@ -263,7 +270,13 @@ pub fn resolve(ev: &SyscallEvent, ctx: &CallContext, setup: &Setup) -> Result<(C
 
 /// Compares what a call returned with the script's `= VALUE [ERRNO]` and output arguments.
 /// `Err` carries the message of the first difference.
-pub fn check_result(ev: &SyscallEvent, expect: &Expect, r: &Returned) -> Result<(), String> {
+pub fn check_result(
+    ev: &SyscallEvent,
+    expect: &Expect,
+    r: &Returned,
+    defines: &BTreeMap<String, String>,
+    tolerance: Duration,
+) -> Result<(), String> {
     let want = &ev.result;
     // socket() and accept() name a descriptor: the script's number is mapped onto the live
     // one (as packetdrill does), not compared with it.
@@ -311,6 +324,7 @@ pub fn check_result(ev: &SyscallEvent, expect: &Expect, r: &Returned) -> Result<
                 Ok(())
             }
         }
+        (Expect::Msg(m), CallOutput::Msg { flags, control }) => super::msghdr::check(m, *flags, control, defines, tolerance),
         (Expect::Epoll(e), CallOutput::Events(got)) => {
             let Some((events, data)) = got.first() else { return Ok(()) };
             let want_events = e.field("events").map(|f| int(&f.value)).transpose().map_err(|s| s.message)?;
@@ -331,10 +345,11 @@ pub fn check_result(ev: &SyscallEvent, expect: &Expect, r: &Returned) -> Result<
             }
             Ok(())
         }
-        (Expect::Option(_) | Expect::Revents(_) | Expect::Epoll(_), CallOutput::None | CallOutput::Data(_))
-        | (Expect::Option(_), CallOutput::Revents(_) | CallOutput::Events(_))
-        | (Expect::Revents(_), CallOutput::Int(_) | CallOutput::Linger { .. } | CallOutput::Events(_))
-        | (Expect::Epoll(_), CallOutput::Int(_) | CallOutput::Linger { .. } | CallOutput::Revents(_)) => {
+        (Expect::Option(_) | Expect::Revents(_) | Expect::Epoll(_) | Expect::Msg(_), CallOutput::None | CallOutput::Data(_))
+        | (Expect::Option(_), CallOutput::Revents(_) | CallOutput::Events(_) | CallOutput::Msg { .. })
+        | (Expect::Revents(_), CallOutput::Int(_) | CallOutput::Linger { .. } | CallOutput::Events(_) | CallOutput::Msg { .. })
+        | (Expect::Epoll(_), CallOutput::Int(_) | CallOutput::Linger { .. } | CallOutput::Revents(_) | CallOutput::Msg { .. })
+        | (Expect::Msg(_), CallOutput::Int(_) | CallOutput::Linger { .. } | CallOutput::Revents(_) | CallOutput::Events(_)) => {
             if r.value < 0 {
                 Ok(())
             } else {

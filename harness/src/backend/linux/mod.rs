@@ -11,6 +11,7 @@ mod helper;
 pub mod native;
 pub mod netns;
 
+use super::call::{CallOutput, CmsgData, Returned};
 use super::{Backend, BackendError, Call, CallOutcome, CommandOutcome, Completion, Emitted, InfoValues, Setup};
 use crate::environment::{self, Action, DEFAULT_SYSCTLS};
 use crate::trace::TraceKind;
@@ -155,9 +156,22 @@ impl LinuxBackend {
         if self.blocked {
             if let Some((at, returned)) = self.helper.poll() {
                 self.blocked = false;
+                let returned = self.localize(returned);
                 self.completion = Some(Completion { at: at.saturating_sub(self.start), returned });
             }
         }
+    }
+
+    /// Kernel timestamps in control messages (CLOCK_REALTIME) as script time.
+    fn localize(&self, mut r: Returned) -> Returned {
+        if let CallOutput::Msg { control, .. } = &mut r.output {
+            for c in control {
+                if let CmsgData::Timestamp(t) = &mut c.data {
+                    *t = t.saturating_sub(self.start);
+                }
+            }
+        }
+        r
     }
 
     fn may_block(call: &Call) -> bool {
@@ -165,6 +179,8 @@ impl LinuxBackend {
             Call::Accept { fd } | Call::Connect { fd, .. } | Call::Send { fd, .. } | Call::Recv { fd, .. } => {
                 !native::is_nonblocking(*fd)
             }
+            // The error queue never blocks; data may.
+            Call::RecvMsg { fd, flags, .. } => flags & libc::MSG_ERRQUEUE == 0 && !native::is_nonblocking(*fd),
             Call::Poll { timeout_ms, .. } | Call::EpollWait { timeout_ms, .. } => *timeout_ms != 0,
             Call::Socket { .. }
             | Call::Bind { .. }
@@ -266,14 +282,14 @@ impl Backend for LinuxBackend {
         let outcome = if Self::may_block(call) {
             match self.helper.start(call.clone()) {
                 Err(e) => return CallOutcome::Unsupported(e),
-                Ok(Some((_, r))) => CallOutcome::Returned(r),
+                Ok(Some((_, r))) => CallOutcome::Returned(self.localize(r)),
                 Ok(None) => {
                     self.blocked = true;
                     CallOutcome::Blocked
                 }
             }
         } else {
-            CallOutcome::Returned(native::execute(call))
+            CallOutcome::Returned(self.localize(native::execute(call)))
         };
         if let (Call::Socket { .. }, CallOutcome::Returned(r)) = (call, &outcome) {
             if let (true, Some(cc)) = (r.value >= 0, self.per_socket_congestion.clone()) {

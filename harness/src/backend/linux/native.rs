@@ -1,6 +1,6 @@
 //! [`Call`]s executed with the real system calls, in the worker's namespace.
 
-use crate::backend::call::{Call, CallOutput, PollFd, Returned};
+use crate::backend::call::{Call, CallOutput, Cmsg, CmsgData, PollFd, Returned};
 use crate::backend::InfoValues;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -133,6 +133,7 @@ pub fn execute(call: &Call) -> Returned {
                 result(rc.into())
             }
             Call::GetSockOptRaw { fd, level, name } => getsockopt_int(*fd, *level, *name),
+            Call::RecvMsg { fd, len, flags } => recvmsg(*fd, *len, *flags),
             Call::EpollCreate => result(libc::epoll_create1(libc::EPOLL_CLOEXEC).into()),
             Call::EpollCtl { epfd, op, fd, events, data } => {
                 let mut ev = libc::epoll_event { events: *events, u64: *data };
@@ -190,6 +191,60 @@ pub fn execute(call: &Call) -> Returned {
             Call::GetFlags { fd } => result(libc::fcntl(*fd, libc::F_GETFL).into()),
             Call::Poll { fds, timeout_ms } => poll(fds, *timeout_ms),
         }
+    }
+}
+
+fn recvmsg(fd: i32, len: usize, flags: i32) -> Returned {
+    let mut buf = vec![0u8; len.max(1)];
+    let mut control = [0u64; 128];
+    let mut iov = libc::iovec { iov_base: buf.as_mut_ptr() as *mut libc::c_void, iov_len: len };
+    // SAFETY: a zeroed msghdr pointed at live buffers with their true sizes.
+    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+    msg.msg_iov = &mut iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control.as_mut_ptr() as *mut libc::c_void;
+    msg.msg_controllen = std::mem::size_of_val(&control);
+    // SAFETY: `msg` points at live buffers.
+    let n = unsafe { libc::recvmsg(fd, &mut msg, flags) };
+    if n < 0 {
+        return Returned::err(last_errno());
+    }
+    let mut cmsgs = Vec::new();
+    // SAFETY: walking the control messages the kernel wrote into `control`, each read with
+    // its own length.
+    unsafe {
+        let mut c = libc::CMSG_FIRSTHDR(&msg);
+        while !c.is_null() {
+            let data_ptr = libc::CMSG_DATA(c);
+            let data_len = ((*c).cmsg_len as usize).saturating_sub(data_ptr as usize - c as usize);
+            let bytes = std::slice::from_raw_parts(data_ptr, data_len).to_vec();
+            cmsgs.push(Cmsg { level: (*c).cmsg_level, ty: (*c).cmsg_type, data: decode_cmsg((*c).cmsg_level, (*c).cmsg_type, &bytes) });
+            c = libc::CMSG_NXTHDR(&msg, c);
+        }
+    }
+    Returned::with(n as i64, CallOutput::Msg { flags: msg.msg_flags, control: cmsgs })
+}
+
+/// Decodes the control messages scripts compare (include/uapi/linux/errqueue.h, tcp.h).
+fn decode_cmsg(level: i32, ty: i32, b: &[u8]) -> CmsgData {
+    let u32_at = |i: usize| b.get(i..i + 4).map(|s| u32::from_ne_bytes([s[0], s[1], s[2], s[3]]));
+    let i64_at = |i: usize| b.get(i..i + 8).map(|s| i64::from_ne_bytes(s.try_into().unwrap_or([0; 8])));
+    match (level, ty) {
+        (libc::SOL_TCP, libc::TCP_CM_INQ) if b.len() >= 4 => CmsgData::Int(i64::from(u32_at(0).unwrap_or(0) as i32)),
+        (libc::SOL_IP, libc::IP_RECVERR) | (libc::SOL_IPV6, libc::IPV6_RECVERR) if b.len() >= 16 => CmsgData::ExtendedErr {
+            errno: u32_at(0).unwrap_or(0),
+            origin: b[4],
+            ty: b[5],
+            code: b[6],
+            info: u32_at(8).unwrap_or(0),
+            data: u32_at(12).unwrap_or(0),
+        },
+        // struct scm_timestamping { struct timespec ts[3]; }: ts[0] is the software stamp.
+        (libc::SOL_SOCKET, libc::SCM_TIMESTAMPING) if b.len() >= 16 => {
+            let (sec, nsec) = (i64_at(0).unwrap_or(0), i64_at(8).unwrap_or(0));
+            CmsgData::Timestamp(Duration::new(sec.max(0) as u64, nsec.clamp(0, 999_999_999) as u32))
+        }
+        _ => CmsgData::Raw(b.to_vec()),
     }
 }
 
