@@ -57,17 +57,28 @@ pub enum Action {
     Shell(String),
 }
 
-/// Reads a backtick command as a sequence of actions (commands separated by newlines, `;`
-/// or `&&`).
+/// Reads a backtick command as a sequence of actions: one per line (backslash-newline joins
+/// lines). A line of `;`/`&&`-separated commands is split only if every part is understood;
+/// otherwise the whole line goes to the shell, so `a ; b` keeps the shell's meaning (run `b`
+/// even if `a` fails).
 pub fn interpret(text: &str) -> Vec<Action> {
     let joined = text.replace("\\\n", " ");
-    joined
-        .split(['\n', ';'])
-        .flat_map(|part| part.split("&&"))
-        .map(str::trim)
-        .filter(|part| !part.is_empty())
-        .map(interpret_one)
-        .collect()
+    let mut actions = Vec::new();
+    for line in joined.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        let parts: Vec<Action> = line
+            .split(';')
+            .flat_map(|part| part.split("&&"))
+            .map(str::trim)
+            .filter(|part| !part.is_empty())
+            .map(interpret_one)
+            .collect();
+        if parts.len() > 1 && parts.iter().any(|a| matches!(a, Action::Shell(_))) {
+            actions.push(Action::Shell(line.to_string()));
+        } else {
+            actions.extend(parts);
+        }
+    }
+    actions
 }
 
 fn interpret_one(command: &str) -> Action {
@@ -224,5 +235,10 @@ mod tests {
         assert_eq!(interpret("ip link set tun0 mtu 1280"), vec![Action::Shell("ip link set tun0 mtu 1280".into())]);
         assert_eq!(interpret("sysctl -q a=1 b=2"), vec![Action::Shell("sysctl -q a=1 b=2".into())]);
         assert_eq!(interpret("cat x | sysctl -p"), vec![Action::Shell("cat x | sysctl -p".into())]);
+        // A line mixing shell commands keeps the shell's sequencing.
+        assert_eq!(
+            interpret("tc qdisc delete dev tun0 root 2>/dev/null ; tc qdisc add dev tun0 root pfifo limit 1"),
+            vec![Action::Shell("tc qdisc delete dev tun0 root 2>/dev/null ; tc qdisc add dev tun0 root pfifo limit 1".into())]
+        );
     }
 }

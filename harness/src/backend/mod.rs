@@ -94,6 +94,8 @@ pub enum BackendError {
 pub enum Feature {
     /// TCP Fast Open (RFC 7413): FO options, MSG_FASTOPEN, TCP_FASTOPEN.
     FastOpen,
+    /// Processing ICMP errors about its segments (RFC 9293 §3.9.2 / RFC 5927).
+    Icmp,
 }
 
 /// A stack under test.

@@ -255,7 +255,7 @@ enum Attempt {
 impl Backend for ReferenceBackend {
     fn lacks(&self, feature: Feature) -> bool {
         match feature {
-            Feature::FastOpen => true,
+            Feature::FastOpen | Feature::Icmp => true,
         }
     }
 
@@ -330,7 +330,9 @@ impl Backend for ReferenceBackend {
             },
             // MSG_NOSIGNAL changes nothing here (there are no signals); other flags are
             // features this stack does not have.
-            Call::Send { fd, len, flags, to } => {
+            // Copying from or to a NULL buffer fails like copy_from_user does (EFAULT).
+            Call::Send { null_buf: true, .. } | Call::Recv { null_buf: true, .. } => CallOutcome::Returned(Returned::err(Errno::EFAULT)),
+            Call::Send { fd, len, flags, to, null_buf: false } => {
                 if flags & !MSG_NOSIGNAL != 0 || to.is_some() {
                     CallOutcome::Unsupported(format!("send flags {flags:#x} (or a sendto address) on the reference stack"))
                 } else {
@@ -348,7 +350,7 @@ impl Backend for ReferenceBackend {
             Call::EpollCreate | Call::EpollCtl { .. } | Call::EpollWait { .. } => {
                 CallOutcome::Unsupported("epoll on the reference stack (poll() is supported)".to_string())
             }
-            Call::Recv { fd, len, peek } => {
+            Call::Recv { fd, len, peek, null_buf: false } => {
                 self.start_blocking(*fd, Blocked::Recv { fd: *fd, len: *len, peek: *peek })
             }
             Call::Shutdown { fd, how } => unit(self.stack.shutdown(*fd, *how)),

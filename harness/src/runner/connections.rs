@@ -55,6 +55,12 @@ impl ScriptConn {
         }
     }
 
+    /// A connection with both ports known (tests).
+    #[cfg(test)]
+    pub fn for_test(remote_port: u16, local_port: u16) -> ScriptConn {
+        ScriptConn::new(remote_port, Some(local_port))
+    }
+
     // packetdrill's numbering: on segments with SYN, sequence and ack numbers are absolute
     // in the script's numbering (the ISNs are what the SYN lines say); on all others they
     // are relative to the ISNs. The script's own ISN is also its live ISN (it is sent as

@@ -8,6 +8,7 @@
 //! checked when they return. The first failure stops the run; the trace up to it is kept.
 
 pub mod connections;
+mod icmp;
 mod inbound;
 mod msghdr;
 pub mod outbound;
@@ -456,6 +457,19 @@ impl<'a> Runner<'a> {
         Ok(merged.emit().unwrap_or(first))
     }
 
+    fn inject_icmp(&mut self, icmp: &crate::script::IcmpPacket, p: &PacketEvent) -> Result<(), Stop> {
+        if self.backend.lacks(Feature::Icmp) {
+            return Err(Stop::unsupported(p.span, "ICMP messages (this stack does not process them)"));
+        }
+        let idx = self.conns.select(p.ip.port.map(|s| s.value));
+        let bytes = icmp::build(icmp, self.conns.get(idx), self.setup, &self.config.defines)?;
+        let now = self.backend.now();
+        self.trace.push(now, Some(p.span.start.line), TraceKind::Inbound(bytes.clone()));
+        self.backend.inject(&bytes).map_err(|e| Stop::backend(p.span, e))?;
+        self.sync();
+        self.completion()
+    }
+
     /// A line using something the backend declares it lacks is unsupported, not failed.
     fn check_features(&self, tcp: &crate::script::TcpPacket, span: Span) -> Result<(), Stop> {
         use crate::script::{TcpOptionKind, TcpOptions};
@@ -472,8 +486,10 @@ impl<'a> Runner<'a> {
     }
 
     fn inject(&mut self, p: &PacketEvent) -> Result<(), Stop> {
-        let PacketBody::Tcp(tcp) = &p.body else {
-            return Err(Stop::unsupported(p.span, "injecting ICMP or UDP packets"));
+        let tcp = match &p.body {
+            PacketBody::Tcp(tcp) => tcp,
+            PacketBody::Icmp(icmp) => return self.inject_icmp(icmp, p),
+            PacketBody::Udp(_) => return Err(Stop::unsupported(p.span, "injecting UDP packets")),
         };
         self.check_features(tcp, p.span)?;
         // A SYN towards a listener (the socket under test listens) when the current

@@ -15,6 +15,8 @@ pub enum Value {
     Int(i128),
     Bool(bool),
     Str(String),
+    /// `(a, b, …)`, for `'%d %d' % (a, b)`.
+    Tuple(Vec<Value>),
 }
 
 impl Value {
@@ -23,6 +25,7 @@ impl Value {
             Value::Int(v) => *v != 0,
             Value::Bool(b) => *b,
             Value::Str(s) => !s.is_empty(),
+            Value::Tuple(items) => !items.is_empty(),
         }
     }
 
@@ -31,6 +34,7 @@ impl Value {
             Value::Int(v) => Ok(*v),
             Value::Bool(b) => Ok(i128::from(*b)),
             Value::Str(s) => Err(Problem::Unsupported(format!("'{s}' used as a number"))),
+            Value::Tuple(_) => Err(Problem::Unsupported("a tuple used as a number".into())),
         }
     }
 
@@ -40,6 +44,7 @@ impl Value {
             Value::Bool(true) => "True".into(),
             Value::Bool(false) => "False".into(),
             Value::Str(s) => s.clone(),
+            Value::Tuple(items) => format!("({})", items.iter().map(Value::show).collect::<Vec<_>>().join(", ")),
         }
     }
 }
@@ -360,8 +365,19 @@ impl Parser<'_> {
             Tok::Str(s) => Ok(Value::Str(s)),
             Tok::Op("(") => {
                 let v = self.expr()?;
-                self.expect(&Tok::Op(")"))?;
-                Ok(v)
+                if !self.eat(&Tok::Op(",")) {
+                    self.expect(&Tok::Op(")"))?;
+                    return Ok(v);
+                }
+                let mut items = vec![v];
+                while !self.eat(&Tok::Op(")")) {
+                    items.push(self.expr()?);
+                    if !self.eat(&Tok::Op(",")) {
+                        self.expect(&Tok::Op(")"))?;
+                        break;
+                    }
+                }
+                Ok(Value::Tuple(items))
             }
             Tok::Name(n) if self.peek() == Some(&Tok::Op("(")) => {
                 self.pos += 1;
@@ -415,8 +431,13 @@ fn floor_div(a: i128, b: i128) -> Option<i128> {
     Some(if a % b != 0 && ((a < 0) != (b < 0)) { q - 1 } else { q })
 }
 
-/// `'srtt=%d us' % x`: each `%d`/`%s`/`%u`/`%x` takes the (single) value.
+/// `'srtt=%d us' % x` and `'%d %d' % (a, b)`: each `%d`/`%s`/`%u`/`%x` takes the next value.
 fn format_percent(fmt: &str, v: &Value) -> String {
+    let values: Vec<&Value> = match v {
+        Value::Tuple(items) => items.iter().collect(),
+        Value::Int(_) | Value::Bool(_) | Value::Str(_) => vec![v],
+    };
+    let mut next = values.into_iter();
     let mut out = String::new();
     let mut chars = fmt.chars().peekable();
     while let Some(c) = chars.next() {
@@ -425,8 +446,10 @@ fn format_percent(fmt: &str, v: &Value) -> String {
             continue;
         }
         match chars.next() {
-            Some('d' | 'u' | 's' | 'i') => out += &v.show(),
-            Some('x') => out += &v.int().map(|i| format!("{i:x}")).unwrap_or_else(|_| v.show()),
+            Some('d' | 'u' | 's' | 'i') => out += &next.next().map_or_else(|| "?".to_string(), Value::show),
+            Some('x') => {
+                out += &next.next().map_or_else(|| "?".to_string(), |v| v.int().map(|i| format!("{i:x}")).unwrap_or_else(|_| v.show()))
+            }
             Some('%') => out.push('%'),
             Some(other) => {
                 out.push('%');
@@ -463,6 +486,8 @@ mod tests {
         env.run("assert cwnd == 20 and not cwnd == 21", &info).unwrap();
         env.run("assert cwnd == \\\n 20", &info).unwrap();
         assert_eq!(env.printed, vec!["10"]);
+        let err = env.run("assert tcpi_state == 2, 'state: %d rtt: %d' % (tcpi_state, tcpi_rtt)", &info).unwrap_err();
+        assert!(matches!(&err, Problem::Failed(m) if m.ends_with("(state: 1 rtt: 12000)")), "{err:?}");
     }
 
     #[test]

@@ -130,11 +130,11 @@ pub fn resolve(ev: &SyscallEvent, ctx: &CallContext, setup: &Setup) -> Result<(C
             } else {
                 None
             };
-            Call::Send { fd, len: len(&a[2])?, flags, to }
+            Call::Send { fd, len: len(&a[2])?, flags, to, null_buf: is_null(&a[1]) }
         }
         "writev" => {
             arity(3)?;
-            Call::Send { fd: ctx.fd(&a[0])?, len: iov_len(&a[1])?, flags: 0, to: None }
+            Call::Send { fd: ctx.fd(&a[0])?, len: iov_len(&a[1])?, flags: 0, to: None, null_buf: false }
         }
         "read" | "recv" | "recvfrom" => {
             let n = match name {
@@ -144,11 +144,11 @@ pub fn resolve(ev: &SyscallEvent, ctx: &CallContext, setup: &Setup) -> Result<(C
             };
             arity(n)?;
             let peek = if n > 3 { check_flags(&a[3], &[0x2], name, ev.name.span)? & 0x2 != 0 } else { false };
-            Call::Recv { fd: ctx.fd(&a[0])?, len: len(&a[2])?, peek }
+            Call::Recv { fd: ctx.fd(&a[0])?, len: len(&a[2])?, peek, null_buf: is_null(&a[1]) }
         }
         "readv" => {
             arity(3)?;
-            Call::Recv { fd: ctx.fd(&a[0])?, len: iov_len(&a[1])?, peek: false }
+            Call::Recv { fd: ctx.fd(&a[0])?, len: iov_len(&a[1])?, peek: false, null_buf: false }
         }
         "shutdown" => {
             arity(2)?;
@@ -235,7 +235,7 @@ pub fn resolve(ev: &SyscallEvent, ctx: &CallContext, setup: &Setup) -> Result<(C
             } else {
                 None
             };
-            Call::Send { fd, len: iov_len(&iov.value)?, flags, to }
+            Call::Send { fd, len: iov_len(&iov.value)?, flags, to, null_buf: false }
         }
         "recvmsg" => {
             arity(3)?;
@@ -378,6 +378,11 @@ pub fn int(e: &Expr) -> Result<i64, Stop> {
             Err(Stop::error(e.span, format!("expected an integer, found {e}")))
         }
     }
+}
+
+/// A buffer argument written as `NULL` (or 0): the call gets a bad address.
+fn is_null(e: &Expr) -> bool {
+    matches!(&e.kind, ExprKind::Ident(n) if n == "NULL") || matches!(e.kind, ExprKind::Int(0) | ExprKind::Hex(0))
 }
 
 fn int_or(e: &Expr, default: i64) -> Result<i64, Stop> {

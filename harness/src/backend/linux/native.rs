@@ -116,14 +116,15 @@ pub fn execute(call: &Call) -> Returned {
                 let (sa, len) = sockaddr(addr);
                 result(libc::connect(*fd, &sa as *const _ as *const libc::sockaddr, len).into())
             }
-            Call::Send { fd, len, flags, to } => {
+            Call::Send { fd, len, flags, to, null_buf } => {
                 let buf = vec![0u8; *len];
+                let ptr = if *null_buf { std::ptr::null() } else { buf.as_ptr() as *const libc::c_void };
                 let flags = flags | libc::MSG_NOSIGNAL;
                 let n = match to {
-                    None => libc::send(*fd, buf.as_ptr() as *const libc::c_void, buf.len(), flags),
+                    None => libc::send(*fd, ptr, *len, flags),
                     Some(addr) => {
                         let (sa, salen) = sockaddr(addr);
-                        libc::sendto(*fd, buf.as_ptr() as *const libc::c_void, buf.len(), flags, &sa as *const _ as *const libc::sockaddr, salen)
+                        libc::sendto(*fd, ptr, *len, flags, &sa as *const _ as *const libc::sockaddr, salen)
                     }
                 };
                 result(n as i64)
@@ -158,10 +159,11 @@ pub fn execute(call: &Call) -> Returned {
                     Returned::with(rc.into(), CallOutput::Int(v.into()))
                 }
             }
-            Call::Recv { fd, len, peek } => {
+            Call::Recv { fd, len, peek, null_buf } => {
                 let mut buf = vec![0u8; *len];
                 let flags = if *peek { libc::MSG_PEEK } else { 0 };
-                let n = libc::recv(*fd, buf.as_mut_ptr() as *mut libc::c_void, buf.len(), flags);
+                let ptr = if *null_buf { std::ptr::null_mut() } else { buf.as_mut_ptr() as *mut libc::c_void };
+                let n = libc::recv(*fd, ptr, *len, flags);
                 if n < 0 {
                     Returned::err(last_errno())
                 } else {
