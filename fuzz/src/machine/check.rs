@@ -72,8 +72,11 @@ impl Monitor {
     pub fn after_event(&mut self, stack: &Stack, sent: &[TcpPacket], closed: &[(SocketAddr, SocketAddr)], now: Instant) -> Result<(), Violation> {
         self.tracks.retain(|t| !closed.contains(&(t.local, t.remote)));
         for p in sent {
-            let live = stack.connections().find(|c| c.state != State::Closed && c.local == p.src() && c.remote == p.dst());
-            check_text(p, live)?;
+            let on_tuple = |c: &&Connection| c.local == p.src() && c.remote == p.dst();
+            let live = stack.connections().filter(on_tuple).find(|c| c.state != State::Closed);
+            // A keep-alive's sender may be gone by the end of the event (probes exhausted).
+            let sender = live.or_else(|| stack.connections().find(on_tuple));
+            check_text(p, sender)?;
             if let Some(c) = live {
                 let track = self.track(c);
                 check_window(track, p, c, now)?;
@@ -108,11 +111,11 @@ impl Monitor {
 }
 
 /// Every octet sent is the application's octet for that sequence number.
-fn check_text(p: &TcpPacket, live: Option<&Connection>) -> Result<(), Violation> {
+fn check_text(p: &TcpPacket, sender: Option<&Connection>) -> Result<(), Violation> {
     let s = &p.tcp;
     let start = s.seq + u32::from(s.flags.syn());
     // RFC 1122 §4.2.3.6 / RFC 9293 §3.8.4: a keep-alive may carry one garbage octet at SND.NXT−1.
-    let keepalive = s.payload == [0] && live.is_some_and(|c| s.seq + 1 == c.tcb.snd_nxt);
+    let keepalive = s.payload == [0] && sender.is_some_and(|c| s.seq + 1 == c.tcb.snd_nxt);
     if keepalive {
         return Ok(());
     }

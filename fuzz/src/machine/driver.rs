@@ -14,7 +14,7 @@ use synack_stack::{Config, Decision, Domain, Errno, Fd, Instant, SeqNum, Shutdow
 pub const LISTEN_PORT: u16 = 8080;
 pub const PEER_PORTS: [u16; 2] = [40000, 40001];
 /// Timer deadlines one `Wait` fires one by one; later ones fire together, late.
-const MAX_TIMER_STEPS: usize = 64;
+const MAX_TIMER_STEPS: usize = 16;
 
 /// A descriptor the application holds.
 #[derive(Clone, Copy, Debug)]

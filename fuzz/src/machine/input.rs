@@ -11,7 +11,7 @@
 use arbitrary::{Arbitrary, Result, Unstructured};
 
 /// Most events one input runs (more bytes are ignored).
-pub const MAX_EVENTS: usize = 64;
+pub const MAX_EVENTS: usize = 32;
 /// Most options one segment carries before fitting to 40 octets.
 pub const MAX_OPTIONS: usize = 8;
 

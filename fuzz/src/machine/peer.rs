@@ -76,7 +76,7 @@ impl View<'_> {
             Payload::Empty => 0,
             Payload::Small(n) => usize::from(n),
             Payload::Mss => self.conn.map_or(536, |c| usize::from(c.neg.our_mss.get())),
-            Payload::Large(n) => usize::from(n) % 4096,
+            Payload::Large(n) => usize::from(n) % 2048,
         };
         let text_start = seq + u32::from(flags.syn());
         TcpSegment {
