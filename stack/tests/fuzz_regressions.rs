@@ -1,7 +1,8 @@
 //! Findings of the fuzz targets (`fuzz/`), each kept as a test that fails without its fix.
 //!
 //! - `segment_parse` reproducers: the bytes in `tests/fuzz_regressions/segment_parse/`, run
-//!   through the target's own checks (`fuzz/src/segment.rs`, included below).
+//!   through the target's own checks (`fuzz/src/segment.rs`, included below). The `example-*`
+//!   files there are seeds, not findings: they keep the replay honest until the first finding.
 //! - `state_machine` findings: as ladder tests here, with the corpus input that found them
 //!   named in the doc comment (`corpus/state_machine/…`, which the fuzzer re-runs too).
 
@@ -18,9 +19,10 @@ use synack_stack::{Decision, State, Step};
 #[test]
 fn segment_parse_reproducers_pass_the_targets_checks() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz_regressions/segment_parse");
-    let Ok(entries) = std::fs::read_dir(&dir) else { return };
-    for entry in entries {
-        let path = entry.expect("directory entry").path();
+    let mut paths: Vec<_> = std::fs::read_dir(&dir).expect("reproducer directory").map(|e| e.expect("entry").path()).collect();
+    paths.sort();
+    assert!(!paths.is_empty(), "no reproducers in {}", dir.display());
+    for path in paths {
         let bytes = std::fs::read(&path).expect("reproducer");
         let outcome = std::panic::catch_unwind(|| segment::check(&bytes));
         assert!(outcome.is_ok(), "{} fails the segment_parse checks", path.display());
