@@ -21,6 +21,21 @@ if ! command -v tshark >/dev/null; then
     fi
 fi
 
+# iproute2 (`ip`): the Linux backend configures each run's namespace with it
+# (harness/src/backend/linux/netns.rs). ethtool and tc: upstream packetdrill scripts call them
+# in backtick lines; without them those runs end in an environment error naming the command.
+missing=()
+command -v ip >/dev/null || missing+=(iproute2)
+command -v ethtool >/dev/null || missing+=(ethtool)
+if [ ${#missing[@]} -gt 0 ]; then
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "install-tools: missing ${missing[*]} and not root; install with: apt-get install ${missing[*]}" >&2
+    else
+        apt-get update -q
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+    fi
+fi
+
 # cargo-fuzz: ci/fuzz-smoke (run by .ci/run) and ci/fuzz-nightly build the targets in fuzz/ with
 # it, on the nightly toolchain already on the machine.
 if ! cargo fuzz --version >/dev/null 2>&1; then

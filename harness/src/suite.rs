@@ -205,11 +205,15 @@ fn run_on_linux(shown: &str, script: &Script, setup: &Setup, run: RunConfig) -> 
 /// `--local_ip` / `--remote_ip` (which always win).
 pub fn setup_for(script: &Script, job: &Job, plan: AddressPlan) -> Result<Setup, String> {
     let (mut local, mut local_prefix, mut remote, mut remote_prefix) = plan.addresses(job.mode);
+    let mut notes = Vec::new();
     for (name, slot) in [("local_ip", &mut local), ("remote_ip", &mut remote)] {
         if let Some(Some(v)) = script.option(name) {
             let ip: IpAddr = v.parse().map_err(|_| format!("--{name}={v} is not an IP address"))?;
             if ip.is_ipv6() != job.mode.wire_is_ipv6() {
-                return Err(format!("--{name}={v} does not fit {} mode", job.mode));
+                // An IPv4 address cannot serve an IPv6 run (upstream's runner replaces such
+                // addresses; so do we, and say so).
+                notes.push(format!("--{name}={v} does not fit {} mode; the run uses the default address", job.mode));
+                continue;
             }
             *slot = ip;
             // A script's own address is a host of its own.
@@ -222,7 +226,7 @@ pub fn setup_for(script: &Script, job: &Job, plan: AddressPlan) -> Result<Setup,
         }
     }
     let script_dir = job.path.parent().map(Path::to_path_buf).unwrap_or_default();
-    Ok(Setup { mode: job.mode, local_ip: local, remote_ip: remote, local_prefix, remote_prefix, script_dir })
+    Ok(Setup { mode: job.mode, local_ip: local, remote_ip: remote, local_prefix, remote_prefix, script_dir, notes })
 }
 
 /// `<out>/<script path>/<mode>.pcap`, `.trace` (normalized text) and `.log` (the message).

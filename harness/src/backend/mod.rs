@@ -37,6 +37,8 @@ pub struct Setup {
     pub remote_prefix: u8,
     /// The script's directory: the working directory of its backtick commands.
     pub script_dir: PathBuf,
+    /// What the set-up decided that the trace should say (e.g. an ignored option).
+    pub notes: Vec<String>,
 }
 
 /// A packet the stack emitted, with the time it left.

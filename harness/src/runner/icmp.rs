@@ -150,7 +150,7 @@ mod tests {
     #[test]
     fn frag_needed_carries_the_mtu_and_quotes_the_segment() {
         let (local, remote) = IpMode::Ipv4.default_addresses();
-        let setup = Setup { mode: IpMode::Ipv4, local_ip: local, remote_ip: remote, local_prefix: 32, remote_prefix: 32, script_dir: Default::default() };
+        let setup = Setup { mode: IpMode::Ipv4, local_ip: local, remote_ip: remote, local_prefix: 32, remote_prefix: 32, script_dir: Default::default(), notes: Vec::new() };
         let mut conn = ScriptConn::for_test(40000, 8080);
         conn.outbound_syn(1000, 0);
         let bytes = build(&icmp("unreachable", Some("frag_needed"), Some(1200)), &conn, &setup, &BTreeMap::new()).unwrap();

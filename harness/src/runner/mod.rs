@@ -217,6 +217,9 @@ impl<'a> Runner<'a> {
     }
 
     fn run_all(&mut self, script: &Script) -> Result<(), Stop> {
+        for note in &self.setup.notes {
+            self.trace.push(Duration::ZERO, None, TraceKind::Note(note.clone()));
+        }
         if let Some(cmd) = &script.init_command {
             self.command(&cmd.text, cmd.span)?;
             self.backend.restart_clock();

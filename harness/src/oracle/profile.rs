@@ -1,0 +1,288 @@
+//! What the oracle holds a stack to: RFC 9293 with or without RFC 5961 and RFC 1337, the
+//! bounds the RFCs leave to configuration (2·MSL, the challenge-ACK throttle), how long a
+//! reply may take to be seen, and the deviations a profile permits. A permitted deviation
+//! is a behaviour the RFCs do not allow that a stack is known to choose deliberately
+//! (Linux's, listed in [`OracleProfile::linux`]): the oracle reports it once per trace as
+//! "permitted by profile" instead of as a violation.
+
+use crate::environment::{self, Action};
+use crate::trace::{Trace, TraceKind};
+use std::time::Duration;
+
+/// A behaviour outside the RFCs that a profile may permit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Deviation {
+    /// The first SYN retransmissions keep the initial RTO instead of doubling it (Linux
+    /// `tcp_syn_linear_timeouts`, default 4). RFC 6298 (5.5), MUST-19.
+    SynLinearTimeouts,
+    /// TIME-WAIT leaves a RST that is in the window but not at RCV.NXT without the RFC 5961
+    /// §3.2 challenge ACK (Linux `tcp_timewait_state_process`).
+    TimeWaitSilentOnRst,
+    /// After the peer's FIN, a RST at RCV.NXT-1 (the FIN's own number) resets the
+    /// connection as if it were at RCV.NXT (Linux `tcp_reset_check`). RFC 5961 §3.2.
+    RstAtFinSequence,
+    /// FIN-WAIT-2 resets on any RST in the window, without a challenge ACK (Linux: an
+    /// orphaned FIN-WAIT-2 is a timewait socket). RFC 5961 §3.2.
+    FinWait2AcceptsAnyRst,
+    /// An orphaned FIN-WAIT-2 is dropped silently after a timeout (Linux `tcp_fin_timeout`);
+    /// RFC 9293 has no such timer.
+    FinWait2Timeout,
+    /// TIME-WAIT lasts less than 2·MSL with the RFC's MSL of 2 minutes (Linux: 60 s).
+    /// MUST-13.
+    ShortTimeWait,
+    /// In a simultaneous open, the peer's SYN-ACK (a duplicate of the SYN already received)
+    /// completes the handshake instead of drawing an ACK (Linux `tcp_validate_incoming`).
+    SimultaneousOpenSynAckCompletes,
+    /// The SYN-ACK of a simultaneous open repeats our SYN's options, including window scale
+    /// and timestamps the peer's SYN did not offer (Linux). RFC 7323 §2.2, §3.2.
+    SimultaneousOpenRepeatsOptions,
+    /// RFC 5961 §5.2's ACK range is narrowed to what has been acknowledged so far
+    /// (SND.UNA - min(MAX.SND.WND, bytes acked)), so an older ACK draws a challenge ACK and
+    /// its segment is dropped (Linux `tcp_ack`).
+    AckRangeBytesAcked,
+    /// A segment starting exactly at the right edge of the window passes the sequence check
+    /// (Linux `tcp_sequence` compares with `<=`). RFC 9293 Table 6.
+    WindowRightEdgeInclusive,
+    /// A segment that starts inside the window is accepted whole, the part beyond the right
+    /// edge included (RFC 9293 §3.10.7.4 trims it).
+    AcceptsTailBeyondWindow,
+}
+
+impl Deviation {
+    /// Every deviation.
+    pub const ALL: [Deviation; 11] = [
+        Deviation::SynLinearTimeouts,
+        Deviation::TimeWaitSilentOnRst,
+        Deviation::RstAtFinSequence,
+        Deviation::FinWait2AcceptsAnyRst,
+        Deviation::FinWait2Timeout,
+        Deviation::ShortTimeWait,
+        Deviation::SimultaneousOpenSynAckCompletes,
+        Deviation::SimultaneousOpenRepeatsOptions,
+        Deviation::AckRangeBytesAcked,
+        Deviation::WindowRightEdgeInclusive,
+        Deviation::AcceptsTailBeyondWindow,
+    ];
+
+    /// A short, stable name (JSON, `--permit`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Deviation::SynLinearTimeouts => "syn-linear-timeouts",
+            Deviation::TimeWaitSilentOnRst => "time-wait-silent-on-rst",
+            Deviation::RstAtFinSequence => "rst-at-fin-sequence",
+            Deviation::FinWait2AcceptsAnyRst => "fin-wait-2-accepts-any-rst",
+            Deviation::FinWait2Timeout => "fin-wait-2-timeout",
+            Deviation::ShortTimeWait => "short-time-wait",
+            Deviation::SimultaneousOpenSynAckCompletes => "simultaneous-open-syn-ack-completes",
+            Deviation::SimultaneousOpenRepeatsOptions => "simultaneous-open-repeats-options",
+            Deviation::AckRangeBytesAcked => "ack-range-bytes-acked",
+            Deviation::WindowRightEdgeInclusive => "window-right-edge-inclusive",
+            Deviation::AcceptsTailBeyondWindow => "accepts-tail-beyond-window",
+        }
+    }
+
+    /// The deviation called `name`.
+    pub fn from_name(name: &str) -> Option<Deviation> {
+        Deviation::ALL.into_iter().find(|d| d.name() == name)
+    }
+
+    /// What the RFC says instead, for reports.
+    pub fn rule(self) -> &'static str {
+        match self {
+            Deviation::SynLinearTimeouts => "RFC 6298 (5.5): the RTO doubles on every SYN retransmission",
+            Deviation::TimeWaitSilentOnRst => "RFC 5961 §3.2: a RST in the window but not at RCV.NXT draws a challenge ACK",
+            Deviation::RstAtFinSequence => "RFC 5961 §3.2: only a RST at exactly RCV.NXT resets",
+            Deviation::FinWait2AcceptsAnyRst => "RFC 5961 §3.2: only a RST at exactly RCV.NXT resets",
+            Deviation::FinWait2Timeout => "RFC 9293 §3.10.7.4: FIN-WAIT-2 waits for the peer's FIN",
+            Deviation::ShortTimeWait => "RFC 9293 §3.6.1 MUST-13: TIME-WAIT lasts 2·MSL (MSL = 2 minutes)",
+            Deviation::SimultaneousOpenSynAckCompletes => "RFC 9293 §3.10.7.4: a duplicate SYN-ACK below RCV.NXT is answered with an ACK",
+            Deviation::SimultaneousOpenRepeatsOptions => "RFC 7323 §2.2, §3.2: a SYN-ACK carries WS and TS only if the SYN did",
+            Deviation::AckRangeBytesAcked => "RFC 5961 §5.2: ACKs in [SND.UNA-MAX.SND.WND, SND.NXT] are acceptable",
+            Deviation::WindowRightEdgeInclusive => "RFC 9293 Table 6: SEG.SEQ < RCV.NXT+RCV.WND",
+            Deviation::AcceptsTailBeyondWindow => "RFC 9293 §3.10.7.4: text beyond the window is trimmed",
+        }
+    }
+
+    pub(crate) fn bit(self) -> u32 {
+        1 << (self as u32)
+    }
+}
+
+/// The oracle's settings for one trace.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OracleProfile {
+    /// `rfc9293`, `linux`, …
+    pub name: String,
+    /// RFC 5961 (MAY-12): challenge ACKs for RST (§3), SYN (§4) and ACKs outside
+    /// [SND.UNA-MAX.SND.WND, SND.NXT] (§5). Off: RFC 793's reset on an in-window SYN or RST.
+    pub rfc5961: bool,
+    /// RFC 1337: TIME-WAIT ignores RST.
+    pub rfc1337: bool,
+    /// 2·MSL (MUST-13): the least time TIME-WAIT lasts.
+    pub time_wait: Duration,
+    /// With [`Deviation::ShortTimeWait`]: the shorter TIME-WAIT.
+    pub short_time_wait: Duration,
+    /// With [`Deviation::FinWait2Timeout`]: how long FIN-WAIT-2 may wait at least.
+    pub fin_wait_2_timeout: Duration,
+    /// With [`Deviation::SynLinearTimeouts`]: how many SYN retransmissions may keep the RTO.
+    pub syn_linear_retries: u32,
+    /// How soon a reply the RFC calls for (a RST, a challenge ACK) must be seen.
+    pub reply_within: Duration,
+    /// MUST-40: the longest an ACK may be delayed.
+    pub ack_delay: Duration,
+    /// RFC 5961 §7 throttling, per connection: at most one challenge ACK (or ACK for an
+    /// unacceptable segment) per this interval (Linux `tcp_invalid_ratelimit`).
+    pub challenge_interval: Option<Duration>,
+    /// RFC 5961 §7 throttling, all connections: at most this many challenge ACKs per window
+    /// (the RFC suggests 10 per 5 s; Linux `tcp_challenge_ack_limit` per second).
+    pub challenge_budget: Option<(u32, Duration)>,
+    /// The deviations this profile permits.
+    pub permitted: Vec<Deviation>,
+    /// Verify TCP checksums (MUST-2). Off for captures, where checksum offload leaves
+    /// outbound checksums unfilled.
+    pub check_checksums: bool,
+    /// Hold segment sizes to the peer's MSS (MUST-16). Off for captures, where
+    /// segmentation offload shows packets larger than any segment on the wire.
+    pub check_segment_size: bool,
+    /// The trace starts before any connection (a run): an unknown connection's first
+    /// segment is its first. Off for captures, which may start mid-connection.
+    pub complete: bool,
+    /// The user's calls are in the trace (a run): a RST with no call, timer or segment to
+    /// explain it is not an ABORT. Off for captures.
+    pub user_calls_visible: bool,
+}
+
+impl OracleProfile {
+    /// RFC 9293 with RFC 5961, no deviations.
+    pub fn rfc9293() -> OracleProfile {
+        OracleProfile {
+            name: "rfc9293".into(),
+            rfc5961: true,
+            rfc1337: false,
+            time_wait: Duration::from_secs(240),
+            short_time_wait: Duration::from_secs(240),
+            fin_wait_2_timeout: Duration::from_secs(60),
+            syn_linear_retries: 0,
+            reply_within: Duration::from_millis(2),
+            ack_delay: Duration::from_millis(500),
+            challenge_interval: None,
+            challenge_budget: Some((10, Duration::from_secs(5))),
+            permitted: Vec::new(),
+            check_checksums: true,
+            check_segment_size: true,
+            complete: true,
+            user_calls_visible: true,
+        }
+    }
+
+    /// Linux's deliberate choices permitted (each reported once per trace when seen).
+    pub fn linux() -> OracleProfile {
+        OracleProfile {
+            name: "linux".into(),
+            short_time_wait: Duration::from_secs(60),
+            fin_wait_2_timeout: Duration::from_secs(60),
+            syn_linear_retries: 4,
+            challenge_interval: Some(Duration::from_millis(500)),
+            challenge_budget: Some((1000, Duration::from_secs(1))),
+            permitted: Deviation::ALL.to_vec(),
+            ..OracleProfile::rfc9293()
+        }
+    }
+
+    /// `rfc9293` or `linux`.
+    pub fn by_name(name: &str) -> Option<OracleProfile> {
+        match name {
+            "rfc9293" => Some(OracleProfile::rfc9293()),
+            "linux" => Some(OracleProfile::linux()),
+            _ => None,
+        }
+    }
+
+    /// The profile for a run: by the stack's name (`reference/linux`, `linux/6.18`, …), with
+    /// the sysctls the script set applied. A real kernel's replies come through a TUN device
+    /// and are timed by the wall clock, so they get more time than the virtual clock's.
+    pub fn for_trace(trace: &Trace) -> OracleProfile {
+        let reference = trace.stack.starts_with("reference/");
+        let mut p = if trace.stack.ends_with("/rfc9293") { OracleProfile::rfc9293() } else { OracleProfile::linux() };
+        if !reference {
+            p.reply_within = Duration::from_millis(10);
+        }
+        for e in &trace.events {
+            if let TraceKind::Command { text, .. } = &e.kind {
+                for action in environment::interpret(text) {
+                    if let Action::Sysctl { key, value } = action {
+                        p.apply_sysctl(&key, &value);
+                    }
+                }
+            }
+        }
+        p
+    }
+
+    /// Follows a Linux sysctl that changes what the oracle must allow.
+    pub fn apply_sysctl(&mut self, key: &str, value: &str) {
+        let key = key.trim().trim_start_matches("/proc/sys/").replace('/', ".");
+        let key = key.strip_prefix("net.ipv4.").unwrap_or(&key);
+        let num = value.split_whitespace().next().and_then(|v| v.parse::<u64>().ok());
+        match (key, num) {
+            ("tcp_rfc1337", Some(v)) => self.rfc1337 = v != 0,
+            ("tcp_invalid_ratelimit", Some(ms)) => {
+                self.challenge_interval = (ms > 0).then(|| Duration::from_millis(ms));
+            }
+            ("tcp_challenge_ack_limit", Some(n)) => {
+                self.challenge_budget = Some((u32::try_from(n).unwrap_or(u32::MAX), Duration::from_secs(1)));
+            }
+            ("tcp_fin_timeout", Some(s)) => self.fin_wait_2_timeout = Duration::from_secs(s),
+            ("tcp_syn_linear_timeouts", Some(n)) => self.syn_linear_retries = u32::try_from(n).unwrap_or(u32::MAX),
+            _ => {}
+        }
+    }
+
+    /// Whether `d` is permitted.
+    pub fn permits(&self, d: Deviation) -> bool {
+        self.permitted.contains(&d)
+    }
+
+    pub(crate) fn permitted_bits(&self) -> u32 {
+        self.permitted.iter().fold(0, |m, d| m | d.bit())
+    }
+
+    /// The settings for a capture read offline: no checksum or size checks (offload), the
+    /// capture may start mid-connection, and the user's calls are not seen.
+    pub fn for_capture(mut self) -> OracleProfile {
+        self.check_checksums = false;
+        self.check_segment_size = false;
+        self.complete = false;
+        self.user_calls_visible = false;
+        self.reply_within = self.reply_within.max(Duration::from_millis(50));
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_bits_are_distinct() {
+        let mut seen = 0u32;
+        for d in Deviation::ALL {
+            assert_eq!(Deviation::from_name(d.name()), Some(d));
+            assert_eq!(seen & d.bit(), 0);
+            seen |= d.bit();
+        }
+        assert_eq!(OracleProfile::linux().permitted_bits(), seen);
+        assert_eq!(OracleProfile::rfc9293().permitted_bits(), 0);
+    }
+
+    #[test]
+    fn sysctls_adjust_the_profile() {
+        let mut p = OracleProfile::linux();
+        p.apply_sysctl("net.ipv4.tcp_rfc1337", "1");
+        p.apply_sysctl("/proc/sys/net/ipv4/tcp_invalid_ratelimit", "0");
+        p.apply_sysctl("net.ipv4.tcp_fin_timeout", "5");
+        assert!(p.rfc1337);
+        assert_eq!(p.challenge_interval, None);
+        assert_eq!(p.fin_wait_2_timeout, Duration::from_secs(5));
+    }
+}

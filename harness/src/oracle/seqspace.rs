@@ -1,0 +1,171 @@
+//! The peer's sequence space as the judged stack may have received it: which octets arrived
+//! inside the window the stack had advertised (so it *may* have accepted them), and where the
+//! peer's FIN is. From it follows the highest RCV.NXT the stack can have reached from any
+//! point — the bound every ACK it sends must respect (RFC 9293 §3.10.7.4 first and seventh).
+//!
+//! Sequence numbers are unwrapped into offsets from the IRS (RFC 9293 §3.4), against an
+//! anchor that moves with the stream, so long transfers never meet the 2^31 horizon.
+
+use synack_stack::SeqNum;
+
+/// At most this many separate ranges are kept; more are merged (which only widens what may
+/// have been accepted, never narrows it).
+const MAX_RANGES: usize = 32;
+
+/// One incarnation's receive space.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecvSpace {
+    /// The IRS this space belongs to.
+    pub irs: SeqNum,
+    /// Octets that arrived inside the advertised window: sorted, disjoint, non-adjacent
+    /// half-open offset ranges.
+    may: Vec<(u64, u64)>,
+    /// Octets beyond the right edge that arrived on segments starting inside the window
+    /// (acceptable only under [`super::profile::Deviation::AcceptsTailBeyondWindow`]).
+    tail: Vec<(u64, u64)>,
+    /// Offset of the peer's FIN, once one arrived inside the window.
+    fin: Option<u64>,
+    /// Unwrapping anchor: this sequence number has this offset.
+    anchor: (SeqNum, u64),
+}
+
+impl RecvSpace {
+    /// An empty space for a connection whose peer chose `irs` (offset 0 is the SYN).
+    pub fn new(irs: SeqNum) -> RecvSpace {
+        RecvSpace { irs, may: Vec::new(), tail: Vec::new(), fin: None, anchor: (irs, 1 << 40) }
+    }
+
+    /// The offset of `seq` (relative to the anchor: within 2^31 of it).
+    pub fn off(&self, seq: SeqNum) -> u64 {
+        let d = i64::from(seq.since(self.anchor.0));
+        self.anchor.1.saturating_add_signed(d)
+    }
+
+    /// The sequence number at `off`.
+    pub fn seq(&self, off: u64) -> SeqNum {
+        self.anchor.0 + (off.wrapping_sub(self.anchor.1) as u32)
+    }
+
+    /// Moves the anchor to `seq` (call with a recent RCV.NXT so later numbers stay near).
+    pub fn reanchor(&mut self, seq: SeqNum) {
+        let off = self.off(seq);
+        self.anchor = (seq, off);
+    }
+
+    /// Records octets [start, end) as possibly accepted (`tail`: only beyond the window).
+    pub fn add(&mut self, start: SeqNum, end: SeqNum, tail: bool) {
+        let (s, e) = (self.off(start), self.off(end));
+        if e <= s {
+            return;
+        }
+        let set = if tail { &mut self.tail } else { &mut self.may };
+        insert(set, s, e);
+    }
+
+    /// Records the peer's FIN at `at` (the first one seen is kept).
+    pub fn add_fin(&mut self, at: SeqNum) {
+        if self.fin.is_none() {
+            self.fin = Some(self.off(at));
+        }
+    }
+
+    /// The peer's FIN, if one arrived inside the window.
+    pub fn fin(&self) -> Option<SeqNum> {
+        self.fin.map(|f| self.seq(f))
+    }
+
+    /// The furthest RCV.NXT reachable from `from` over octets that may have been accepted
+    /// (with the beyond-the-window tails when `with_tail`), the FIN included when reached.
+    pub fn reach(&self, from: SeqNum, with_tail: bool) -> SeqNum {
+        let mut cur = self.off(from);
+        loop {
+            let before = cur;
+            cur = extend(&self.may, cur);
+            if with_tail {
+                cur = extend(&self.tail, cur);
+            }
+            if cur == before {
+                break;
+            }
+        }
+        if self.fin == Some(cur) {
+            cur += 1;
+        }
+        self.seq(cur)
+    }
+}
+
+/// The end of the run of ranges covering `cur` (or `cur`).
+fn extend(set: &[(u64, u64)], mut cur: u64) -> u64 {
+    for &(s, e) in set {
+        if s > cur {
+            break;
+        }
+        if e > cur {
+            cur = e;
+        }
+    }
+    cur
+}
+
+fn insert(set: &mut Vec<(u64, u64)>, s: u64, e: u64) {
+    let i = set.partition_point(|&(_, re)| re < s);
+    let mut j = i;
+    let (mut ns, mut ne) = (s, e);
+    while j < set.len() && set[j].0 <= ne {
+        ns = ns.min(set[j].0);
+        ne = ne.max(set[j].1);
+        j += 1;
+    }
+    set.splice(i..j, [(ns, ne)]);
+    if set.len() > MAX_RANGES {
+        // Merge the two closest neighbours.
+        let k = (0..set.len() - 1).min_by_key(|&k| set[k + 1].0 - set[k].1).unwrap_or(0);
+        set[k].1 = set[k + 1].1;
+        set.remove(k + 1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reach_follows_contiguous_ranges_and_the_fin() {
+        let irs = SeqNum::new(u32::MAX - 10);
+        let mut r = RecvSpace::new(irs);
+        let at = |k: u32| irs + 1 + k;
+        r.add(at(100), at(200), false);
+        assert_eq!(r.reach(at(0), false), at(0));
+        r.add(at(0), at(100), false);
+        assert_eq!(r.reach(at(0), false), at(200));
+        r.add(at(300), at(400), false);
+        r.add(at(200), at(300), true);
+        assert_eq!(r.reach(at(0), false), at(200));
+        assert_eq!(r.reach(at(0), true), at(400));
+        r.add_fin(at(400));
+        assert_eq!(r.reach(at(0), true), at(401));
+        assert_eq!(r.reach(at(50), false), at(200));
+        // Beyond the 2^32 wrap and back.
+        r.reanchor(at(400));
+        assert_eq!(r.reach(at(0), true), at(401));
+        assert_eq!(r.fin(), Some(at(400)));
+    }
+
+    #[test]
+    fn overlapping_and_adjacent_inserts_merge() {
+        let mut set = Vec::new();
+        insert(&mut set, 10, 20);
+        insert(&mut set, 30, 40);
+        insert(&mut set, 20, 30);
+        assert_eq!(set, vec![(10, 40)]);
+        insert(&mut set, 5, 12);
+        insert(&mut set, 50, 60);
+        assert_eq!(set, vec![(5, 40), (50, 60)]);
+        for k in 0..40 {
+            insert(&mut set, 100 + 10 * k, 105 + 10 * k);
+        }
+        assert!(set.len() <= MAX_RANGES);
+        assert_eq!(set.first(), Some(&(5, 40)));
+    }
+}
