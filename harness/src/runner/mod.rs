@@ -39,6 +39,10 @@ pub enum Unexpected {
     Ignore,
 }
 
+/// How long past an outbound line's window the runner still looks for its packet (to tell
+/// "late" from "missing"; see `expect_packet`).
+const LATE_GRACE: Duration = Duration::from_millis(10);
+
 /// Settings of a run that do not come from the script.
 #[derive(Clone, Debug)]
 pub struct RunConfig {
@@ -361,7 +365,10 @@ impl<'a> Runner<'a> {
         self.check_features(tcp, p.span)?;
         let line = Some(span.start.line);
         let idx = self.conns.select(p.ip.port.map(|s| s.value));
-        let Some((emitted, trace_index)) = self.next_packet_for(idx, window.latest, span)? else {
+        // A real stack's packet can surface a little after its (kernel) timestamp: look a
+        // moment past the window so that a packet stamped inside it still counts, and one
+        // stamped after it is reported as late rather than as missing.
+        let Some((emitted, trace_index)) = self.next_packet_for(idx, window.latest + LATE_GRACE, span)? else {
             return Err(Stop::fail(
                 span,
                 format!(
@@ -399,6 +406,17 @@ impl<'a> Runner<'a> {
                     window.describe(),
                     fmt_time(at),
                     fmt_time(window.nominal.saturating_sub(at))
+                ),
+            ));
+        }
+        if at > window.latest {
+            return Err(Stop::fail(
+                span,
+                format!(
+                    "timing error: packet expected at {} was sent at {} ({} late)",
+                    window.describe(),
+                    fmt_time(at),
+                    fmt_time(at.saturating_sub(window.nominal))
                 ),
             ));
         }

@@ -102,10 +102,12 @@ impl Clock {
                 if hi < lo {
                     return Err("the end of the time range is before its start".to_string());
                 }
+                // The same tolerance as an exact time at the range's far end.
+                let tol = self.tolerance(hi.saturating_sub(self.prev));
                 Ok(Window {
-                    earliest: lo.saturating_sub(self.base_tolerance).max(self.prev),
+                    earliest: lo.saturating_sub(tol).max(self.prev),
                     nominal: lo,
-                    latest: hi + self.base_tolerance,
+                    latest: hi + tol,
                     exact: false,
                     relative_base: None,
                 })
@@ -166,6 +168,8 @@ mod tests {
         let mut c = Clock::new(Duration::from_millis(4), 12.5);
         let t = |us| Time { micros: us, span: Span::DUMMY };
         let w = c.window(&EventTime::RelativeRange { start: t(100_000), end: t(200_000) }, Span::DUMMY).unwrap();
+        // 12.5% of the 200 ms to the range's end: 25 ms on either side.
+        assert_eq!((w.earliest, w.latest), (Duration::from_millis(75), Duration::from_millis(225)));
         c.done(w, Some(Duration::from_millis(150)));
         assert_eq!(c.prev(), Duration::from_millis(150));
         let abs = EventTime::Absolute(t(100_000));

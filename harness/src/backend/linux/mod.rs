@@ -249,8 +249,9 @@ impl Backend for LinuxBackend {
         loop {
             self.fetch_packets()?;
             self.check_blocked();
-            if let Some(p) = self.queue.pop_front() {
-                return Ok(Some(p));
+            // Only packets the kernel stamped by the deadline; later ones wait their turn.
+            if self.queue.front().is_some_and(|p| p.at <= deadline) {
+                return Ok(self.queue.pop_front());
             }
             let now = self.now();
             if now >= deadline {

@@ -1,0 +1,93 @@
+//! What the rules see besides the world they move: the time, the profile, the connection's
+//! receive spaces, and the facts about the connection's history that explain a stack's own
+//! initiatives (a user call, data after CLOSE, an unanswered probe).
+
+use super::profile::{Deviation, OracleProfile};
+use super::seqspace::RecvSpace;
+use super::world::{Duty, Owed, World};
+use synack_stack::{SeqNum, State, Step};
+
+/// Facts about a connection's history, kept outside the worlds.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Facts {
+    /// The highest TSval the peer has sent (RFC 7323 §5.3: TS.Recent is at most this).
+    pub peer_ts_max: Option<u32>,
+    /// The last user call seen (any socket), when calls are visible.
+    pub last_user_call: Option<u64>,
+    /// A close() or shutdown() has been seen since the connection began.
+    pub user_closed: bool,
+    /// When the last inbound segment with text arrived.
+    pub last_text_in: Option<u64>,
+    /// A keep-alive or window probe went out and nothing came back since.
+    pub probe_unanswered: bool,
+    /// Something was retransmitted and no new data has been acknowledged since.
+    pub retransmitting: bool,
+}
+
+/// The context of one event for one connection.
+pub(crate) struct Cx<'a> {
+    pub now: u64,
+    pub event: usize,
+    pub profile: &'a OracleProfile,
+    pub permitted: u32,
+    pub spaces: &'a mut Vec<RecvSpace>,
+    pub facts: &'a Facts,
+    /// Set by the rules when the segment is one an ACK-for-invalid may answer (RFC 5961
+    /// §7 counts those against the throttle).
+    pub invalid: bool,
+    /// Steps the rules went through (coverage).
+    pub steps: &'a mut Vec<Step>,
+}
+
+impl Cx<'_> {
+    pub(crate) fn nanos(d: std::time::Duration) -> u64 {
+        u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
+    }
+
+    /// When a reply the RFC calls for is due.
+    pub(crate) fn reply_due(&self) -> u64 {
+        self.now.saturating_add(Self::nanos(self.profile.reply_within))
+    }
+
+    /// When an ACK of received text is due (MUST-40).
+    pub(crate) fn ack_due(&self) -> u64 {
+        self.now.saturating_add(Self::nanos(self.profile.ack_delay))
+    }
+
+    pub(crate) fn permits(&self, d: Deviation) -> bool {
+        self.permitted & d.bit() != 0
+    }
+
+    /// Notes that a step's rules were applied.
+    pub(crate) fn hit(&mut self, step: Step) {
+        if !self.steps.contains(&step) {
+            self.steps.push(step);
+        }
+    }
+
+    /// The receive space of the incarnation with this IRS.
+    pub(crate) fn space(&mut self, irs: SeqNum) -> &mut RecvSpace {
+        let i = match self.spaces.iter().position(|s| s.irs == irs) {
+            Some(i) => i,
+            None => {
+                if self.spaces.len() >= 4 {
+                    self.spaces.remove(0);
+                }
+                self.spaces.push(RecvSpace::new(irs));
+                self.spaces.len() - 1
+            }
+        };
+        &mut self.spaces[i]
+    }
+
+    /// The highest RCV.NXT this world's stack can have reached.
+    pub(crate) fn reach(&mut self, w: &World, with_tail: bool) -> SeqNum {
+        let from = w.rcv;
+        self.space(w.irs).reach(from, with_tail)
+    }
+
+    /// A duty arising now.
+    pub(crate) fn duty(&self, owed: Owed, due: u64, step: Step, state: State, req: Option<&'static str>) -> Duty {
+        Duty { owed, due, event: self.event, at: self.now, step, state, req }
+    }
+}

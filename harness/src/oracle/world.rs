@@ -1,0 +1,363 @@
+//! One hypothesis about a connection's TCB — a *world*. The oracle keeps every world an
+//! RFC-conformant stack could be in after the trace so far; each inbound segment moves every
+//! world by the rules of §3.10.7 (forking where the RFC or the profile allows more than one
+//! behaviour, or where the oracle cannot tell), and each outbound segment kills the worlds
+//! that could not have sent it. Unknowns are kept as bounds learned from the trace:
+//! RCV.NXT from below (`rcv`: what must have been accepted) with the receive space giving the
+//! bound above; SND.UNA as an interval; the windows as the edges advertised.
+//!
+//! A world is `Copy` and small: the per-segment work allocates nothing.
+
+use super::verdict::Rule;
+use synack_stack::decision::Check;
+use synack_stack::{SeqNum, State, Step};
+
+/// Three-valued answers for conditions on unknowns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Tri {
+    Yes,
+    No,
+    Maybe,
+}
+
+impl Tri {
+    pub(crate) fn from_bounds(certain: bool, possible: bool) -> Tri {
+        if certain {
+            Tri::Yes
+        } else if possible {
+            Tri::Maybe
+        } else {
+            Tri::No
+        }
+    }
+
+    pub(crate) fn or(self, other: Tri) -> Tri {
+        match (self, other) {
+            (Tri::Yes, _) | (_, Tri::Yes) => Tri::Yes,
+            (Tri::No, Tri::No) => Tri::No,
+            (Tri::Maybe, _) | (_, Tri::Maybe) => Tri::Maybe,
+        }
+    }
+
+    /// Whether the "yes" branch must be followed.
+    pub(crate) fn may(self) -> bool {
+        self != Tri::No
+    }
+
+    /// Whether the "no" branch must be followed.
+    pub(crate) fn may_not(self) -> bool {
+        self != Tri::Yes
+    }
+}
+
+/// The options a SYN or SYN-ACK carried.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct SynOpts {
+    pub mss: Option<u16>,
+    pub ws: Option<u8>,
+    pub ts: bool,
+    pub sack: bool,
+    /// The (never scaled, RFC 7323 §2.2) window of the SYN.
+    pub window: u16,
+}
+
+/// A SYN a listener holds: a SYN-ACK answering it may follow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Held {
+    pub irs: SeqNum,
+    pub opts: SynOpts,
+    /// Text on the SYN (queued, §3.10.7.2 step 3).
+    pub len: u32,
+    /// Until when a SYN-ACK may still answer it.
+    pub until: u64,
+    /// A SYN that reopens a TIME-WAIT connection: the old SND.NXT, which the new ISS must
+    /// exceed (RFC 9293 §3.6.1, MAY-2 condition (1)).
+    pub reopens_above: Option<SeqNum>,
+}
+
+/// Something the stack owes the peer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Owed {
+    /// A reset with these fields (§3.10.7.1, §3.10.7.2 second, §3.10.7.3 first,
+    /// §3.10.7.4 fifth in SYN-RECEIVED). `ack`: the RST must carry ACK with this number.
+    Rst { seq: SeqNum, ack: Option<SeqNum> },
+    /// RFC 5961: `<SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>` (subject to §7 throttling).
+    ChallengeAck,
+    /// MUST-40: an ACK at or beyond this number, within the delayed-ACK bound.
+    AckUpTo(SeqNum),
+    /// §3.10.7.3 fourth (simultaneous open): `<SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK>`.
+    SynAck,
+}
+
+/// An owed reply with its deadline and origin.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Duty {
+    pub owed: Owed,
+    pub due: u64,
+    /// The trace event that created it, and its time.
+    pub event: usize,
+    pub at: u64,
+    pub step: Step,
+    pub state: State,
+    pub req: Option<&'static str>,
+}
+
+/// Why a world could not have produced what was observed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Why {
+    pub rule: Rule,
+    pub step: Option<Step>,
+    pub state: State,
+    pub req: Option<&'static str>,
+    pub expect: Expect,
+    /// For a missing reply: the event that called for it.
+    pub cause: Option<(usize, u64)>,
+}
+
+/// What the world allowed or required, for the report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Expect {
+    /// A reply that was owed (with SND.NXT and RCV.NXT as known then).
+    Owed { owed: Owed, snd_nxt: SeqNum, rcv_nxt: SeqNum, iss: SeqNum, irs: SeqNum },
+    /// No TCB: nothing but RSTs answering segments, or a SYN opening a connection.
+    NoTcb,
+    /// Only these controls in this state.
+    Only(&'static str),
+    /// A RST only with SEG.SEQ in [lo, hi] and a reason (user ABORT, data after close, …).
+    Abort { lo: SeqNum, hi: SeqNum },
+    /// SEG.ACK in [lo, hi] (lo: what must have been accepted; hi: what may have been).
+    AckRange { lo: SeqNum, hi: SeqNum },
+    /// SEG.SEQ in [lo, hi].
+    SeqRange { lo: SeqNum, hi: SeqNum },
+    /// New data only up to the peer's right edge.
+    Window { edge: SeqNum },
+    /// Nothing beyond our FIN at this number.
+    Fin { fin: SeqNum },
+    /// A SYN-ACK acknowledging the SYN: SEG.ACK = IRS+1.
+    SynAckAck { ack: SeqNum },
+    /// A SYN retransmission: SEG.SEQ = ISS.
+    SameIss { iss: SeqNum },
+}
+
+impl Expect {
+    pub(crate) fn render(&self) -> String {
+        match *self {
+            Expect::Owed { owed, snd_nxt, rcv_nxt, iss, irs } => match owed {
+                Owed::Rst { seq, ack: None } => format!("<SEQ={seq}><CTL=RST>"),
+                Owed::Rst { seq, ack: Some(a) } => format!("<SEQ={seq}><ACK={a}><CTL=RST,ACK>"),
+                Owed::ChallengeAck => format!("a challenge ACK <SEQ={snd_nxt}><ACK={rcv_nxt}><CTL=ACK> (RFC 5961)"),
+                Owed::AckUpTo(x) => format!("an ACK of at least {x} (RCV.NXT)"),
+                Owed::SynAck => format!("<SEQ={iss}><ACK={}><CTL=SYN,ACK>", irs + 1),
+            },
+            Expect::NoTcb => "no TCB: nothing but a RST answering a segment, or a SYN".into(),
+            Expect::Only(what) => what.into(),
+            Expect::Abort { lo, hi } => format!(
+                "no RST without a reason (user ABORT, data after CLOSE, a timeout); an ABORT's RST has SEG.SEQ in [{lo}, {hi}]"
+            ),
+            Expect::AckRange { lo, hi } => format!("SEG.ACK in [{lo}, {hi}] (accepted, at most received in the window)"),
+            Expect::SeqRange { lo, hi } => format!("SEG.SEQ in [{lo}, {hi}]"),
+            Expect::Window { edge } => format!("new data only up to the peer's right edge {edge}"),
+            Expect::Fin { fin } => format!("nothing beyond our FIN at {fin}"),
+            Expect::SynAckAck { ack } => format!("a SYN-ACK with SEG.ACK = {ack}"),
+            Expect::SameIss { iss } => format!("a retransmitted SYN with SEG.SEQ = ISS = {iss}"),
+        }
+    }
+}
+
+/// At most this many duties per world; a further one is dropped (which only weakens).
+const DUTIES: usize = 4;
+
+/// One possible TCB.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct World {
+    /// CLOSED: no TCB and no listener; LISTEN: no TCB, a listener answers.
+    pub state: State,
+    pub passive: bool,
+    pub iss: SeqNum,
+    pub irs: SeqNum,
+    /// Our SYN's (or SYN-ACK's) options, once sent.
+    pub ours: SynOpts,
+    /// The peer's SYN options, once received.
+    pub peers: SynOpts,
+    /// LISTEN: a SYN awaiting its SYN-ACK.
+    pub held: Option<Held>,
+    /// SND.UNA is in [una, una_hi].
+    pub una: SeqNum,
+    pub una_hi: SeqNum,
+    /// The highest sequence number sent, plus one (SND.NXT as far as the wire shows).
+    pub snd_max: SeqNum,
+    /// Our FIN's sequence number, once sent.
+    pub fin_seq: Option<SeqNum>,
+    /// The furthest right edge (SEG.ACK + SEG.WND, scaled) the peer has offered.
+    pub peer_edge: SeqNum,
+    /// MAX.SND.WND (RFC 5961 §5.2) is in [max_wnd_lo, max_wnd_hi].
+    pub max_wnd_lo: u32,
+    pub max_wnd_hi: u32,
+    /// The highest SEG.SEQ of a peer segment surely processed (window update rule).
+    pub peer_seq_max: SeqNum,
+    /// RCV.NXT is at least this: everything before it was surely accepted.
+    pub rcv: SeqNum,
+    /// The right edge we last advertised (rounded down to the scale's granularity): text
+    /// inside it must be accepted.
+    pub edge: SeqNum,
+    /// The furthest right edge we ever advertised: text beyond it must not be.
+    pub edge_max: SeqNum,
+    /// The peer's FIN has been accepted (RCV.NXT is past it).
+    pub fin_in: bool,
+    /// When the state was entered (TIME-WAIT, FIN-WAIT-2 timers).
+    pub entered: u64,
+    pub duties: [Option<Duty>; DUTIES],
+    /// Deviations this world's history relies on.
+    pub used: u32,
+}
+
+impl World {
+    /// No TCB: CLOSED, or LISTEN when a listener answers.
+    pub(crate) fn no_tcb(state: State, now: u64) -> World {
+        let z = SeqNum::new(0);
+        World {
+            state,
+            passive: false,
+            iss: z,
+            irs: z,
+            ours: SynOpts::default(),
+            peers: SynOpts::default(),
+            held: None,
+            una: z,
+            una_hi: z,
+            snd_max: z,
+            fin_seq: None,
+            peer_edge: z,
+            max_wnd_lo: 0,
+            max_wnd_hi: 0,
+            peer_seq_max: z,
+            rcv: z,
+            edge: z,
+            edge_max: z,
+            fin_in: false,
+            entered: now,
+            duties: [None; DUTIES],
+            used: 0,
+        }
+    }
+
+    /// The worlds after this connection's TCB is deleted: the 4-tuple has no TCB, and a
+    /// listener may or may not answer (the more likely first).
+    pub(crate) fn deleted(&self, now: u64, out: &mut Vec<World>) {
+        let order = if self.passive { [State::Listen, State::Closed] } else { [State::Closed, State::Listen] };
+        for state in order {
+            let mut w = World::no_tcb(state, now);
+            w.used = self.used;
+            out.push(w);
+        }
+    }
+
+    /// Whether this world has a TCB with both sequence spaces known.
+    pub(crate) fn has_tcb(&self) -> bool {
+        match self.state {
+            State::Closed | State::Listen | State::SynSent => false,
+            State::SynReceived
+            | State::Established
+            | State::FinWait1
+            | State::FinWait2
+            | State::CloseWait
+            | State::Closing
+            | State::LastAck
+            | State::TimeWait => true,
+        }
+    }
+
+    /// Window scaling in use (RFC 7323 §2.2: both SYNs carried WS).
+    pub(crate) fn ws_on(&self) -> bool {
+        self.ours.ws.is_some() && self.peers.ws.is_some()
+    }
+
+    /// The shift of the windows the peer sends.
+    pub(crate) fn snd_scale(&self) -> u32 {
+        if self.ws_on() { u32::from(self.peers.ws.unwrap_or(0).min(14)) } else { 0 }
+    }
+
+    /// The shift of the windows we send.
+    pub(crate) fn rcv_scale(&self) -> u32 {
+        if self.ws_on() { u32::from(self.ours.ws.unwrap_or(0).min(14)) } else { 0 }
+    }
+
+    /// RFC 7323 §3.2: timestamps in use.
+    pub(crate) fn ts_on(&self) -> bool {
+        self.ours.ts && self.peers.ts
+    }
+
+    /// RFC 2018: SACK in use.
+    pub(crate) fn sack_on(&self) -> bool {
+        self.ours.sack && self.peers.sack
+    }
+
+    /// Whether our FIN is acknowledged.
+    pub(crate) fn fin_acked(&self) -> Tri {
+        match self.fin_seq {
+            None => Tri::No,
+            Some(f) => Tri::from_bounds(self.una.after(f), self.una_hi.after(f)),
+        }
+    }
+
+    /// Moves to `state`, noting when.
+    pub(crate) fn enter(&mut self, state: State, now: u64) {
+        if self.state != state {
+            self.state = state;
+            self.entered = now;
+        }
+    }
+
+    /// Adds a duty (an identical one already owed keeps the earlier deadline).
+    pub(crate) fn owe(&mut self, duty: Duty) {
+        if self.duties.iter().flatten().any(|d| d.owed == duty.owed) {
+            return;
+        }
+        if let Some(slot) = self.duties.iter_mut().find(|d| d.is_none()) {
+            *slot = Some(duty);
+        }
+    }
+
+    /// Drops the duties `seg` (outbound) fulfils.
+    pub(crate) fn fulfil(&mut self, rst: bool, syn: bool, has_ack: bool, seq: SeqNum, ack: SeqNum) {
+        let (iss, irs) = (self.iss, self.irs);
+        for slot in &mut self.duties {
+            let done = match slot.map(|d| d.owed) {
+                None => false,
+                Some(Owed::Rst { seq: s, ack: a }) => rst && seq == s && a.is_none_or(|a| has_ack && ack == a),
+                Some(Owed::ChallengeAck) => has_ack && !rst && !syn,
+                Some(Owed::AckUpTo(x)) => has_ack && !syn && !rst && ack.after_or_eq(x),
+                Some(Owed::SynAck) => syn && has_ack && seq == iss && ack == irs + 1,
+            };
+            if done {
+                *slot = None;
+            }
+        }
+    }
+
+    /// The earliest duty overdue at `now`.
+    pub(crate) fn overdue(&self, now: u64) -> Option<Duty> {
+        self.duties.iter().flatten().filter(|d| d.due < now).min_by_key(|d| d.due).copied()
+    }
+
+    /// The report of an unmet duty.
+    pub(crate) fn why_unmet(&self, d: &Duty) -> Why {
+        let rule = match d.owed {
+            Owed::AckUpTo(_) => Rule::AckDelay,
+            Owed::Rst { .. } | Owed::ChallengeAck | Owed::SynAck => Rule::MissingReply,
+        };
+        Why {
+            rule,
+            step: Some(d.step),
+            state: d.state,
+            req: d.req,
+            expect: Expect::Owed { owed: d.owed, snd_nxt: self.snd_max, rcv_nxt: self.rcv, iss: self.iss, irs: self.irs },
+            cause: Some((d.event, d.at)),
+        }
+    }
+}
+
+/// The §3.10.7.4 step label for a check.
+pub(crate) fn other(check: Check) -> Step {
+    Step::Other(check)
+}
