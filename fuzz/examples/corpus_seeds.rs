@@ -4,7 +4,7 @@
 //! a few of the scripts. Every state_machine seed is checked to decode back to itself and to
 //! run without a violation before it is written.
 //!
-//! `cargo run --manifest-path fuzz/Cargo.toml --bin corpus-seeds [REPO]` (REPO defaults to
+//! `cargo run --manifest-path fuzz/Cargo.toml --example corpus_seeds [REPO]` (REPO defaults to
 //! the fuzz crate's parent). Existing files of the same names are overwritten; others are
 //! left alone, so a corpus merged by `ci/fuzz-nightly` keeps its additions.
 
@@ -38,7 +38,7 @@ fn main() -> ExitCode {
     match run(&repo) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("corpus-seeds: {e}");
+            eprintln!("corpus_seeds: {e}");
             ExitCode::FAILURE
         }
     }
@@ -91,7 +91,7 @@ fn state_machine(repo: &Path, dir: &Path) -> Result<usize, String> {
     for path in scripts {
         let source = fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
         let Ok(script) = synack::script::parse(&path.display().to_string(), &source) else {
-            eprintln!("corpus-seeds: skipping {} (does not parse)", path.display());
+            eprintln!("corpus_seeds: skipping {} (does not parse)", path.display());
             continue;
         };
         let rel = path.strip_prefix(repo.join("packetdrill-scripts")).unwrap_or(&path);

@@ -1,6 +1,6 @@
 //! Replays one `state_machine` input and prints what happened, event by event: the event,
 //! the stack's decisions, the segments it sent, and the TCB of each live connection.
-//! `cargo run --manifest-path fuzz/Cargo.toml --bin replay -- FILE`
+//! `cargo run --manifest-path fuzz/Cargo.toml --example replay -- FILE`
 
 use std::process::ExitCode;
 

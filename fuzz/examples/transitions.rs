@@ -1,6 +1,6 @@
 //! Replays a `state_machine` corpus and reports the (state, §3.10 step) pairs and
 //! (state, step, next state) transitions it reaches, and any input that violates an
-//! invariant: `cargo run --manifest-path fuzz/Cargo.toml --bin transitions -- DIR... [--list]`.
+//! invariant: `cargo run --manifest-path fuzz/Cargo.toml --example transitions -- DIR... [--list]`.
 
 use std::collections::BTreeSet;
 use std::process::ExitCode;

@@ -11,7 +11,7 @@
 //! - the right edge of the window the stack advertises never moves left (§3.8.6, SHLD-14),
 //!   but for the rounding of a scaled window field (RFC 7323 §2.3);
 //! - data is where it belongs: every octet the stack sends is the one the application wrote
-//!   for that sequence number (the keep-alive's garbage octet aside, RFC 9293 §3.8.4), and
+//!   for that sequence number (a keep-alive's garbage octet aside, RFC 9293 §3.8.4), and
 //!   recv() returns the peer's octets in order, each once (checked in `driver`).
 
 use super::peer::payload_byte;
@@ -19,7 +19,8 @@ use std::fmt;
 use std::net::SocketAddr;
 use synack_stack::connection::Connection;
 use synack_stack::wire::TcpPacket;
-use synack_stack::{Instant, SeqNum, Stack, State};
+use synack_stack::decision::TimerKind;
+use synack_stack::{Decision, Instant, SeqNum, Stack, State, Step};
 
 /// A broken invariant: what and where.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -69,14 +70,17 @@ fn err<T>(what: String) -> Result<T, Violation> {
 
 impl Monitor {
     /// `closed`: the 4-tuples whose connection went through CLOSED during the event.
-    pub fn after_event(&mut self, stack: &Stack, sent: &[TcpPacket], closed: &[(SocketAddr, SocketAddr)], now: Instant) -> Result<(), Violation> {
+    pub fn after_event(&mut self, stack: &Stack, sent: &[TcpPacket], decisions: &[Decision], closed: &[(SocketAddr, SocketAddr)], now: Instant) -> Result<(), Violation> {
         self.tracks.retain(|t| !closed.contains(&(t.local, t.remote)));
         for p in sent {
             let on_tuple = |c: &&Connection| c.local == p.src() && c.remote == p.dst();
             let live = stack.connections().filter(on_tuple).find(|c| c.state != State::Closed);
-            // A keep-alive's sender may be gone by the end of the event (probes exhausted).
-            let sender = live.or_else(|| stack.connections().find(on_tuple));
-            check_text(p, sender)?;
+            // RFC 9293 §3.8.4: a keep-alive may carry one garbage octet (its sender may be gone
+            // by the end of the event, when the probes ran out).
+            let keepalive = |d: &Decision| d.step == Step::Timeout(TimerKind::KeepAlive) && d.local == Some(p.src());
+            if !(p.tcp.payload == [0] && decisions.iter().any(keepalive)) {
+                check_text(p)?;
+            }
             if let Some(c) = live {
                 let track = self.track(c);
                 check_window(track, p, c, now)?;
@@ -111,14 +115,9 @@ impl Monitor {
 }
 
 /// Every octet sent is the application's octet for that sequence number.
-fn check_text(p: &TcpPacket, sender: Option<&Connection>) -> Result<(), Violation> {
+fn check_text(p: &TcpPacket) -> Result<(), Violation> {
     let s = &p.tcp;
     let start = s.seq + u32::from(s.flags.syn());
-    // RFC 1122 §4.2.3.6 / RFC 9293 §3.8.4: a keep-alive may carry one garbage octet at SND.NXT−1.
-    let keepalive = s.payload == [0] && sender.is_some_and(|c| s.seq + 1 == c.tcb.snd_nxt);
-    if keepalive {
-        return Ok(());
-    }
     match (0..s.payload.len()).find(|&k| s.payload.get(k) != Some(&payload_byte(start + k as u32))) {
         Some(k) => err(format!("the stack sent octet {} of SEQ {} as {:#04x}: the application wrote {:#04x} there ({:?})", start + k as u32, s.seq, s.payload[k], payload_byte(start + k as u32), s)),
         None => Ok(()),

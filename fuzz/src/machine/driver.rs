@@ -118,7 +118,7 @@ impl Driver {
         }
         self.collect()?;
         let closed = trace::check(&before, &self.decisions, &self.stack)?;
-        self.monitor.after_event(&self.stack, &self.sent, &closed, self.now)
+        self.monitor.after_event(&self.stack, &self.sent, &self.decisions, &closed, self.now)
     }
 
     /// The connection the stack has for a slot: the live one if any, else a CLOSED one.

@@ -1,10 +1,10 @@
 //! The inverse of the `arbitrary` decoding of [`Input`]: writes the bytes that decode to a
-//! given input, for seeds built by program (`corpus-seeds`).
+//! given input, for seeds built by program (`corpus_seeds`).
 //!
 //! It mirrors `arbitrary` 1.x as derived: integers little-endian in their own width, `bool`
 //! as one octet, an enum as a `u32` whose `(x * variants) >> 32` is the variant index followed
 //! by the variant's fields, struct fields in declaration order; and the count-prefixed
-//! collections of `input`. [`round_trips`] checks the mirror on a value, and `corpus-seeds`
+//! collections of `input`. [`round_trips`] checks the mirror on a value, and `corpus_seeds`
 //! runs it on every seed it writes, so a change of `arbitrary`'s encoding cannot go unnoticed.
 
 use super::input::*;
