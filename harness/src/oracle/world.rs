@@ -318,9 +318,11 @@ impl World {
         }
     }
 
-    /// Drops the duties `seg` (outbound) fulfils.
-    pub(crate) fn fulfil(&mut self, rst: bool, syn: bool, has_ack: bool, seq: SeqNum, ack: SeqNum) {
+    /// Drops the duties an outbound segment with these fields fulfils; returns whether it
+    /// was an owed RST.
+    pub(crate) fn fulfil(&mut self, rst: bool, syn: bool, has_ack: bool, seq: SeqNum, ack: SeqNum) -> bool {
         let (iss, irs) = (self.iss, self.irs);
+        let mut owed_rst = false;
         for slot in &mut self.duties {
             let done = match slot.map(|d| d.owed) {
                 None => false,
@@ -330,9 +332,11 @@ impl World {
                 Some(Owed::SynAck) => syn && has_ack && seq == iss && ack == irs + 1,
             };
             if done {
+                owed_rst |= matches!(slot.map(|d| d.owed), Some(Owed::Rst { .. }));
                 *slot = None;
             }
         }
+        owed_rst
     }
 
     /// The earliest duty overdue at `now`.

@@ -81,6 +81,9 @@ pub fn configure(setup: &Setup) -> Result<(), String> {
     let mtu = if v6 { "1520" } else { "1500" };
     ip(&["link", "set", "lo", "up"])?;
     ip(&["link", "set", TUN_NAME, "mtu", mtu, "up"])?;
+    // upstream's defaults.sh gives the device a pfifo root qdisc; the kernel's timing (e.g.
+    // when a delayed ACK leaves) depends on it, so every run has it.
+    tc(&["qdisc", "replace", "dev", TUN_NAME, "root", "pfifo"])?;
     let (local, remote) = (setup.local_ip, setup.remote_ip);
     let (lp, rp) = (setup.local_prefix, setup.remote_prefix);
     match local {
@@ -111,6 +114,15 @@ fn same_prefix(a: IpAddr, b: IpAddr, prefix: u8) -> bool {
     let keep = u32::from(prefix).min(wx);
     let mask = if keep == 0 { 0 } else { u128::MAX << (128 - keep) };
     x & mask == y & mask
+}
+
+fn tc(args: &[&str]) -> Result<(), String> {
+    let out = Command::new("tc").args(args).output().map_err(|e| format!("cannot run `tc` (iproute2): {e}"))?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!("`tc {}` failed: {}", args.join(" "), String::from_utf8_lossy(&out.stderr).trim()))
+    }
 }
 
 fn ip(args: &[&str]) -> Result<(), String> {

@@ -1,0 +1,574 @@
+//! RFC 9293 §3.10.7 SEGMENT ARRIVES, as the oracle applies it to a world: the successor
+//! worlds of one inbound segment, each with what it then owes the peer (a RST, a challenge
+//! ACK, an ACK within the delayed-ACK bound). Where the RFC, the profile or an unknown leaves
+//! more than one outcome, every outcome is a successor; the RFC's own comes first, so that
+//! when nothing explains the stack, the report quotes the RFC.
+
+use super::context::Cx;
+use super::profile::Deviation;
+use super::segment::Seg;
+use super::world::{other, Held, Owed, SynOpts, Tri, World};
+use std::time::Duration;
+use synack_stack::decision::Check;
+use synack_stack::{SeqNum, State, Step};
+
+/// The options a SYN carries, as the negotiation sees them.
+pub(crate) fn syn_opts(s: &Seg) -> SynOpts {
+    SynOpts {
+        mss: s.opts.mss,
+        ws: s.opts.wscale,
+        ts: s.opts.timestamps.is_some(),
+        sack: s.opts.sack_permitted,
+        window: s.window,
+    }
+}
+
+/// The successors of `w` after `s` arrives.
+pub(crate) fn arrive(w: &World, s: &Seg, cx: &mut Cx, out: &mut Vec<World>) {
+    match w.state {
+        State::Closed => closed(w, s, cx, out),
+        State::Listen => listen(w, s, cx, out),
+        State::SynSent => syn_sent(w, s, cx, out),
+        State::SynReceived
+        | State::Established
+        | State::FinWait1
+        | State::FinWait2
+        | State::CloseWait
+        | State::Closing
+        | State::LastAck
+        | State::TimeWait => other_states(w, s, cx, out),
+    }
+}
+
+/// §3.10.7.1: no TCB. Anything but a RST is answered with a RST the peer will accept.
+fn closed(w: &World, s: &Seg, cx: &mut Cx, out: &mut Vec<World>) {
+    cx.hit(Step::Closed);
+    let mut n = *w;
+    if !s.flags.rst() {
+        // ACK on: <SEQ=SEG.ACK><CTL=RST>; off: <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>.
+        let owed = if s.has_ack() {
+            Owed::Rst { seq: s.ack, ack: None }
+        } else {
+            Owed::Rst { seq: SeqNum::new(0), ack: Some(s.seq + s.seg_len()) }
+        };
+        n.owe(cx.duty(owed, cx.reply_due(), Step::Closed, State::Closed, None));
+    }
+    out.push(n);
+}
+
+/// §3.10.7.2: a listener. RST ignored; any ACK reset; a SYN may be answered (or dropped, when
+/// the listener's queues are full: a resource decision the RFC leaves open).
+fn listen(w: &World, s: &Seg, cx: &mut Cx, out: &mut Vec<World>) {
+    let mut n = *w;
+    if s.flags.rst() {
+        cx.hit(Step::Listen(1));
+    } else if s.has_ack() {
+        cx.hit(Step::Listen(2));
+        n.owe(cx.duty(Owed::Rst { seq: s.ack, ack: None }, cx.reply_due(), Step::Listen(2), State::Listen, None));
+    } else if s.flags.syn() {
+        cx.hit(Step::Listen(3));
+        let reopens_above = w.held.filter(|h| h.irs == s.seq).and_then(|h| h.reopens_above);
+        let window = Cx::nanos(cx.profile.reply_within.max(Duration::from_secs(1)));
+        n.held = Some(Held { irs: s.seq, opts: syn_opts(s), len: s.len, until: cx.now.saturating_add(window), reopens_above });
+    } else {
+        cx.hit(Step::Listen(4));
+    }
+    out.push(n);
+}
+
+/// §3.10.7.3: our SYN is out.
+fn syn_sent(w: &World, s: &Seg, cx: &mut Cx, out: &mut Vec<World>) {
+    let now = cx.now;
+    // First, the ACK bit: SEG.ACK =< ISS or SEG.ACK > SND.NXT is unacceptable.
+    if s.has_ack() && (s.ack.before_or_eq(w.iss) || s.ack.after(w.snd_max)) {
+        cx.hit(Step::SynSent(1));
+        let mut n = *w;
+        if !s.flags.rst() {
+            n.owe(cx.duty(Owed::Rst { seq: s.ack, ack: None }, cx.reply_due(), Step::SynSent(1), State::SynSent, None));
+        }
+        out.push(n);
+        return;
+    }
+    // Second, the RST bit: with an acceptable ACK, the connection is refused.
+    if s.flags.rst() {
+        cx.hit(Step::SynSent(2));
+        if s.has_ack() {
+            w.deleted(now, out);
+        } else {
+            out.push(*w);
+        }
+        return;
+    }
+    // Fourth, the SYN bit.
+    if !s.flags.syn() {
+        cx.hit(Step::SynSent(5));
+        out.push(*w);
+        return;
+    }
+    cx.hit(Step::SynSent(4));
+    let mut n = *w;
+    n.irs = s.seq;
+    n.peers = syn_opts(s);
+    n.rcv = s.seq + 1;
+    n.peer_seq_max = s.seq;
+    // Our SYN's window (never scaled) is the receive window until we advertise another.
+    n.edge = n.rcv + u32::from(n.ours.window);
+    n.edge_max = n.edge;
+    *cx.space(n.irs) = super::seqspace::RecvSpace::new(n.irs);
+    if s.has_ack() {
+        // Our SYN is acknowledged: ESTABLISHED, and <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>.
+        n.una = s.ack;
+        n.una_hi = s.ack;
+        n.peer_edge = s.ack + u32::from(s.window);
+        n.max_wnd_lo = u32::from(s.window);
+        n.max_wnd_hi = n.max_wnd_lo;
+        n.enter(State::Established, now);
+        n.owe(cx.duty(Owed::AckUpTo(n.rcv), cx.ack_due(), Step::SynSent(4), State::SynSent, Some("MUST-40")));
+        // Text or a FIN on the SYN-ACK continue at the sixth step (accepting it is not
+        // required of a stack without the means to, e.g. TFO).
+        text_and_fin(n, s, false, cx, out);
+    } else {
+        // Simultaneous open (MUST-10): SYN-RECEIVED, <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK>.
+        n.peer_edge = n.iss + 1 + u32::from(s.window);
+        n.max_wnd_lo = u32::from(s.window);
+        n.max_wnd_hi = n.max_wnd_lo;
+        n.enter(State::SynReceived, now);
+        n.owe(cx.duty(Owed::SynAck, cx.reply_due(), Step::SynSent(4), State::SynSent, Some("MUST-10")));
+        if s.len > 0 {
+            let start = s.text_seq();
+            cx.space(n.irs).add(start, s.text_end().earliest(n.edge_max), false);
+        }
+        out.push(n);
+    }
+}
+
+/// Table 6 with RCV.NXT in [lo, hi] and the right edge in [es, el] (§3.10.7.4 first), plus
+/// MUST-66: at RCV.NXT with a zero window, a segment's ACK, URG and RST are still processed.
+/// `inclusive`: a segment may start at the right edge (Linux).
+fn acceptable(seq: SeqNum, len: u32, lo: SeqNum, hi: SeqNum, es: SeqNum, el: SeqNum, inclusive: bool) -> Tri {
+    if len == 0 {
+        // RCV.NXT =< SEG.SEQ < RCV.NXT+RCV.WND, or SEG.SEQ = RCV.NXT with RCV.WND = 0.
+        let certain = hi.before_or_eq(seq) && (seq.before(es) || (lo == hi && seq == hi));
+        let possible = lo.before_or_eq(seq) && (seq.before(el) || seq.before_or_eq(hi) || (inclusive && seq == el));
+        return Tri::from_bounds(certain, possible);
+    }
+    // Some octet of the segment lies in [RCV.NXT, RCV.NXT+RCV.WND), RCV.WND > 0.
+    let end = seq + len;
+    let certain = hi.before(es) && seq.before(es) && end.after(hi);
+    let possible = lo.before(el) && (seq.before(el) || (inclusive && seq == el)) && end.after(lo);
+    let zero_window = Tri::from_bounds(
+        lo == hi && seq == lo && el.before_or_eq(lo),
+        lo.before_or_eq(seq) && seq.before_or_eq(hi) && es.before_or_eq(seq),
+    );
+    Tri::from_bounds(certain, possible).or(zero_window)
+}
+
+/// RFC 7323 §5.3 (PAWS) and §3.2: whether the segment's timestamp lets it through. A TSval
+/// older than the newest the peer has sent may be older than TS.Recent; a segment without
+/// TSopt SHOULD be dropped. Either way the stack may or may not take it.
+fn paws(w: &World, s: &Seg, cx: &Cx) -> Tri {
+    if !w.ts_on() || s.flags.rst() {
+        return Tri::Yes;
+    }
+    match (s.opts.timestamps, cx.facts.peer_ts_max) {
+        (None, _) => Tri::Maybe,
+        (Some((tsval, _)), Some(newest)) if (tsval.wrapping_sub(newest) as i32) < 0 => Tri::Maybe,
+        (Some(_), Some(_) | None) => Tri::Yes,
+    }
+}
+
+/// §3.10.7.4: SYN-RECEIVED and the synchronized states.
+fn other_states(w: &World, s: &Seg, cx: &mut Cx, out: &mut Vec<World>) {
+    let (rst, syn) = (s.flags.rst(), s.flags.syn());
+    // RFC 9293 §3.6.1 (MAY-2) and RFC 6191: a SYN above RCV.NXT, or with a newer timestamp,
+    // may reopen a TIME-WAIT connection; the listener then takes it.
+    let mut reopen = None;
+    if w.state == State::TimeWait && syn && !s.has_ack() && !rst {
+        let newer_ts = match (s.opts.timestamps, cx.facts.peer_ts_max) {
+            (Some((tsval, _)), Some(newest)) => (tsval.wrapping_sub(newest) as i32) > 0,
+            (Some(_), None) | (None, _) => false,
+        };
+        if s.seq.after(w.rcv) || newer_ts {
+            let mut n = World::no_tcb(State::Listen, cx.now);
+            n.used = w.used;
+            let window = Cx::nanos(cx.profile.reply_within.max(Duration::from_secs(1)));
+            n.held = Some(Held {
+                irs: s.seq,
+                opts: syn_opts(s),
+                len: s.len,
+                until: cx.now.saturating_add(window),
+                reopens_above: Some(w.snd_max),
+            });
+            reopen = Some(n);
+        }
+    }
+    cx.hit(other(Check::Sequence));
+    let tail = cx.permits(Deviation::AcceptsTailBeyondWindow);
+    let hi = cx.reach(w, tail);
+    let strict = acceptable(s.seq, s.seg_len(), w.rcv, hi, w.edge, w.edge_max, false);
+    let loose = if cx.permits(Deviation::WindowRightEdgeInclusive) {
+        acceptable(s.seq, s.seg_len(), w.rcv, hi, w.edge, w.edge_max, true)
+    } else {
+        strict
+    };
+    let stamp = paws(w, s, cx);
+    let acc = if stamp == Tri::Yes || loose == Tri::No { loose } else { Tri::Maybe };
+    if acc.may() {
+        let mut n = *w;
+        if strict == Tri::No {
+            n.used |= Deviation::WindowRightEdgeInclusive.bit();
+        }
+        accepted(&n, s, hi, cx, out);
+    }
+    if acc.may_not() {
+        not_acceptable(w, s, cx, out);
+    }
+    out.extend(reopen);
+}
+
+/// §3.10.7.4 first, an unacceptable segment: "<SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>" (which is
+/// always permitted) unless it is a RST; drop it.
+fn not_acceptable(w: &World, s: &Seg, cx: &mut Cx, out: &mut Vec<World>) {
+    cx.invalid = true;
+    let (rst, syn, fin) = (s.flags.rst(), s.flags.syn(), s.flags.fin());
+    let mut n = *w;
+    if w.state == State::TimeWait && fin && !rst && s.seq + s.seg_len() == w.rcv {
+        // "The only thing that can arrive in this state is a retransmission of the remote
+        // FIN. Acknowledge it, and restart the 2 MSL timeout."
+        cx.hit(other(Check::Fin));
+        n.entered = cx.now;
+    }
+    out.push(n);
+    if rst
+        && cx.permits(Deviation::RstAtFinSequence)
+        && w.fin_in
+        && matches!(w.state, State::CloseWait | State::Closing | State::LastAck)
+        && s.seq + 1 == w.rcv
+    {
+        let mut d = *w;
+        d.used |= Deviation::RstAtFinSequence.bit();
+        reset(&d, cx, out);
+    }
+    if syn
+        && !rst
+        && !fin
+        && s.has_ack()
+        && s.len == 0
+        && cx.permits(Deviation::SimultaneousOpenSynAckCompletes)
+        && w.state == State::SynReceived
+        && !w.passive
+        && s.seq + 1 == w.rcv
+        && s.ack == w.snd_max
+    {
+        let mut d = *w;
+        d.used |= Deviation::SimultaneousOpenSynAckCompletes.bit();
+        established(&mut d, s, cx);
+        out.push(d);
+    }
+}
+
+/// The checks after the first, for a segment that passed it.
+fn accepted(w: &World, s: &Seg, hi: SeqNum, cx: &mut Cx, out: &mut Vec<World>) {
+    if s.flags.rst() {
+        rst_step(w, s, hi, cx, out);
+        return;
+    }
+    if s.flags.syn() {
+        syn_step(w, s, cx, out);
+        return;
+    }
+    // Fifth, the ACK field.
+    cx.hit(other(Check::Ack));
+    if !s.has_ack() {
+        out.push(*w);
+        return;
+    }
+    if w.state == State::SynReceived {
+        if w.una.before(s.ack) && s.ack.before_or_eq(w.snd_max) {
+            let mut n = *w;
+            established(&mut n, s, cx);
+            take_ack(n, s, cx, out);
+            if w.passive {
+                // A listener whose accept queue is full may drop the ACK (a resource
+                // decision outside the RFC; the SYN-ACK is retransmitted later).
+                out.push(*w);
+            }
+        } else {
+            let mut n = *w;
+            let owed = Owed::Rst { seq: s.ack, ack: None };
+            n.owe(cx.duty(owed, cx.reply_due(), other(Check::Ack), State::SynReceived, None));
+            out.push(n);
+        }
+        return;
+    }
+    if !cx.profile.rfc5961 {
+        if s.ack.after(w.snd_max) {
+            // "If the ACK acks something not yet sent, send an ACK, drop the segment".
+            cx.invalid = true;
+            out.push(*w);
+            return;
+        }
+        take_ack(*w, s, cx, out);
+        return;
+    }
+    // RFC 5961 §5.2 (MAY-12): (SND.UNA - MAX.SND.WND) =< SEG.ACK =< SND.NXT, or a
+    // challenge ACK and the segment is dropped.
+    let (range, only_by_deviation) = ack_range(w, s, cx);
+    if range.may() {
+        take_ack(*w, s, cx, out);
+    }
+    if range.may_not() {
+        cx.invalid = true;
+        let mut n = *w;
+        if only_by_deviation {
+            n.used |= Deviation::AckRangeBytesAcked.bit();
+        }
+        n.owe(cx.duty(Owed::ChallengeAck, cx.reply_due(), other(Check::Ack), w.state, Some("MAY-12")));
+        out.push(n);
+    }
+}
+
+/// Whether SEG.ACK is in RFC 5961 §5.2's range, SND.UNA and MAX.SND.WND being bounded; the
+/// flag says the out-of-range answer is only Linux's narrower range.
+fn ack_range(w: &World, s: &Seg, cx: &Cx) -> (Tri, bool) {
+    if s.ack.after(w.snd_max) {
+        return (Tri::No, false);
+    }
+    let highest_floor = w.una_hi - w.max_wnd_lo;
+    let lowest_floor = w.una - w.max_wnd_hi;
+    let rfc = Tri::from_bounds(s.ack.after_or_eq(highest_floor), s.ack.after_or_eq(lowest_floor));
+    if cx.permits(Deviation::AckRangeBytesAcked) && rfc.may() {
+        // SND.UNA - min(MAX.SND.WND, bytes acknowledged): nothing below ISS (active open,
+        // whose SYN counts) or ISS+1 (passive) is in range.
+        let base = if w.passive { w.iss + 1 } else { w.iss };
+        if s.ack.before(base) {
+            return (Tri::Maybe, rfc == Tri::Yes);
+        }
+    }
+    (rfc, false)
+}
+
+/// SYN-RECEIVED → ESTABLISHED on an acceptable ACK.
+fn established(n: &mut World, s: &Seg, cx: &Cx) {
+    n.una = s.ack;
+    if n.una_hi.before(s.ack) {
+        n.una_hi = s.ack;
+    }
+    n.enter(State::Established, cx.now);
+    window_update(n, s);
+}
+
+/// The window update (§3.10.7.4 fifth): the peer's right edge and MAX.SND.WND.
+fn window_update(n: &mut World, s: &Seg) {
+    let wnd = u32::from(s.window) << n.snd_scale();
+    let edge = s.ack + wnd;
+    if edge.after(n.peer_edge) {
+        n.peer_edge = edge;
+    }
+    n.max_wnd_hi = n.max_wnd_hi.max(wnd);
+    if s.seq.after(n.peer_seq_max) || (s.seq == n.peer_seq_max && s.ack.after_or_eq(n.una_hi)) {
+        n.max_wnd_lo = n.max_wnd_lo.max(wnd);
+        n.peer_seq_max = s.seq;
+    }
+}
+
+/// Splits a world on whether our FIN is acknowledged: (acknowledged, not acknowledged), each
+/// with SND.UNA's bounds narrowed accordingly.
+fn split_fin_acked(n: World) -> (Option<World>, Option<World>) {
+    let Some(f) = n.fin_seq else { return (None, Some(n)) };
+    match n.fin_acked() {
+        Tri::Yes => (Some(n), None),
+        Tri::No => (None, Some(n)),
+        Tri::Maybe => {
+            let (mut a, mut b) = (n, n);
+            a.una = f + 1;
+            b.una_hi = f;
+            (Some(a), Some(b))
+        }
+    }
+}
+
+/// §3.10.7.4 fifth, the synchronized states: SND.UNA, the window, our FIN acknowledged.
+fn take_ack(mut n: World, s: &Seg, cx: &mut Cx, out: &mut Vec<World>) {
+    if s.ack.after(n.snd_max) {
+        out.push(n);
+        return;
+    }
+    if s.ack.after(n.una) {
+        n.una = s.ack;
+        if n.una_hi.before(n.una) {
+            n.una_hi = n.una;
+        }
+    }
+    window_update(&mut n, s);
+    let now = cx.now;
+    match n.state {
+        // "If the FIN segment is now acknowledged, then enter FIN-WAIT-2."
+        State::FinWait1 => {
+            let (acked, not) = split_fin_acked(n);
+            if let Some(mut a) = acked {
+                a.enter(State::FinWait2, now);
+                text_and_fin(a, s, true, cx, out);
+            }
+            if let Some(b) = not {
+                text_and_fin(b, s, true, cx, out);
+            }
+        }
+        // "If the ACK acknowledges our FIN, then enter the TIME-WAIT state; otherwise,
+        // ignore the segment."
+        State::Closing => {
+            let (acked, not) = split_fin_acked(n);
+            if let Some(mut a) = acked {
+                a.enter(State::TimeWait, now);
+                out.push(a);
+            }
+            out.extend(not);
+        }
+        // "If our FIN is now acknowledged, delete the TCB, enter the CLOSED state."
+        State::LastAck => {
+            let (acked, not) = split_fin_acked(n);
+            if let Some(a) = acked {
+                a.deleted(now, out);
+            }
+            out.extend(not);
+        }
+        State::Established | State::FinWait2 | State::CloseWait | State::TimeWait => text_and_fin(n, s, true, cx, out),
+        State::Closed | State::Listen | State::SynSent | State::SynReceived => out.push(n),
+    }
+}
+
+/// §3.10.7.4 seventh and eighth: text and FIN. `must`: text at RCV.NXT inside the window we
+/// advertised must be accepted (and acknowledged within MUST-40's bound); otherwise it only
+/// may be.
+fn text_and_fin(mut n: World, s: &Seg, must: bool, cx: &mut Cx, out: &mut Vec<World>) {
+    let accepting = matches!(n.state, State::Established | State::FinWait1 | State::FinWait2);
+    let (start, end) = (s.text_seq(), s.text_end());
+    if accepting && s.len > 0 {
+        cx.hit(other(Check::Text));
+        let inclusive = cx.permits(Deviation::WindowRightEdgeInclusive);
+        let limit = n.edge_max;
+        let space = cx.space(n.irs);
+        space.add(start, end.earliest(limit), false);
+        if end.after(limit) && (start.before(limit) || (inclusive && start == limit)) {
+            space.add(limit.latest(start), end, true);
+        }
+        if must && start.before_or_eq(n.rcv) && end.after(n.rcv) {
+            let upto = end.earliest(n.edge);
+            if upto.after(n.rcv) {
+                n.rcv = upto;
+                n.owe(cx.duty(Owed::AckUpTo(upto), cx.ack_due(), other(Check::Text), n.state, Some("MUST-40")));
+            }
+        }
+    }
+    if s.flags.fin() && accepting {
+        if end.before_or_eq(n.edge_max) {
+            cx.space(n.irs).add_fin(end);
+        }
+        if must && n.rcv == end && end.before(n.edge) {
+            cx.hit(other(Check::Fin));
+            n.rcv = end + 1;
+            n.fin_in = true;
+            n.owe(cx.duty(Owed::AckUpTo(end + 1), cx.ack_due(), other(Check::Fin), n.state, Some("MUST-40")));
+            fin_transition(n, cx.now, out);
+            return;
+        }
+    }
+    out.push(n);
+}
+
+/// §3.10.7.4 eighth: the state after the peer's FIN.
+pub(crate) fn fin_transition(n: World, now: u64, out: &mut Vec<World>) {
+    match n.state {
+        State::SynReceived | State::Established => {
+            let mut m = n;
+            m.enter(State::CloseWait, now);
+            out.push(m);
+        }
+        // TIME-WAIT if our FIN is acknowledged, otherwise CLOSING.
+        State::FinWait1 => {
+            let (acked, not) = split_fin_acked(n);
+            if let Some(mut a) = acked {
+                a.enter(State::TimeWait, now);
+                out.push(a);
+            }
+            if let Some(mut b) = not {
+                b.enter(State::Closing, now);
+                out.push(b);
+            }
+        }
+        State::FinWait2 => {
+            let mut m = n;
+            m.enter(State::TimeWait, now);
+            out.push(m);
+        }
+        State::CloseWait | State::Closing | State::LastAck | State::TimeWait | State::Closed | State::Listen | State::SynSent => {
+            out.push(n)
+        }
+    }
+}
+
+/// §3.10.7.4 second, a RST in the window (RFC 5961 §3.2: only one at exactly RCV.NXT resets;
+/// any other draws a challenge ACK).
+fn rst_step(w: &World, s: &Seg, hi: SeqNum, cx: &mut Cx, out: &mut Vec<World>) {
+    cx.hit(other(Check::Rst));
+    let exact = if cx.profile.rfc5961 {
+        Tri::from_bounds(w.rcv == hi && s.seq == w.rcv, s.seq.after_or_eq(w.rcv) && s.seq.before_or_eq(hi))
+    } else {
+        Tri::Yes
+    };
+    if exact.may() {
+        reset(w, cx, out);
+    }
+    if exact.may_not() {
+        cx.invalid = true;
+        let mut n = *w;
+        n.owe(cx.duty(Owed::ChallengeAck, cx.reply_due(), other(Check::Rst), w.state, Some("MAY-12")));
+        out.push(n);
+        if w.state == State::TimeWait && cx.permits(Deviation::TimeWaitSilentOnRst) {
+            let mut d = *w;
+            d.used |= Deviation::TimeWaitSilentOnRst.bit();
+            out.push(d);
+        }
+        if w.state == State::FinWait2 && cx.permits(Deviation::FinWait2AcceptsAnyRst) {
+            let mut d = *w;
+            d.used |= Deviation::FinWait2AcceptsAnyRst.bit();
+            reset(&d, cx, out);
+        }
+    }
+}
+
+/// A RST that resets: CLOSED (SYN-RECEIVED from a passive OPEN: back to LISTEN), except that
+/// RFC 1337 TIME-WAIT ignores it.
+fn reset(w: &World, cx: &Cx, out: &mut Vec<World>) {
+    if w.state == State::TimeWait && cx.profile.rfc1337 {
+        out.push(*w);
+    } else {
+        w.deleted(cx.now, out);
+    }
+}
+
+/// §3.10.7.4 fourth, a SYN in the window.
+fn syn_step(w: &World, s: &Seg, cx: &mut Cx, out: &mut Vec<World>) {
+    cx.hit(other(Check::Syn));
+    if w.state == State::SynReceived && w.passive {
+        // "Return this connection to the LISTEN state and return."
+        w.deleted(cx.now, out);
+        return;
+    }
+    cx.invalid = true;
+    if cx.profile.rfc5961 {
+        // RFC 5961 §4.2: a challenge ACK, whatever the sequence number.
+        let mut n = *w;
+        n.owe(cx.duty(Owed::ChallengeAck, cx.reply_due(), other(Check::Syn), w.state, Some("MAY-12")));
+        out.push(n);
+        return;
+    }
+    // RFC 793: a SYN in the window is an error: reset, CLOSED.
+    let seq = if s.has_ack() { s.ack } else { w.snd_max };
+    let first = out.len();
+    w.deleted(cx.now, out);
+    let duty = cx.duty(Owed::Rst { seq, ack: None }, cx.reply_due(), other(Check::Syn), w.state, None);
+    for n in &mut out[first..] {
+        n.owe(duty);
+    }
+}

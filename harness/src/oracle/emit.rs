@@ -1,0 +1,349 @@
+//! What a world allows the stack to send (RFC 9293 §3.10: the replies of §3.10.7, the user
+//! calls of §3.10.1–5, the timers of §3.10.8). A segment the world allows moves it on (and
+//! teaches the oracle the stack's unknowns: its ISS, its RCV.NXT from SEG.ACK, the windows
+//! it advertises); one it does not allow kills it, with the reason.
+
+use super::arrive::{fin_transition, syn_opts};
+use super::context::Cx;
+use super::profile::Deviation;
+use super::segment::Seg;
+use super::verdict::Rule;
+use super::world::{other, Expect, Why, World};
+use synack_stack::decision::{Check, TimerKind};
+use synack_stack::{State, Step};
+
+/// The successors of `w` after the stack sent `s`, or why `w` could not have sent it.
+pub(crate) fn emit(w: &World, s: &Seg, cx: &mut Cx, out: &mut Vec<World>) -> Result<(), Why> {
+    let mut n = *w;
+    let rst_owed_and_sent = n.fulfil(s.flags.rst(), s.flags.syn(), s.has_ack(), s.seq, s.ack);
+    match w.state {
+        State::Closed | State::Listen => no_tcb(n, s, rst_owed_and_sent, cx, out),
+        State::SynSent => syn_sent(n, s, rst_owed_and_sent, out),
+        State::SynReceived
+        | State::Established
+        | State::FinWait1
+        | State::FinWait2
+        | State::CloseWait
+        | State::Closing
+        | State::LastAck
+        | State::TimeWait => synchronized(n, s, rst_owed_and_sent, cx, out),
+    }
+}
+
+fn why(rule: Rule, step: Option<Step>, state: State, req: Option<&'static str>, expect: Expect) -> Why {
+    Why { rule, step, state, req, expect, cause: None }
+}
+
+/// No TCB (§3.10.7.1, §3.10.7.2): RSTs that answer segments, a SYN-ACK answering a SYN the
+/// listener holds, or a SYN opening a connection (§3.10.1).
+fn no_tcb(n: World, s: &Seg, rst_sent: bool, cx: &mut Cx, out: &mut Vec<World>) -> Result<(), Why> {
+    let step = if n.state == State::Listen { Step::Listen(2) } else { Step::Closed };
+    if s.flags.rst() {
+        if rst_sent {
+            out.push(n);
+            return Ok(());
+        }
+        return Err(why(Rule::UnexplainedReset, Some(step), n.state, None, Expect::NoTcb));
+    }
+    if s.flags.syn() && !s.has_ack() {
+        out.push(opened(&n, s, cx.now));
+        return Ok(());
+    }
+    if s.flags.syn() && n.state == State::Listen {
+        if let Some(h) = n.held.filter(|h| h.until >= cx.now) {
+            if s.ack != h.irs + 1 {
+                let e = Expect::SynAckAck { ack: h.irs + 1 };
+                return Err(why(Rule::Unexpected, Some(Step::Listen(3)), State::Listen, None, e));
+            }
+            let mut m = World::no_tcb(State::SynReceived, cx.now);
+            m.used = n.used;
+            m.passive = true;
+            m.iss = s.seq;
+            m.irs = h.irs;
+            m.peers = h.opts;
+            m.ours = syn_opts(s);
+            m.una = s.seq;
+            m.una_hi = s.seq;
+            m.snd_max = s.seq + s.seg_len();
+            m.rcv = h.irs + 1;
+            m.peer_seq_max = h.irs;
+            // The SYN-ACK's window (never scaled) is the receive window.
+            m.edge = m.rcv + u32::from(s.window);
+            m.edge_max = m.edge;
+            m.peer_edge = s.seq + 1 + u32::from(h.opts.window);
+            m.max_wnd_lo = u32::from(h.opts.window);
+            m.max_wnd_hi = m.max_wnd_lo;
+            let space = cx.space(h.irs);
+            *space = super::seqspace::RecvSpace::new(h.irs);
+            if h.len > 0 {
+                space.add(m.rcv, (m.rcv + h.len).earliest(m.edge_max), false);
+            }
+            out.push(m);
+            return Ok(());
+        }
+    }
+    Err(why(Rule::Unexpected, Some(step), n.state, None, Expect::NoTcb))
+}
+
+/// §3.10.1 OPEN: SYN-SENT with the SYN's number as ISS.
+fn opened(n: &World, s: &Seg, now: u64) -> World {
+    let mut m = World::no_tcb(State::SynSent, now);
+    m.used = n.used;
+    m.iss = s.seq;
+    m.una = s.seq;
+    m.una_hi = s.seq;
+    m.snd_max = s.seq + s.seg_len();
+    m.ours = syn_opts(s);
+    m
+}
+
+/// SYN-SENT: the SYN again (same ISS), or a RST owed by §3.10.7.3 first.
+fn syn_sent(n: World, s: &Seg, rst_sent: bool, out: &mut Vec<World>) -> Result<(), Why> {
+    if s.flags.rst() {
+        if rst_sent {
+            out.push(n);
+            return Ok(());
+        }
+        let e = Expect::Only("in SYN-SENT, a RST only in reply to an unacceptable ACK");
+        return Err(why(Rule::UnexplainedReset, Some(Step::SynSent(1)), State::SynSent, None, e));
+    }
+    if s.flags.syn() && !s.has_ack() {
+        if s.seq == n.iss {
+            out.push(n);
+            return Ok(());
+        }
+        return Err(why(Rule::Unexpected, Some(Step::Open), State::SynSent, None, Expect::SameIss { iss: n.iss }));
+    }
+    let e = Expect::Only("in SYN-SENT, nothing but the SYN until the peer's SYN arrives");
+    Err(why(Rule::Unexpected, Some(Step::SynSent(4)), State::SynSent, None, e))
+}
+
+/// Whether something explains a RST the stack sends on its own (§3.10.5 ABORT): a user call
+/// just now (or calls are not visible), a listener refusing a half-open connection, text
+/// arriving after CLOSE (SHLD-3), an unanswered probe or retransmission (a timeout).
+fn abort_explained(n: &World, cx: &Cx) -> bool {
+    let within = |t: Option<u64>| t.is_some_and(|t| cx.now.saturating_sub(t) <= Cx::nanos(cx.profile.reply_within));
+    !cx.profile.user_calls_visible
+        || within(cx.facts.last_user_call)
+        || (n.state == State::SynReceived && n.passive)
+        || (within(cx.facts.last_text_in) && (n.fin_seq.is_some() || cx.facts.user_closed))
+        || cx.facts.probe_unanswered
+        || cx.facts.retransmitting
+}
+
+/// SYN-RECEIVED and the synchronized states.
+fn synchronized(n: World, s: &Seg, rst_sent: bool, cx: &mut Cx, out: &mut Vec<World>) -> Result<(), Why> {
+    let state = n.state;
+    if s.flags.syn() {
+        if s.has_ack() && state == State::SynReceived && s.seq == n.iss && s.ack == n.irs + 1 {
+            out.push(n);
+            return Ok(());
+        }
+        let e = Expect::Only("no SYN once synchronized (a SYN-ACK retransmission repeats ISS and IRS+1)");
+        return Err(why(Rule::Unexpected, Some(other(Check::Syn)), state, None, e));
+    }
+    if s.flags.rst() {
+        if rst_sent {
+            out.push(n);
+            return Ok(());
+        }
+        // §3.10.5: ABORT sends <SEQ=SND.NXT><CTL=RST> from these states only; CLOSING,
+        // LAST-ACK and TIME-WAIT are deleted without one.
+        let abortable = matches!(state, State::SynReceived | State::Established | State::FinWait1 | State::FinWait2 | State::CloseWait);
+        let in_range = s.seq.after_or_eq(n.una) && s.seq.before_or_eq(n.snd_max);
+        if abortable && in_range && abort_explained(&n, cx) {
+            n.deleted(cx.now, out);
+            return Ok(());
+        }
+        let req = if state == State::TimeWait { Some("MUST-13") } else { None };
+        let e = if abortable { Expect::Abort { lo: n.una, hi: n.snd_max } } else { Expect::Only("no RST from this state (§3.10.5)") };
+        return Err(why(Rule::UnexplainedReset, Some(Step::Abort), state, req, e));
+    }
+    if state == State::TimeWait && !s.is_pure_ack() {
+        let e = Expect::Only("in TIME-WAIT, only ACKs");
+        return Err(why(Rule::Unexpected, Some(Step::Timeout(TimerKind::TimeWait)), state, Some("MUST-13"), e));
+    }
+    let mut learned = Vec::with_capacity(2);
+    if s.has_ack() {
+        learn_ack(n, s, cx, &mut learned)?;
+    } else {
+        learned.push(n);
+    }
+    let mut first_err = None;
+    for m in learned {
+        match send_rules(m, s) {
+            Ok(m) => out.push(m),
+            Err(e) => {
+                first_err.get_or_insert(e);
+            }
+        }
+    }
+    match first_err {
+        Some(e) if out.is_empty() => Err(e),
+        Some(_) | None => Ok(()),
+    }
+}
+
+/// SEG.ACK is the stack's RCV.NXT: at least what must have been accepted, at most what may
+/// have been. It is learned, with the window the segment advertises; an ACK past the peer's
+/// FIN shows the FIN was taken (§3.10.7.4 eighth, applied late).
+fn learn_ack(mut n: World, s: &Seg, cx: &mut Cx, out: &mut Vec<World>) -> Result<(), Why> {
+    let state = n.state;
+    let hi = cx.reach(&n, false);
+    if s.ack.before(n.rcv) {
+        let fin = n.fin_in && s.ack + 1 == n.rcv;
+        let step = other(if fin { Check::Fin } else { Check::Text });
+        return Err(why(Rule::AckTooLow, Some(step), state, None, Expect::AckRange { lo: n.rcv, hi }));
+    }
+    if s.ack.after(hi) {
+        let tail = cx.permits(Deviation::AcceptsTailBeyondWindow);
+        if tail && s.ack.before_or_eq(cx.reach(&n, true)) {
+            n.used |= Deviation::AcceptsTailBeyondWindow.bit();
+        } else {
+            return Err(why(Rule::AckTooHigh, Some(other(Check::Sequence)), state, None, Expect::AckRange { lo: n.rcv, hi }));
+        }
+    }
+    n.rcv = s.ack;
+    let scale = n.rcv_scale();
+    let right = s.ack + (u32::from(s.window) << scale);
+    // The field is rounded to the scale's granularity: the window itself may be up to one
+    // unit smaller than advertised.
+    let floor = if scale > 0 && s.window > 0 { right - ((1u32 << scale) - 1) } else { right };
+    n.edge = floor.latest(n.rcv);
+    if right.after(n.edge_max) {
+        n.edge_max = right;
+    }
+    let space = cx.space(n.irs);
+    space.reanchor(n.rcv);
+    if space.fin().is_some_and(|f| !n.fin_in && s.ack.after(f)) {
+        n.fin_in = true;
+        fin_transition(n, cx.now, out);
+        return Ok(());
+    }
+    out.push(n);
+    Ok(())
+}
+
+/// Sequence numbers and controls of a segment with text, a FIN, or neither.
+fn send_rules(mut n: World, s: &Seg) -> Result<World, Why> {
+    let state = n.state;
+    let fin = s.flags.fin();
+    let data_end = s.seq + s.len;
+    let end = data_end + u32::from(fin);
+    if s.len == 0 && !fin {
+        // An ACK: <SEQ=SND.NXT> (probes use SND.UNA-1 or SND.NXT-1).
+        let lo = n.una - 1;
+        if s.seq.before(lo) || s.seq.after(n.snd_max) {
+            return Err(why(Rule::SequenceOutOfRange, None, state, None, Expect::SeqRange { lo, hi: n.snd_max }));
+        }
+        return Ok(n);
+    }
+    if state == State::SynReceived && s.len > 0 {
+        let e = Expect::Only("no text before the handshake completes");
+        return Err(why(Rule::Unexpected, Some(Step::Send), state, None, e));
+    }
+    if s.seq.before(n.iss + 1) {
+        return Err(why(Rule::SequenceOutOfRange, None, state, None, Expect::SeqRange { lo: n.iss + 1, hi: n.snd_max }));
+    }
+    if let Some(f) = n.fin_seq {
+        if data_end.after(f) || (fin && data_end != f) {
+            return Err(why(Rule::AfterFin, Some(Step::Close), state, None, Expect::Fin { fin: f }));
+        }
+    }
+    if data_end.after(n.snd_max) {
+        if !matches!(state, State::Established | State::CloseWait) {
+            let e = Expect::Only("new text only in ESTABLISHED and CLOSE-WAIT (§3.10.2)");
+            return Err(why(Rule::Unexpected, Some(Step::Send), state, None, e));
+        }
+        // A zero-window probe (MUST-36) may carry one octet beyond the edge.
+        let probe = s.len == 1 && s.seq == n.snd_max && s.seq.after_or_eq(n.peer_edge);
+        if data_end.after(n.peer_edge) && !probe {
+            return Err(why(Rule::BeyondPeerWindow, Some(Step::Send), state, None, Expect::Window { edge: n.peer_edge }));
+        }
+    }
+    if fin {
+        match (n.fin_seq, state) {
+            (None, State::Established | State::SynReceived) => {
+                n.fin_seq = Some(data_end);
+                n.state = State::FinWait1;
+            }
+            (None, State::CloseWait) => {
+                n.fin_seq = Some(data_end);
+                n.state = State::LastAck;
+            }
+            (Some(_), State::FinWait1 | State::Closing | State::LastAck) => {}
+            (None | Some(_), _) => {
+                let e = Expect::Only("a FIN first from ESTABLISHED, SYN-RECEIVED or CLOSE-WAIT, again only while unacknowledged");
+                return Err(why(Rule::Unexpected, Some(Step::Close), state, None, e));
+            }
+        }
+    }
+    if end.after(n.snd_max) {
+        n.snd_max = end;
+    }
+    Ok(n)
+}
+
+/// After a violation, the oracle carries on from what the stack evidently did: the segment
+/// is taken at its word (a RST deletes the TCB, a SYN opens, SEG.ACK is RCV.NXT, a FIN is
+/// our FIN).
+pub(crate) fn force(w: &World, s: &Seg, cx: &mut Cx, out: &mut Vec<World>) {
+    let mut n = *w;
+    n.fulfil(s.flags.rst(), s.flags.syn(), s.has_ack(), s.seq, s.ack);
+    if s.flags.rst() {
+        n.deleted(cx.now, out);
+        return;
+    }
+    if s.flags.syn() && !s.has_ack() {
+        out.push(opened(&n, s, cx.now));
+        return;
+    }
+    if s.flags.syn() {
+        if !n.has_tcb() {
+            n = World::no_tcb(State::SynReceived, cx.now);
+            n.used = w.used;
+            n.passive = true;
+            n.irs = s.ack - 1;
+            n.rcv = s.ack;
+            n.edge = s.ack + u32::from(s.window);
+            n.edge_max = n.edge;
+            n.peers = w.held.map(|h| h.opts).unwrap_or_default();
+        }
+        n.iss = s.seq;
+        n.una = s.seq;
+        n.una_hi = s.seq;
+        n.snd_max = n.snd_max.latest(s.seq + 1);
+        n.ours = syn_opts(s);
+        out.push(n);
+        return;
+    }
+    if !n.has_tcb() {
+        out.push(n);
+        return;
+    }
+    if s.has_ack() && s.ack.after(n.rcv) {
+        n.rcv = s.ack;
+        let right = s.ack + (u32::from(s.window) << n.rcv_scale());
+        n.edge = right;
+        n.edge_max = n.edge_max.latest(right);
+    }
+    let data_end = s.seq + s.len;
+    if s.flags.fin() && n.fin_seq.is_none() {
+        n.fin_seq = Some(data_end);
+        n.state = match n.state {
+            State::CloseWait => State::LastAck,
+            State::Established | State::SynReceived => State::FinWait1,
+            State::Closed
+            | State::Listen
+            | State::SynSent
+            | State::FinWait1
+            | State::FinWait2
+            | State::Closing
+            | State::LastAck
+            | State::TimeWait => n.state,
+        };
+    }
+    let end = data_end + u32::from(s.flags.fin());
+    n.snd_max = n.snd_max.latest(end);
+    out.push(n);
+}
