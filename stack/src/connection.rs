@@ -485,8 +485,12 @@ impl Connection {
         if !data.is_empty() && una + data.len() as u32 == self.send.end() {
             flags = flags | TcpFlags::PSH;
         }
+        // Repacketized (RFC 1122 §4.2.2.15), the segment may carry octets never sent before:
+        // they are sent now, so SND.NXT moves past them (§3.3.1).
+        let end = una + data.len() as u32 + u32::from(fin);
         let seg = self.segment(now, una, flags, data);
         self.out.push(seg);
+        self.tcb.snd_nxt = self.tcb.snd_nxt.latest(end);
         self.rtt_probe = None;
         self.total_retransmits += 1;
     }

@@ -157,3 +157,29 @@ fn no_keepalive_probe_while_data_or_fin_is_outstanding() {
         assert!(s.payload.is_empty(), "a keep-alive octet at the FIN's sequence number: {s:?}");
     }
 }
+
+/// state_machine, invariant "text sent beyond SND.NXT" again, by fast retransmit (found by
+/// ci/fuzz-smoke: 100 octets in flight, 100 held back by Nagle, three duplicate ACKs): the
+/// retransmission of the head took a full SMSS from SND.UNA, the held-back octets included,
+/// without moving SND.NXT, and the ACK of them was refused as "ACK of unsent data".
+#[test]
+fn a_fast_retransmission_that_carries_new_octets_moves_snd_nxt() {
+    let mut t = Ladder::plain();
+    let (_, fd) = t.established_passive();
+    assert_eq!(t.stack.send(fd, &[7; 100]).unwrap(), 100);
+    check(&t.sent(), A | P, t.our(1), Some(Ladder::peer(1)), 100);
+    assert_eq!(t.stack.send(fd, &[8; 100]).unwrap(), 100);
+    t.sent_nothing(); // Nagle: a short segment waits while data is in flight
+    for _ in 0..3 {
+        t.inject(seg().flags(A).seq(1).ack_abs(t.our(1)));
+    }
+    let again = t.sent();
+    assert_eq!(again.seq, t.our(1));
+    let end = again.seq + again.payload.len() as u32;
+    t.inject(seg().flags(A).seq(1).ack_abs(end));
+    if end == t.our(201) {
+        t.sent_nothing(); // everything acknowledged; before the fix: "ACK of unsent data → ACK"
+    } else {
+        assert_eq!(t.sent().seq, end, "the rest follows what was acknowledged");
+    }
+}
