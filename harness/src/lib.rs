@@ -6,6 +6,7 @@ pub mod backend;
 pub mod deviation;
 pub mod environment;
 pub mod mode;
+pub mod oracle;
 pub mod packet_text;
 pub mod report;
 pub mod runner;

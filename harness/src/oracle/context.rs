@@ -8,7 +8,7 @@ use super::world::{Duty, Owed, World};
 use synack_stack::{SeqNum, State, Step};
 
 /// Facts about a connection's history, kept outside the worlds.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct Facts {
     /// The highest TSval the peer has sent (RFC 7323 §5.3: TS.Recent is at most this).
     pub peer_ts_max: Option<u32>,
@@ -80,10 +80,23 @@ impl Cx<'_> {
         &mut self.spaces[i]
     }
 
-    /// The highest RCV.NXT this world's stack can have reached.
+    /// The highest RCV.NXT this world's stack can have reached: text is taken only in
+    /// ESTABLISHED and the FIN-WAIT states (§3.10.7.4 seventh); elsewhere RCV.NXT stays.
     pub(crate) fn reach(&mut self, w: &World, with_tail: bool) -> SeqNum {
-        let from = w.rcv;
-        self.space(w.irs).reach(from, with_tail)
+        match w.state {
+            State::Established | State::FinWait1 | State::FinWait2 => {
+                let from = w.rcv;
+                self.space(w.irs).reach(from, with_tail)
+            }
+            State::Closed
+            | State::Listen
+            | State::SynSent
+            | State::SynReceived
+            | State::CloseWait
+            | State::Closing
+            | State::LastAck
+            | State::TimeWait => w.rcv,
+        }
     }
 
     /// A duty arising now.

@@ -262,8 +262,10 @@ fn send_rules(mut n: World, s: &Seg) -> Result<World, Why> {
         }
     }
     if fin {
+        // A passive SYN-RECEIVED connection has no user yet to CLOSE it.
+        let user_can_close = state != State::SynReceived || !n.passive;
         match (n.fin_seq, state) {
-            (None, State::Established | State::SynReceived) => {
+            (None, State::Established | State::SynReceived) if user_can_close => {
                 n.fin_seq = Some(data_end);
                 n.state = State::FinWait1;
             }

@@ -300,11 +300,23 @@ impl World {
         }
     }
 
-    /// Moves to `state`, noting when.
+    /// Moves to `state`, noting when if its timers need it (TIME-WAIT, FIN-WAIT-2; other
+    /// states keep 0, so that worlds differing only in that time merge).
     pub(crate) fn enter(&mut self, state: State, now: u64) {
         if self.state != state {
             self.state = state;
-            self.entered = now;
+            self.entered = match state {
+                State::TimeWait | State::FinWait2 => now,
+                State::Closed
+                | State::Listen
+                | State::SynSent
+                | State::SynReceived
+                | State::Established
+                | State::FinWait1
+                | State::CloseWait
+                | State::Closing
+                | State::LastAck => 0,
+            };
         }
     }
 

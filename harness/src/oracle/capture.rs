@@ -1,0 +1,1 @@
+//! Captures (pcap, pcapng) read into the checker; see `synack check`.

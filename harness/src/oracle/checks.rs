@@ -1,0 +1,183 @@
+//! Checks on the segments a stack sends that do not depend on which world it is in: the
+//! format rules of the options (RFC 9293 §3.2 MUST-65, RFC 7323, RFC 2018), the checksum
+//! (MUST-2), the segment size (MUST-16), and the retransmission timer's backoff (MUST-19,
+//! RFC 6298 (5.5)).
+
+use super::context::Cx;
+use super::profile::{Deviation, OracleProfile};
+use super::segment::Seg;
+use super::verdict::Rule;
+use super::world::World;
+use std::time::Duration;
+use synack_stack::decision::TimerKind;
+use synack_stack::{SeqNum, State, Step};
+
+/// A finding that is not a world's death.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Static {
+    pub rule: Rule,
+    pub step: Option<Step>,
+    pub req: Option<&'static str>,
+    pub expected: String,
+    /// Set when the behaviour is a deviation the profile permits (reported as such).
+    pub deviation: Option<Deviation>,
+}
+
+fn st(rule: Rule, step: Option<Step>, req: Option<&'static str>, expected: impl Into<String>) -> Static {
+    Static { rule, step, req, expected: expected.into(), deviation: None }
+}
+
+/// The format checks of one outbound segment, given what the handshake negotiated (`w`).
+pub(crate) fn format(w: &World, s: &Seg, profile: &OracleProfile, out: &mut Vec<Static>) {
+    let (syn, rst) = (s.flags.syn(), s.flags.rst());
+    if profile.check_checksums && s.checksum_ok == Some(false) {
+        out.push(st(Rule::Checksum, None, Some("MUST-2"), "a TCP checksum over the pseudo-header and the segment"));
+    }
+    if !syn && s.opts.mss.is_some() {
+        out.push(st(Rule::Options, None, Some("MUST-65"), "no MSS option outside SYN segments"));
+    }
+    if !syn && s.opts.wscale.is_some() {
+        out.push(st(Rule::Options, None, None, "no Window Scale option outside SYN segments (RFC 7323 §2.2)"));
+    }
+    if syn && s.has_ack() {
+        // RFC 7323 §2.2, §3.2: a SYN-ACK carries WS or TS only if the SYN did.
+        let answering = match w.state {
+            State::Listen => w.held.map(|h| (h.opts, true)),
+            State::SynReceived => Some((w.peers, w.passive)),
+            State::SynSent
+            | State::Closed
+            | State::Established
+            | State::FinWait1
+            | State::FinWait2
+            | State::CloseWait
+            | State::Closing
+            | State::LastAck
+            | State::TimeWait => None,
+        };
+        if let Some((peer, passive)) = answering {
+            let extra_ws = s.opts.wscale.is_some() && peer.ws.is_none();
+            let extra_ts = s.opts.timestamps.is_some() && !peer.ts;
+            if extra_ws || extra_ts {
+                let mut f = st(
+                    Rule::Options,
+                    Some(if passive { Step::Listen(3) } else { Step::SynSent(4) }),
+                    None,
+                    "a SYN-ACK with WS and TS only if the SYN carried them (RFC 7323 §2.2, §3.2)",
+                );
+                if !passive && profile.permits(Deviation::SimultaneousOpenRepeatsOptions) {
+                    f.deviation = Some(Deviation::SimultaneousOpenRepeatsOptions);
+                }
+                out.push(f);
+            }
+        }
+    }
+    let synchronized = w.has_tcb() && w.state != State::SynReceived;
+    if synchronized && !syn && !rst {
+        // RFC 7323 §3.2: once negotiated, TSopt MUST be in every non-RST segment; otherwise
+        // it is not sent.
+        match (w.ts_on(), s.opts.timestamps.is_some()) {
+            (true, false) => out.push(st(Rule::Options, None, None, "TSopt in every non-RST segment once negotiated (RFC 7323 §3.2)")),
+            (false, true) => out.push(st(Rule::Options, None, None, "no TSopt unless both SYNs carried it (RFC 7323 §3.2)")),
+            (true, true) | (false, false) => {}
+        }
+        if !w.sack_on() && s.opts.sack_blocks > 0 {
+            out.push(st(Rule::Options, None, None, "no SACK blocks unless SACK-permitted was exchanged (RFC 2018 §2)"));
+        }
+    }
+    if profile.check_segment_size && w.has_tcb() && s.len > 0 {
+        // MUST-15/16: the peer's MSS (or the default) bounds text plus TCP options.
+        let default = if s.src.is_ipv4() { 536 } else { 1220 };
+        let mss = u32::from(w.peers.mss.unwrap_or(default));
+        let used = s.len + u32::from(s.opts.area_len);
+        if used > mss {
+            out.push(st(
+                Rule::SegmentSize,
+                Some(Step::Send),
+                Some("MUST-16"),
+                format!("at most {mss} octets of text and options (the peer's MSS); this segment has {used}"),
+            ));
+        }
+    }
+}
+
+/// The retransmissions of one sequence number, for the backoff check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Series {
+    seq: SeqNum,
+    syn: bool,
+    /// When it was last sent.
+    last: u64,
+    /// The interval before that.
+    prev: Option<u64>,
+    /// Retransmissions so far.
+    count: u32,
+}
+
+/// RFC 6298 (5.5) "back off the timer" (MUST-19): on a retransmission timer with no segment
+/// from the peer in between, each interval is at least double the one before, up to the
+/// 60 s a maximum RTO may be set to (RFC 6298 (2.5)). Timer granularity gets an eighth plus
+/// 5 ms of slack. Retransmissions that follow a segment from the peer (fast retransmit, a
+/// duplicate SYN) start a new series.
+pub(crate) fn backoff(
+    series: &mut Option<Series>,
+    heard: &mut bool,
+    w: &World,
+    s: &Seg,
+    now: u64,
+    profile: &OracleProfile,
+) -> Option<Static> {
+    let syn = s.flags.syn();
+    if s.flags.rst() {
+        return None;
+    }
+    let has_iss = matches!(w.state, State::SynSent | State::SynReceived);
+    if syn && !(has_iss && s.seq == w.iss) {
+        // An original SYN or SYN-ACK: the series starts with it.
+        *series = Some(Series { seq: s.seq, syn: true, last: now, prev: None, count: 0 });
+        *heard = false;
+        return None;
+    }
+    let fin = s.flags.fin();
+    let retransmission = if syn {
+        true
+    } else {
+        (s.len > 0 || fin) && w.has_tcb() && s.seq.before(w.snd_max) && (s.seq + s.len + u32::from(fin)).after(w.una)
+    };
+    if !retransmission {
+        return None;
+    }
+    let mut verdict = None;
+    match *series {
+        Some(sr) if sr.seq == s.seq && sr.syn == syn && !*heard => {
+            let interval = now.saturating_sub(sr.last);
+            let count = sr.count + 1;
+            if let Some(prev) = sr.prev {
+                let need = prev.saturating_mul(2).min(Cx::nanos(Duration::from_secs(60)));
+                let slack = need / 8 + Cx::nanos(Duration::from_millis(5));
+                if interval.saturating_add(slack) < need {
+                    let linear = syn && !s.has_ack() && count <= profile.syn_linear_retries + 1 && interval.saturating_add(slack) >= prev;
+                    let mut f = st(
+                        Rule::Backoff,
+                        Some(Step::Timeout(TimerKind::Retransmission)),
+                        Some("MUST-19"),
+                        format!(
+                            "the retransmission timer backed off: at least {:.3} s after the previous retransmission, not {:.3} s",
+                            need as f64 / 1e9,
+                            interval as f64 / 1e9
+                        ),
+                    );
+                    if linear && profile.permits(Deviation::SynLinearTimeouts) {
+                        f.deviation = Some(Deviation::SynLinearTimeouts);
+                    }
+                    verdict = Some(f);
+                }
+            }
+            *series = Some(Series { seq: s.seq, syn, last: now, prev: Some(interval), count });
+        }
+        Some(_) | None => {
+            *series = Some(Series { seq: s.seq, syn, last: now, prev: None, count: 1 });
+        }
+    }
+    *heard = false;
+    verdict
+}

@@ -1,0 +1,638 @@
+//! One connection as the oracle follows it: its worlds, what is shared between them (the
+//! receive spaces, the facts that explain the stack's initiatives, the retransmission
+//! series), and the turning of dead worlds into findings.
+//!
+//! Per event: overdue duties kill the worlds that owed them; the event moves every world;
+//! if none survives, a silent close the RFC allows (TIME-WAIT's end, a give-up after
+//! retransmissions, a listener dropping a half-open connection) is tried as an explanation;
+//! failing that, the first world's reason is reported and the oracle carries on from what
+//! the stack evidently did.
+
+use super::arrive::arrive;
+use super::checks::{self, Series, Static};
+use super::context::{Cx, Facts};
+use super::emit::{emit, force};
+use super::profile::{Deviation, OracleProfile};
+use super::segment::Seg;
+use super::seqspace::RecvSpace;
+use super::verdict::{Finding, Rule, Severity};
+use super::world::{Owed, Why, World};
+use std::collections::{HashMap, VecDeque};
+use std::net::SocketAddr;
+use std::time::Duration;
+use synack_stack::decision::{Check, TimerKind};
+use synack_stack::{State, Step};
+
+/// More worlds than this and the oracle stops judging the connection (it would otherwise
+/// have to drop possibilities, and could then raise false alarms).
+const MAX_WORLDS: usize = 8;
+/// Findings per connection before the oracle stops judging it.
+const MAX_FINDINGS: u32 = 20;
+
+/// What all connections of a trace share.
+pub(crate) struct Global {
+    pub profile: OracleProfile,
+    pub permitted: u32,
+    pub findings: Vec<Finding>,
+    dedupe: HashMap<(usize, Rule, Option<Step>), usize>,
+    /// Deviations already reported.
+    reported: u32,
+    /// Times of ACKs that answered invalid segments (RFC 5961 §7, all connections).
+    stamps: VecDeque<u64>,
+    pub last_user_call: Option<u64>,
+    pub last_close: Option<u64>,
+    /// Local endpoints seen answering a SYN with a SYN-ACK.
+    pub listeners: Vec<SocketAddr>,
+    /// §3.10 steps whose rules were applied.
+    pub steps: Vec<Step>,
+}
+
+impl Global {
+    pub(crate) fn new(profile: OracleProfile) -> Global {
+        Global {
+            permitted: profile.permitted_bits(),
+            profile,
+            findings: Vec::new(),
+            dedupe: HashMap::new(),
+            reported: 0,
+            stamps: VecDeque::new(),
+            last_user_call: None,
+            last_close: None,
+            listeners: Vec::new(),
+            steps: Vec::new(),
+        }
+    }
+
+    fn reply_within(&self) -> u64 {
+        Cx::nanos(self.profile.reply_within)
+    }
+}
+
+/// A finding about to be recorded.
+struct Report<'a> {
+    severity: Severity,
+    rule: Rule,
+    state: State,
+    step: Option<Step>,
+    req: Option<&'static str>,
+    expected: String,
+    happened: &'a str,
+    event: usize,
+    at: u64,
+    deviation: Option<Deviation>,
+}
+
+pub(crate) struct Conn {
+    id: usize,
+    name: String,
+    local: SocketAddr,
+    born: u64,
+    pub worlds: Vec<World>,
+    scratch: Vec<World>,
+    spaces: Vec<RecvSpace>,
+    facts: Facts,
+    series: Option<Series>,
+    /// A segment from the peer arrived since the last (re)transmission the series saw.
+    heard: bool,
+    last_in: Option<(usize, u64, Seg)>,
+    /// The worlds and facts before the last inbound segment (a silent close may have come
+    /// before it).
+    before_in: Vec<World>,
+    facts_before_in: Facts,
+    /// The last inbound segment an ACK-for-invalid may answer.
+    invalid_in: Option<u64>,
+    /// Times of ACKs that answered invalid segments (this connection).
+    stamps: VecDeque<u64>,
+    /// Judged at all (a capture may join a connection mid-stream).
+    judged: bool,
+    /// Stopped judging (too many worlds or findings).
+    gave_up: bool,
+    findings: u32,
+}
+
+/// Whether the stack may have deleted the TCB without a word since: TIME-WAIT's 2·MSL is
+/// over (MUST-13), a give-up after retransmissions or unanswered probes (R2, MUST-20;
+/// keep-alive), a user CLOSE in SYN-SENT, a half-open connection dropped; Linux's FIN-WAIT-2
+/// timeout. Returns the deviations it relies on.
+fn silent_close(w: &World, now: u64, p: &OracleProfile, permitted: u32, f: &Facts) -> Option<u32> {
+    let since = now.saturating_sub(w.entered);
+    let after = |d: Duration| since >= Cx::nanos(d);
+    let gave_up = f.retransmitting || f.probe_unanswered;
+    match w.state {
+        State::TimeWait if after(p.time_wait) => Some(0),
+        State::TimeWait if permitted & Deviation::ShortTimeWait.bit() != 0 && after(p.short_time_wait) => {
+            Some(Deviation::ShortTimeWait.bit())
+        }
+        State::FinWait2 if gave_up => Some(0),
+        State::FinWait2 if permitted & Deviation::FinWait2Timeout.bit() != 0 && after(p.fin_wait_2_timeout) => {
+            Some(Deviation::FinWait2Timeout.bit())
+        }
+        State::SynSent | State::SynReceived => Some(0),
+        State::Established | State::CloseWait | State::FinWait1 | State::Closing | State::LastAck if gave_up => Some(0),
+        State::TimeWait
+        | State::FinWait2
+        | State::Established
+        | State::CloseWait
+        | State::FinWait1
+        | State::Closing
+        | State::LastAck
+        | State::Closed
+        | State::Listen => None,
+    }
+}
+
+/// `S. seq 1 ack 2 win 3 len 0 <mss 1460,ws 7,ts,sackOK>`.
+pub(crate) fn describe(s: &Seg) -> String {
+    let mut t = format!("{:?} seq {} ack {} win {} len {}", s.flags, s.seq, s.ack, s.window, s.len);
+    let o = &s.opts;
+    let mut parts = Vec::new();
+    if let Some(m) = o.mss {
+        parts.push(format!("mss {m}"));
+    }
+    if let Some(w) = o.wscale {
+        parts.push(format!("ws {w}"));
+    }
+    if o.sack_permitted {
+        parts.push("sackOK".into());
+    }
+    if o.sack_blocks > 0 {
+        parts.push(format!("sack {}", o.sack_blocks));
+    }
+    if let Some((v, e)) = o.timestamps {
+        parts.push(format!("TS val {v} ecr {e}"));
+    }
+    if !parts.is_empty() {
+        t += &format!(" <{}>", parts.join(","));
+    }
+    t
+}
+
+impl Conn {
+    /// A connection first seen now. `judged`: its first segment is its first ever.
+    pub(crate) fn new(id: usize, local: SocketAddr, remote: SocketAddr, now: u64, judged: bool, g: &Global) -> Conn {
+        Conn {
+            id,
+            name: format!("{local} → {remote}"),
+            local,
+            born: now,
+            worlds: Self::fresh(local, now, g),
+            scratch: Vec::new(),
+            spaces: Vec::new(),
+            facts: Facts::default(),
+            series: None,
+            heard: false,
+            last_in: None,
+            before_in: Vec::new(),
+            facts_before_in: Facts::default(),
+            invalid_in: None,
+            stamps: VecDeque::new(),
+            judged,
+            gave_up: false,
+            findings: 0,
+        }
+    }
+
+    /// No TCB yet: a listener answers or not (the one seen answering before first).
+    fn fresh(local: SocketAddr, now: u64, g: &Global) -> Vec<World> {
+        let order = if g.listeners.contains(&local) { [State::Listen, State::Closed] } else { [State::Closed, State::Listen] };
+        order.iter().map(|s| World::no_tcb(*s, now)).collect()
+    }
+
+    /// Whether the oracle judged this connection (some of it).
+    pub(crate) fn judged(&self) -> bool {
+        self.judged
+    }
+
+    pub(crate) fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// One segment, inbound (from the peer) or outbound (from the judged stack).
+    pub(crate) fn on_segment(&mut self, ev: usize, now: u64, s: &Seg, outbound: bool, g: &mut Global) {
+        if !self.judged {
+            if !(s.flags.syn() && !s.has_ack() && !s.flags.rst()) {
+                return;
+            }
+            // A new incarnation begins: judged from here.
+            self.judged = true;
+            self.worlds = Self::fresh(self.local, now, g);
+        }
+        if self.gave_up {
+            return;
+        }
+        self.expire(now, g);
+        self.facts.last_user_call = g.last_user_call.filter(|_| g.profile.user_calls_visible);
+        self.facts.user_closed = g.last_close.is_some_and(|t| t >= self.born);
+        let una_before = self.worlds.first().map(|w| w.una);
+        let happened = if outbound { Some(describe(s)) } else { None };
+        if outbound {
+            self.outbound_checks(ev, now, s, g, happened.as_deref().unwrap_or_default());
+        } else {
+            self.before_in.clear();
+            self.before_in.extend_from_slice(&self.worlds);
+            self.facts_before_in = self.facts;
+        }
+        let mut next = std::mem::take(&mut self.scratch);
+        next.clear();
+        let mut cx = Cx {
+            now,
+            event: ev,
+            profile: &g.profile,
+            permitted: g.permitted,
+            spaces: &mut self.spaces,
+            facts: &self.facts,
+            invalid: false,
+            steps: &mut g.steps,
+        };
+        let mut first_why = None;
+        for w in &self.worlds {
+            if outbound {
+                if let Err(why) = emit(w, s, &mut cx, &mut next) {
+                    first_why.get_or_insert(why);
+                }
+            } else {
+                arrive(w, s, &mut cx, &mut next);
+            }
+        }
+        let invalid = cx.invalid;
+        if next.is_empty() && !self.resurrect(ev, now, Some(s), g, &mut next) {
+            let text = happened.unwrap_or_default();
+            if let Some(why) = first_why {
+                self.report_why(g, &why, ev, now, &text);
+            }
+            let mut cx = Cx {
+                now,
+                event: ev,
+                profile: &g.profile,
+                permitted: g.permitted,
+                spaces: &mut self.spaces,
+                facts: &self.facts,
+                invalid: false,
+                steps: &mut g.steps,
+            };
+            if let Some(w) = self.worlds.first() {
+                force(w, s, &mut cx, &mut next);
+            }
+        }
+        self.settle(next, ev, now, g);
+        if debug() {
+            eprintln!("#{ev} {:.6} {} {}", now as f64 / 1e9, if outbound { "out" } else { "in " }, describe(s));
+            for w in &self.worlds {
+                eprintln!("    {w:?}");
+            }
+        }
+        if outbound {
+            if s.flags.syn() && s.has_ack() && self.worlds.iter().any(|w| w.passive) && !g.listeners.contains(&self.local) {
+                g.listeners.push(self.local);
+            }
+        } else {
+            self.after_inbound(ev, now, s, invalid, una_before);
+        }
+    }
+
+    /// The format, timing and throttle bookkeeping of an outbound segment.
+    fn outbound_checks(&mut self, ev: usize, now: u64, s: &Seg, g: &mut Global, happened: &str) {
+        let Some(w0) = self.worlds.first().copied() else { return };
+        let mut found = Vec::new();
+        checks::format(&w0, s, &g.profile, &mut found);
+        if let Some(f) = checks::backoff(&mut self.series, &mut self.heard, &w0, s, now, &g.profile) {
+            found.push(f);
+        }
+        let fin = u32::from(s.flags.fin());
+        if w0.has_tcb() && (s.len > 0 || fin > 0) && s.seq.before(w0.snd_max) && (s.seq + s.len + fin).after(w0.una) {
+            self.facts.retransmitting = true;
+        }
+        for f in found {
+            self.report_static(g, f, w0.state, ev, now, happened);
+        }
+        // A probe: nothing new, sequence space the peer already acknowledged (keep-alive,
+        // Linux's zero-window probe at SND.UNA-1).
+        let end = s.seq + s.len;
+        let control = s.flags.syn() || s.flags.rst() || s.flags.fin();
+        if w0.has_tcb() && !control && s.seq.before(w0.una) && end.before_or_eq(w0.una) {
+            self.facts.probe_unanswered = true;
+        }
+        // RFC 5961 §7: an ACK answering an invalid segment counts against the throttle.
+        let window = g.reply_within();
+        if s.has_ack() && !s.flags.rst() && !s.flags.syn() && self.invalid_in.is_some_and(|t| now.saturating_sub(t) <= window) {
+            self.invalid_in = None;
+            push_capped(&mut self.stamps, now, 16);
+            push_capped(&mut g.stamps, now, 4096);
+        }
+    }
+
+    fn after_inbound(&mut self, ev: usize, now: u64, s: &Seg, invalid: bool, una_before: Option<synack_stack::SeqNum>) {
+        self.heard = true;
+        self.facts.probe_unanswered = false;
+        if s.len > 0 {
+            self.facts.last_text_in = Some(now);
+        }
+        if let Some((tsval, _)) = s.opts.timestamps {
+            let newer = self.facts.peer_ts_max.is_none_or(|m| (tsval.wrapping_sub(m) as i32) > 0);
+            if newer {
+                self.facts.peer_ts_max = Some(tsval);
+            }
+        }
+        if s.has_ack() && una_before.is_some_and(|u| s.ack.after(u)) {
+            // New data acknowledged: the retransmission episode is over.
+            self.facts.retransmitting = false;
+        }
+        if invalid {
+            self.invalid_in = Some(now);
+        }
+        self.last_in = Some((ev, now, *s));
+    }
+
+    /// Installs the next worlds, reports deviations they all rely on, and gives up on a
+    /// connection whose possibilities outgrow the bound.
+    fn settle(&mut self, mut next: Vec<World>, ev: usize, now: u64, g: &mut Global) {
+        let mut i = 0;
+        while i < next.len() {
+            if next[..i].contains(&next[i]) {
+                next.remove(i);
+            } else {
+                i += 1;
+            }
+        }
+        self.scratch = std::mem::replace(&mut self.worlds, next);
+        if self.worlds.len() > MAX_WORLDS {
+            self.give_up(g, ev, now, "more possible states than the oracle follows");
+            return;
+        }
+        let common = self.worlds.iter().fold(u32::MAX, |m, w| m & w.used) & g.permitted & !g.reported;
+        if common != 0 {
+            let state = self.worlds.first().map_or(State::Closed, |w| w.state);
+            for d in Deviation::ALL {
+                if common & d.bit() != 0 {
+                    self.report_deviation(g, d, state, ev, now);
+                }
+            }
+        }
+    }
+
+    fn give_up(&mut self, g: &mut Global, ev: usize, now: u64, why: &str) {
+        self.gave_up = true;
+        let state = self.worlds.first().map_or(State::Closed, |w| w.state);
+        let r = Report {
+            severity: Severity::Note,
+            rule: Rule::LostTrack,
+            state,
+            step: None,
+            req: None,
+            expected: "a connection the oracle can follow".into(),
+            happened: why,
+            event: ev,
+            at: now,
+            deviation: None,
+        };
+        self.record(g, r);
+    }
+
+    /// Overdue duties: an ACK owed for an invalid segment may have been throttled (RFC 5961
+    /// §7); any other kills the world that owed it.
+    pub(crate) fn expire(&mut self, now: u64, g: &mut Global) {
+        if self.gave_up || !self.worlds.iter().any(|w| w.overdue(now).is_some()) {
+            return;
+        }
+        let mut keep = Vec::new();
+        let mut first: Option<(Why, usize, u64)> = None;
+        for w in &self.worlds {
+            let mut w = *w;
+            loop {
+                let Some(d) = w.overdue(now) else {
+                    keep.push(w);
+                    break;
+                };
+                if d.owed == Owed::ChallengeAck && self.throttled(d.at, g) {
+                    for slot in &mut w.duties {
+                        if *slot == Some(d) {
+                            *slot = None;
+                        }
+                    }
+                    continue;
+                }
+                first.get_or_insert((w.why_unmet(&d), d.event, d.at));
+                break;
+            }
+        }
+        if keep.is_empty() && !self.resurrect(usize::MAX, now, None, g, &mut keep) {
+            if let Some((why, ev, at)) = first {
+                let happened = format!("nothing by {:.6} s", now as f64 / 1e9);
+                self.report_why(g, &why, ev, at, &happened);
+            }
+            if let Some(mut w) = self.worlds.first().copied() {
+                for slot in &mut w.duties {
+                    if slot.is_some_and(|d| d.due < now) {
+                        *slot = None;
+                    }
+                }
+                keep.push(w);
+            }
+        }
+        self.worlds = keep;
+    }
+
+    /// Whether RFC 5961 §7 throttling may have suppressed an ACK owed at `at`.
+    fn throttled(&self, at: u64, g: &Global) -> bool {
+        let recent = |stamps: &VecDeque<u64>, window: u64| stamps.iter().filter(|&&t| t <= at && at - t < window).count();
+        let per_conn = g.profile.challenge_interval.is_some_and(|iv| recent(&self.stamps, Cx::nanos(iv)) > 0);
+        let global = g.profile.challenge_budget.is_some_and(|(n, win)| recent(&g.stamps, Cx::nanos(win)) >= n as usize);
+        per_conn || global
+    }
+
+    /// Tries the explanation that the stack deleted the TCB silently (see [`silent_close`]):
+    /// after the last inbound segment (then the outbound `s` must fit no TCB), or before it
+    /// (then that segment met no TCB, and `s` — or, for an overdue reply, the silence — must
+    /// fit what no TCB does with it).
+    fn resurrect(&mut self, ev: usize, now: u64, s: Option<&Seg>, g: &mut Global, out: &mut Vec<World>) -> bool {
+        let window = g.reply_within();
+        let mut candidates: Vec<(World, bool)> = Vec::new();
+        if s.is_some() {
+            for w in &self.worlds {
+                if let Some(bits) = silent_close(w, now, &g.profile, g.permitted, &self.facts) {
+                    let mut w = *w;
+                    w.used |= bits;
+                    candidates.push((w, false));
+                }
+            }
+        }
+        let recent = self.last_in.filter(|(_, t, _)| now.saturating_sub(*t) <= window);
+        if let Some((_, t, _)) = recent {
+            for w in &self.before_in {
+                if let Some(bits) = silent_close(w, t, &g.profile, g.permitted, &self.facts_before_in) {
+                    let mut w = *w;
+                    w.used |= bits;
+                    candidates.push((w, true));
+                }
+            }
+        }
+        for (w, replay) in candidates {
+            let mut base = Vec::new();
+            w.deleted(now, &mut base);
+            if let (true, Some((iev, it, iseg))) = (replay, recent) {
+                let mut cx = Cx {
+                    now: it,
+                    event: iev,
+                    profile: &g.profile,
+                    permitted: g.permitted,
+                    spaces: &mut self.spaces,
+                    facts: &self.facts_before_in,
+                    invalid: false,
+                    steps: &mut g.steps,
+                };
+                let mut replayed = Vec::new();
+                for b in &base {
+                    arrive(b, &iseg, &mut cx, &mut replayed);
+                }
+                base = replayed;
+            }
+            let mut survivors = Vec::new();
+            match s {
+                Some(seg) => {
+                    let mut cx = Cx {
+                        now,
+                        event: ev,
+                        profile: &g.profile,
+                        permitted: g.permitted,
+                        spaces: &mut self.spaces,
+                        facts: &self.facts,
+                        invalid: false,
+                        steps: &mut g.steps,
+                    };
+                    for b in &base {
+                        let _ = emit(b, seg, &mut cx, &mut survivors);
+                    }
+                }
+                None => survivors.extend(base.into_iter().filter(|b| b.overdue(now).is_none())),
+            }
+            if !survivors.is_empty() {
+                out.extend(survivors);
+                return true;
+            }
+        }
+        false
+    }
+
+    fn report_why(&mut self, g: &mut Global, why: &Why, ev: usize, now: u64, happened: &str) {
+        let (event, at) = why.cause.unwrap_or((ev, now));
+        let mut text = happened.to_string();
+        if why.cause.is_some() && event != ev {
+            text = format!("{happened} (the reply to event #{event})");
+        }
+        let r = Report {
+            severity: Severity::Violation,
+            rule: why.rule,
+            state: why.state,
+            step: why.step,
+            req: why.req,
+            expected: why.expect.render(),
+            happened: &text,
+            event: if why.cause.is_some() { event } else { ev },
+            at: if why.cause.is_some() { at } else { now },
+            deviation: None,
+        };
+        self.record(g, r);
+    }
+
+    fn report_static(&mut self, g: &mut Global, f: Static, state: State, ev: usize, now: u64, happened: &str) {
+        if let Some(d) = f.deviation {
+            self.report_deviation(g, d, state, ev, now);
+            return;
+        }
+        let r = Report {
+            severity: Severity::Violation,
+            rule: f.rule,
+            state,
+            step: f.step,
+            req: f.req,
+            expected: f.expected,
+            happened,
+            event: ev,
+            at: now,
+            deviation: None,
+        };
+        self.record(g, r);
+    }
+
+    fn report_deviation(&mut self, g: &mut Global, d: Deviation, state: State, ev: usize, now: u64) {
+        if g.reported & d.bit() != 0 {
+            return;
+        }
+        g.reported |= d.bit();
+        let (step, req) = deviation_step(d);
+        let r = Report {
+            severity: Severity::Permitted,
+            rule: Rule::Deviation,
+            state,
+            step: Some(step),
+            req,
+            expected: d.rule().into(),
+            happened: "a deviation the profile permits",
+            event: ev,
+            at: now,
+            deviation: Some(d),
+        };
+        self.record(g, r);
+    }
+
+    fn record(&mut self, g: &mut Global, r: Report) {
+        if r.severity == Severity::Violation {
+            self.findings += 1;
+            if self.findings > MAX_FINDINGS && !self.gave_up {
+                self.give_up(g, r.event, r.at, "too many violations on one connection");
+                return;
+            }
+        }
+        let key = (self.id, r.rule, r.step);
+        if r.severity == Severity::Violation {
+            if let Some(&i) = g.dedupe.get(&key) {
+                g.findings[i].occurrences += 1;
+                return;
+            }
+            g.dedupe.insert(key, g.findings.len());
+        }
+        g.findings.push(Finding {
+            severity: r.severity,
+            rule: r.rule,
+            connection: self.name.clone(),
+            state: r.state,
+            step: r.step,
+            requirement: r.req,
+            expected: r.expected,
+            happened: r.happened.to_string(),
+            event: r.event,
+            at: Duration::from_nanos(r.at),
+            deviation: r.deviation,
+            occurrences: 1,
+        });
+    }
+}
+
+/// `SYNACK_ORACLE_DEBUG=1` prints every connection's worlds after each segment.
+fn debug() -> bool {
+    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ON.get_or_init(|| std::env::var_os("SYNACK_ORACLE_DEBUG").is_some())
+}
+
+fn push_capped(q: &mut VecDeque<u64>, t: u64, cap: usize) {
+    q.push_back(t);
+    while q.len() > cap {
+        q.pop_front();
+    }
+}
+
+/// The §3.10 step (and requirement) a deviation departs from.
+fn deviation_step(d: Deviation) -> (Step, Option<&'static str>) {
+    match d {
+        Deviation::SynLinearTimeouts => (Step::Timeout(TimerKind::Retransmission), Some("MUST-19")),
+        Deviation::TimeWaitSilentOnRst | Deviation::RstAtFinSequence | Deviation::FinWait2AcceptsAnyRst => {
+            (Step::Other(Check::Rst), Some("MAY-12"))
+        }
+        Deviation::FinWait2Timeout => (Step::Timeout(TimerKind::FinWait2), None),
+        Deviation::ShortTimeWait => (Step::Timeout(TimerKind::TimeWait), Some("MUST-13")),
+        Deviation::SimultaneousOpenSynAckCompletes | Deviation::WindowRightEdgeInclusive => (Step::Other(Check::Sequence), None),
+        Deviation::SimultaneousOpenRepeatsOptions => (Step::SynSent(4), None),
+        Deviation::AckRangeBytesAcked => (Step::Other(Check::Ack), Some("MAY-12")),
+        Deviation::AcceptsTailBeyondWindow => (Step::Other(Check::Text), None),
+    }
+}

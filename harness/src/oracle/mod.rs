@@ -1,0 +1,208 @@
+//! The RFC 9293 oracle: given what went into a stack and what came out, could an
+//! RFC-conformant stack have produced it? It judges every segment of a trace — a run's, or a
+//! capture's — against §3.10 event processing, whatever the script expected.
+//!
+//! - [`segment`]: packets as the oracle reads them (allocation-free, capture-tolerant).
+//! - [`world`]: one hypothesis about a connection's TCB; the oracle keeps every one the trace
+//!   allows. Unknowns — the stack's ISS, its RCV.NXT between ACKs, its windows, its timers,
+//!   whether it delays an ACK — are bounds learned as the trace goes on, never predictions.
+//! - [`arrive`]: §3.10.7 SEGMENT ARRIVES, producing successor worlds and what they owe
+//!   (a RST, a challenge ACK, an ACK within 0.5 s).
+//! - [`emit`]: what a world allows the stack to send (replies, user calls, timers).
+//! - [`checks`]: format (options, checksum, size) and retransmission backoff.
+//! - [`conn`]: a connection's worlds; dead worlds become [`Finding`]s.
+//! - [`profile`]: RFC 5961 / RFC 1337 switches, bounds, permitted deviations (`linux`).
+//! - [`requirements`]: RFC 9293's requirement table, for IDs in verdicts.
+//! - [`capture`]: pcap / pcapng files read into the same checker (`synack check`).
+//!
+//! Entry points: [`check`] for a run's [`Trace`]; [`Checker`] to feed packets one by one.
+
+mod arrive;
+pub mod capture;
+mod checks;
+mod conn;
+mod context;
+mod emit;
+pub mod profile;
+pub mod requirements;
+pub mod segment;
+mod seqspace;
+pub mod verdict;
+mod world;
+
+pub use profile::{Deviation, OracleProfile};
+pub use verdict::{any_violation, Finding, Rule, Severity};
+
+use crate::trace::{Trace, TraceKind};
+use conn::{Conn, Global};
+use segment::{Seg, SegError};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::time::Duration;
+use synack_stack::Step;
+
+/// Judges a run: the stack's outbound segments against its inbound ones and its calls.
+pub fn check(trace: &Trace, profile: &OracleProfile) -> Vec<Finding> {
+    let mut checker = Checker::new(profile.clone());
+    // Packets in time order (a real backend's timestamps may put an outbound packet that
+    // was fetched late before the inbound one traced at injection); ties keep trace order.
+    let mut order: Vec<(Duration, usize)> = trace
+        .events
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| match &e.kind {
+            TraceKind::Inbound(_) | TraceKind::Outbound(_) | TraceKind::SyscallStart { .. } => true,
+            TraceKind::SyscallReturn { .. }
+            | TraceKind::Command { .. }
+            | TraceKind::Assertion { .. }
+            | TraceKind::State { .. }
+            | TraceKind::Decision(_)
+            | TraceKind::Note(_)
+            | TraceKind::Failure(_) => false,
+        })
+        .map(|(i, e)| (e.at, i))
+        .collect();
+    order.sort_by_key(|&(at, _)| at);
+    for (at, i) in order {
+        match &trace.events[i].kind {
+            TraceKind::Inbound(bytes) => {
+                let _ = checker.packet(i, at, bytes, false);
+            }
+            TraceKind::Outbound(bytes) => {
+                let _ = checker.packet(i, at, bytes, true);
+            }
+            TraceKind::SyscallStart { call } => checker.user_call(at, call),
+            TraceKind::SyscallReturn { .. }
+            | TraceKind::Command { .. }
+            | TraceKind::Assertion { .. }
+            | TraceKind::State { .. }
+            | TraceKind::Decision(_)
+            | TraceKind::Note(_)
+            | TraceKind::Failure(_) => {}
+        }
+    }
+    let end = trace.events.iter().map(|e| e.at).max().unwrap_or_default();
+    checker.finish(end)
+}
+
+/// Counts of what a checker saw.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// TCP segments read.
+    pub segments: u64,
+    /// Connections (per judged endpoint).
+    pub connections: usize,
+    /// Connections never judged (a capture joined them mid-stream).
+    pub not_judged: usize,
+}
+
+/// The oracle fed event by event. Segments are inbound (to the judged stack) or outbound
+/// (from it); the connection is the 4-tuple seen from the judged stack.
+pub struct Checker {
+    g: Global,
+    conns: Vec<Conn>,
+    index: HashMap<(SocketAddr, SocketAddr), usize>,
+    last: Option<((SocketAddr, SocketAddr), usize)>,
+    segments: u64,
+}
+
+impl Checker {
+    /// A checker with this profile.
+    pub fn new(profile: OracleProfile) -> Checker {
+        Checker { g: Global::new(profile), conns: Vec::new(), index: HashMap::new(), last: None, segments: 0 }
+    }
+
+    /// A packet as IP bytes; non-TCP or unreadable packets are refused (and ignored).
+    pub fn packet(&mut self, event: usize, at: Duration, bytes: &[u8], outbound: bool) -> Result<(), SegError> {
+        let seg = segment::parse(bytes)?;
+        self.segment(event, at, &seg, outbound);
+        Ok(())
+    }
+
+    /// A parsed segment.
+    pub fn segment(&mut self, event: usize, at: Duration, seg: &Seg, outbound: bool) {
+        self.segments += 1;
+        let key = if outbound { (seg.src, seg.dst) } else { (seg.dst, seg.src) };
+        let now = nanos(at);
+        let idx = match self.last {
+            Some((k, i)) if k == key => i,
+            Some(_) | None => {
+                let i = match self.index.get(&key) {
+                    Some(&i) => i,
+                    None => {
+                        let i = self.conns.len();
+                        // In a run every connection is seen from its start; a capture may join
+                        // one mid-stream, which is judged only from its next SYN.
+                        let first = seg.flags.syn() && !seg.has_ack() && !seg.flags.rst();
+                        let judged = self.g.profile.complete || first;
+                        self.conns.push(Conn::new(i, key.0, key.1, now, judged, &self.g));
+                        self.index.insert(key, i);
+                        i
+                    }
+                };
+                self.last = Some((key, i));
+                i
+            }
+        };
+        self.conns[idx].on_segment(event, now, seg, outbound, &mut self.g);
+    }
+
+    /// A user call (`close(4)`, `shutdown(4, SHUT_WR)`, …) at `at`: it may explain a RST
+    /// (§3.10.5 ABORT) or data after CLOSE (SHLD-3).
+    pub fn user_call(&mut self, at: Duration, call: &str) {
+        let now = nanos(at);
+        self.g.last_user_call = Some(now);
+        let name = call.split('(').next().unwrap_or("").trim();
+        if name == "close" || name == "shutdown" {
+            self.g.last_close = Some(now);
+        }
+    }
+
+    /// The §3.10 steps whose rules the checker applied so far (coverage).
+    pub fn steps(&self) -> &[Step] {
+        &self.g.steps
+    }
+
+    /// What the checker saw so far.
+    pub fn stats(&self) -> Stats {
+        Stats {
+            segments: self.segments,
+            connections: self.conns.len(),
+            not_judged: self.conns.iter().filter(|c| !c.judged()).count(),
+        }
+    }
+
+    /// Ends the trace at `end`: replies overdue by then are missing.
+    pub fn finish(mut self, end: Duration) -> Vec<Finding> {
+        let now = nanos(end);
+        for c in &mut self.conns {
+            c.expire(now, &mut self.g);
+        }
+        let mut notes = Vec::new();
+        for c in &self.conns {
+            if !c.judged() {
+                notes.push(Finding {
+                    severity: Severity::Note,
+                    rule: Rule::LostTrack,
+                    connection: c.name().to_string(),
+                    state: synack_stack::State::Established,
+                    step: None,
+                    requirement: None,
+                    expected: "a connection seen from its SYN".into(),
+                    happened: "the capture joined it mid-stream; not judged".into(),
+                    event: 0,
+                    at: Duration::ZERO,
+                    deviation: None,
+                    occurrences: 1,
+                });
+            }
+        }
+        let mut findings = self.g.findings;
+        findings.extend(notes);
+        findings
+    }
+}
+
+fn nanos(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
+}
