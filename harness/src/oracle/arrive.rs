@@ -25,6 +25,10 @@ pub(crate) fn syn_opts(s: &Seg) -> SynOpts {
 
 /// The successors of `w` after `s` arrives.
 pub(crate) fn arrive(w: &World, s: &Seg, cx: &mut Cx, out: &mut Vec<World>) {
+    let mut base = *w;
+    base.rcv_prev = w.rcv;
+    base.stale_until = cx.reply_due();
+    let w = &base;
     match w.state {
         State::Closed => closed(w, s, cx, out),
         State::Listen => listen(w, s, cx, out),

@@ -346,12 +346,15 @@ impl Conn {
     /// Installs the next worlds, reports deviations they all rely on, and gives up on a
     /// connection whose possibilities outgrow the bound.
     fn settle(&mut self, mut next: Vec<World>, ev: usize, now: u64, g: &mut Global) {
+        // Identical worlds are one; worlds that differ only in bounds are joined.
         let mut i = 0;
         while i < next.len() {
-            if next[..i].contains(&next[i]) {
-                next.remove(i);
-            } else {
-                i += 1;
+            match (0..i).find(|&j| next[j].mergeable(&next[i])) {
+                Some(j) => {
+                    let w = next.remove(i);
+                    next[j].join(&w);
+                }
+                None => i += 1,
             }
         }
         self.scratch = std::mem::replace(&mut self.worlds, next);
@@ -576,17 +579,15 @@ impl Conn {
     }
 
     fn record(&mut self, g: &mut Global, r: Report) {
-        if r.severity == Severity::Violation {
-            self.findings += 1;
-            if self.findings > MAX_FINDINGS && !self.gave_up {
-                self.give_up(g, r.event, r.at, "too many violations on one connection");
-                return;
-            }
-        }
         let key = (self.id, r.rule, r.step);
         if r.severity == Severity::Violation {
             if let Some(&i) = g.dedupe.get(&key) {
                 g.findings[i].occurrences += 1;
+                return;
+            }
+            self.findings += 1;
+            if self.findings > MAX_FINDINGS && !self.gave_up {
+                self.give_up(g, r.event, r.at, "too many different violations on one connection");
                 return;
             }
             g.dedupe.insert(key, g.findings.len());

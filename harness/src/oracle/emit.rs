@@ -171,11 +171,8 @@ fn synchronized(n: World, s: &Seg, rst_sent: bool, cx: &mut Cx, out: &mut Vec<Wo
     }
     let mut first_err = None;
     for m in learned {
-        match send_rules(m, s) {
-            Ok(m) => out.push(m),
-            Err(e) => {
-                first_err.get_or_insert(e);
-            }
+        if let Err(e) = send_rules(m, s, out) {
+            first_err.get_or_insert(e);
         }
     }
     match first_err {
@@ -190,6 +187,13 @@ fn synchronized(n: World, s: &Seg, rst_sent: bool, cx: &mut Cx, out: &mut Vec<Wo
 fn learn_ack(mut n: World, s: &Seg, cx: &mut Cx, out: &mut Vec<World>) -> Result<(), Why> {
     let state = n.state;
     let hi = cx.reach(&n, false);
+    let stale = s.ack.before(n.rcv) && !s.is_pure_ack() && cx.now <= n.stale_until && s.ack.after_or_eq(n.rcv_prev);
+    if stale {
+        // Formed while the last segment was being processed, before its text: nothing to
+        // learn from it.
+        out.push(n);
+        return Ok(());
+    }
     if s.ack.before(n.rcv) {
         let fin = n.fin_in && s.ack + 1 == n.rcv;
         let step = other(if fin { Check::Fin } else { Check::Text });
@@ -225,7 +229,7 @@ fn learn_ack(mut n: World, s: &Seg, cx: &mut Cx, out: &mut Vec<World>) -> Result
 }
 
 /// Sequence numbers and controls of a segment with text, a FIN, or neither.
-fn send_rules(mut n: World, s: &Seg) -> Result<World, Why> {
+fn send_rules(mut n: World, s: &Seg, out: &mut Vec<World>) -> Result<(), Why> {
     let state = n.state;
     let fin = s.flags.fin();
     let data_end = s.seq + s.len;
@@ -236,7 +240,8 @@ fn send_rules(mut n: World, s: &Seg) -> Result<World, Why> {
         if s.seq.before(lo) || s.seq.after(n.snd_max) {
             return Err(why(Rule::SequenceOutOfRange, None, state, None, Expect::SeqRange { lo, hi: n.snd_max }));
         }
-        return Ok(n);
+        out.push(n);
+        return Ok(());
     }
     if state == State::SynReceived && s.len > 0 {
         let e = Expect::Only("no text before the handshake completes");
@@ -272,6 +277,15 @@ fn send_rules(mut n: World, s: &Seg) -> Result<World, Why> {
             (None, State::CloseWait) => {
                 n.fin_seq = Some(data_end);
                 n.state = State::LastAck;
+                // Or the user's CLOSE came before the peer's FIN, while text was still queued:
+                // the stack was in FIN-WAIT-1 with its FIN unsent, and the peer's FIN took it
+                // to CLOSING (§3.10.4: "in any case, enter FIN-WAIT-1").
+                let mut closing = n;
+                closing.state = State::Closing;
+                if end.after(closing.snd_max) {
+                    closing.snd_max = end;
+                }
+                out.push(closing);
             }
             (Some(_), State::FinWait1 | State::Closing | State::LastAck) => {}
             (None | Some(_), _) => {
@@ -283,7 +297,8 @@ fn send_rules(mut n: World, s: &Seg) -> Result<World, Why> {
     if end.after(n.snd_max) {
         n.snd_max = end;
     }
-    Ok(n)
+    out.push(n);
+    Ok(())
 }
 
 /// After a violation, the oracle carries on from what the stack evidently did: the segment

@@ -204,6 +204,12 @@ pub(crate) struct World {
     pub edge_max: SeqNum,
     /// The peer's FIN has been accepted (RCV.NXT is past it).
     pub fin_in: bool,
+    /// RCV.NXT's lower bound before the last inbound segment, and until when a segment the
+    /// stack sends may still carry it: a retransmission or new data triggered by that
+    /// segment's ACK is formed before its text is processed (Linux `tcp_ack` retransmits
+    /// from inside the ACK processing; so does the reference stack on a partial ACK).
+    pub rcv_prev: SeqNum,
+    pub stale_until: u64,
     /// When the state was entered (TIME-WAIT, FIN-WAIT-2 timers).
     pub entered: u64,
     pub duties: [Option<Duty>; DUTIES],
@@ -235,6 +241,8 @@ impl World {
             edge: z,
             edge_max: z,
             fin_in: false,
+            rcv_prev: z,
+            stale_until: 0,
             entered: now,
             duties: [None; DUTIES],
             used: 0,
@@ -250,6 +258,40 @@ impl World {
             w.used = self.used;
             out.push(w);
         }
+    }
+
+    /// Whether `other` differs from this world only in bounds (then the two can be joined
+    /// into one that allows what either allows).
+    pub(crate) fn mergeable(&self, other: &World) -> bool {
+        self.state == other.state
+            && self.passive == other.passive
+            && self.iss == other.iss
+            && self.irs == other.irs
+            && self.ours == other.ours
+            && self.peers == other.peers
+            && self.held == other.held
+            && self.snd_max == other.snd_max
+            && self.fin_seq == other.fin_seq
+            && self.fin_in == other.fin_in
+            && self.duties == other.duties
+            && self.used == other.used
+    }
+
+    /// Widens this world's bounds to cover `other`'s (an over-approximation: the joined
+    /// world allows everything either allowed, so joining never raises a false alarm).
+    pub(crate) fn join(&mut self, o: &World) {
+        self.una = self.una.earliest(o.una);
+        self.una_hi = self.una_hi.latest(o.una_hi);
+        self.peer_edge = self.peer_edge.latest(o.peer_edge);
+        self.max_wnd_lo = self.max_wnd_lo.min(o.max_wnd_lo);
+        self.max_wnd_hi = self.max_wnd_hi.max(o.max_wnd_hi);
+        self.peer_seq_max = self.peer_seq_max.earliest(o.peer_seq_max);
+        self.rcv = self.rcv.earliest(o.rcv);
+        self.edge = self.edge.earliest(o.edge);
+        self.edge_max = self.edge_max.latest(o.edge_max);
+        self.entered = self.entered.min(o.entered);
+        self.rcv_prev = self.rcv_prev.earliest(o.rcv_prev);
+        self.stale_until = self.stale_until.max(o.stale_until);
     }
 
     /// Whether this world has a TCB with both sequence spaces known.
