@@ -114,6 +114,9 @@ pub struct Config {
     pub max_syn_backlog: u32,
     /// Linux's `somaxconn`: the cap on listen(backlog).
     pub somaxconn: u32,
+    /// Test-only deliberate bugs (mutation testing of the oracle); all off.
+    #[doc(hidden)]
+    pub mutations: crate::mutations::Mutations,
 }
 
 impl Config {
@@ -157,6 +160,7 @@ impl Config {
             sack_blocks_max: 4,
             max_syn_backlog: 1024,
             somaxconn: 4096,
+            mutations: crate::mutations::Mutations::default(),
         }
     }
 
@@ -242,6 +246,12 @@ impl Config {
                     self.rmem_max = max;
                 } else {
                     self.wmem_default = default;
+                }
+            }
+            // Mutation testing only: turns on one deliberate bug (see `mutations`).
+            "synack.mutation" => {
+                if !self.mutations.set(value) {
+                    return Err(err("no such mutation"));
                 }
             }
             "core.somaxconn" | "net.core.somaxconn" => {

@@ -463,7 +463,9 @@ impl Connection {
     /// TIME-WAIT: start the 2×MSL timer and stop the others (§3.10.7.4 step 8).
     pub fn enter_time_wait(&mut self, now: Instant, config: &Config) {
         self.timers.clear();
-        self.timers.time_wait = Some(now + config.time_wait);
+        // Mutation testing: a TIME-WAIT that lasts no time.
+        let length = if config.mutations.skip_time_wait { Duration::ZERO } else { config.time_wait };
+        self.timers.time_wait = Some(now + length);
     }
 
     /// Resends the segment at SND.UNA (fast retransmit, partial ACK, RFC 6298 (5.4)).

@@ -18,6 +18,7 @@ pub mod decision;
 pub mod errno;
 pub mod isn;
 pub mod listen_queue;
+pub mod mutations;
 pub mod output;
 pub mod reassembly;
 pub mod rtt;

@@ -44,7 +44,9 @@ fn send_data(c: &mut Connection, ctx: &mut Ctx) {
         let edge = c.rtx_nxt.unwrap_or(c.tcb.snd_nxt);
         let retransmitting = edge.before(c.tcb.snd_nxt);
         let in_flight = edge.since(c.tcb.snd_una).max(0) as u32;
-        let window = c.cc.cwnd().min(c.tcb.snd_wnd);
+        // Mutation testing: the peer's window ignored.
+        let peer = if ctx.config.mutations.ignores_peer_window { u32::MAX } else { c.tcb.snd_wnd };
+        let window = c.cc.cwnd().min(peer);
         let usable = window.saturating_sub(in_flight);
         let available = c.send.available_from(edge) as u32;
         let len = smss.min(usable).min(available);

@@ -163,7 +163,13 @@ impl Stack {
         }
         // §3.10.7.1: no TCB.
         match closed::reset_for(&seg) {
-            Some(rst) => {
+            // Mutation testing: no RST at all.
+            Some(_) if self.config.mutations.closed_port_silent => self.note(Step::Closed, "no connection → silence (mutation)"),
+            Some(mut rst) => {
+                // Mutation testing: the RST one past the number the peer accepts.
+                if self.config.mutations.wrong_rst_seq {
+                    rst.seq += 1;
+                }
                 self.note(Step::Closed, "no connection → RST");
                 self.emit(local, remote, rst);
             }
@@ -187,7 +193,11 @@ impl Stack {
 
     fn listener_segment(&mut self, lid: u32, local: SocketAddr, remote: SocketAddr, seg: &TcpSegment) {
         let l = &self.listeners[&lid];
-        let outcome = listen::classify(seg, l.syn_queue_full(self.config.max_syn_backlog), l.accept_queue_full());
+        let mut outcome = listen::classify(seg, l.syn_queue_full(self.config.max_syn_backlog), l.accept_queue_full());
+        // Mutation testing: a listener drops an ACK instead of resetting it.
+        if let (true, listen::ListenOutcome::Reset(_, step, _)) = (self.config.mutations.listener_ignores_ack, &outcome) {
+            outcome = listen::ListenOutcome::Drop(*step, "ACK to a listener dropped (mutation)");
+        }
         match outcome {
             listen::ListenOutcome::Drop(step, why) => self.note_state(State::Listen, step, why),
             listen::ListenOutcome::Reset(rst, step, why) => {

@@ -85,7 +85,10 @@ fn retransmission(c: &mut Connection, ctx: &mut Ctx) {
             }
             c.retransmits += 1;
             c.total_retransmits += 1;
-            c.rtt.back_off();
+            // Mutation testing: SYN-ACK retransmissions without backoff.
+            if !config.mutations.synack_no_backoff {
+                c.rtt.back_off();
+            }
             c.rtt_probe = None;
             let synack = c.syn_segment(now, config);
             c.out.push(synack);
@@ -112,7 +115,10 @@ fn retransmission(c: &mut Connection, ctx: &mut Ctx) {
             c.retransmits += 1;
             c.first_retransmit_at.get_or_insert(now);
             c.cc.on_rto(c.tcb.flight_size(), c.smss());
-            c.rtt.back_off();
+            // Mutation testing: data retransmissions without backoff.
+            if !config.mutations.rto_no_backoff {
+                c.rtt.back_off();
+            }
             c.rtt_probe = None;
             c.dup_acks = 0;
             c.recovery = None;

@@ -25,7 +25,9 @@ pub fn check(c: &mut Connection, seg: &Incoming, ctx: &mut Ctx) -> ControlFlow<(
     // after the peer's FIN a RST at RCV.NXT-1 counts as exact (tcp_reset_check).
     let linux_exact = linux
         && ((c.state == State::FinWait2 && c.orphaned) || super::check_sequence::reset_at_fin(c, seg));
-    if ctx.config.rfc5961 && seg.seq != c.tcb.rcv_nxt && !linux_exact {
+    // Mutation testing: any RST in the window resets.
+    let anywhere = ctx.config.mutations.rst_anywhere_in_window;
+    if ctx.config.rfc5961 && seg.seq != c.tcb.rcv_nxt && !linux_exact && !anywhere {
         super::check_syn::challenge_ack(c, ctx, Check::Rst, "RST in window, not RCV.NXT → challenge ACK");
         return ControlFlow::Break(());
     }

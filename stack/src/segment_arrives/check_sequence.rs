@@ -47,6 +47,12 @@ pub fn check<'a>(c: &mut Connection, mut seg: Incoming<'a>, ctx: &mut Ctx) -> Co
         (_, 0) => false,
         (_, _) => seg.seq.in_window(rcv_nxt, rcv_wnd) || (seg.seq + (seg_len - 1)).in_window(rcv_nxt, rcv_wnd),
     };
+    // Mutation testing: the sequence check skipped for text, taken as if at RCV.NXT.
+    let m = &ctx.config.mutations;
+    if m.data_outside_window && !acceptable && !seg.payload.is_empty() && !seg.flags.syn() && !seg.flags.rst() {
+        acceptable = true;
+        seg.text_seq = rcv_nxt;
+    }
     // MUST-66: with a zero window, still process the ACK, URG and RST of a segment at RCV.NXT
     // (its text is not accepted: it is trimmed away below and the ACK re-advertises zero).
     let zero_window_probe = !acceptable && rcv_wnd == 0 && seg.seq == rcv_nxt;

@@ -24,7 +24,8 @@ pub fn check(c: &mut Connection, seg: &Incoming, ctx: &mut Ctx) -> ControlFlow<(
         c.decide(now, at, "SYN-ACK of a simultaneous open → ACK processed, duplicate SYN acknowledged", None);
         return ControlFlow::Continue(());
     }
-    if ctx.config.rfc5961 {
+    // Mutation testing: RFC 793's reset although RFC 5961 is on.
+    if ctx.config.rfc5961 && !ctx.config.mutations.syn_resets_connection {
         // RFC 5961 §4.2: whatever the sequence number, MUST send a challenge ACK and drop.
         challenge_ack(c, ctx, Check::Syn, "SYN in a synchronized state → challenge ACK");
     } else {
@@ -57,6 +58,11 @@ pub fn crossed_syn_ack(c: &Connection, seg: &Incoming, ctx: &Ctx) -> bool {
 
 /// RFC 5961 §3.2/§4.2/§5.2: `<SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>`, within the §7 rate limit.
 pub fn challenge_ack(c: &mut Connection, ctx: &mut Ctx, check: Check, why: &'static str) {
+    // Mutation testing: the challenge ACK is never sent.
+    if ctx.config.mutations.no_challenge_ack {
+        c.decide(ctx.now, step(check), "challenge ACK not sent (mutation)", None);
+        return;
+    }
     // Linux (tcp_send_challenge_ack): first the per-connection limit, shared with the ACKs
     // for out-of-window segments (tcp_invalid_ratelimit, 500 ms).
     if !c.oow_ack_allowed(ctx.now, ctx.config) {

@@ -16,7 +16,9 @@ pub fn on_segment(c: &mut Connection, seg: &TcpSegment, ctx: &mut Ctx) {
     if seg.flags.ack() {
         // If SEG.ACK =< ISS or SEG.ACK > SND.NXT, send a reset (unless the RST bit is set)
         // and discard: this is how an old duplicate SYN-ACK is refused (§3.5, Figure 9).
-        if seg.ack.before_or_eq(c.tcb.iss) || seg.ack.after(c.tcb.snd_nxt) {
+        // Mutation testing: any ACK taken as acknowledging the SYN.
+        let unacceptable = seg.ack.before_or_eq(c.tcb.iss) || seg.ack.after(c.tcb.snd_nxt);
+        if unacceptable && !ctx.config.mutations.syn_sent_accepts_bad_ack {
             // Linux: "Previous FIN/ACK or RST/ACK might be ignored" — before the first
             // retransmission, send the SYN again soon (TCP_TIMEOUT_MIN, 2 jiffies at HZ=250).
             if ctx.config.profile == crate::config::Profile::Linux && c.retransmits == 0 {

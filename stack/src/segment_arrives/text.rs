@@ -116,7 +116,10 @@ pub fn check_fin(c: &mut Connection, fin_reached: bool, ctx: &mut Ctx) {
     // timeout, `ato`).
     let had_data = c.tcb.rcv_nxt.since(c.tcb.irs + 1) > 0;
     if !c.peer_fin {
-        c.tcb.rcv_nxt += 1;
+        // Mutation testing: RCV.NXT is not advanced over the FIN, which is never ACKed.
+        if !ctx.config.mutations.fin_not_acked {
+            c.tcb.rcv_nxt += 1;
+        }
         c.peer_fin = true;
     }
     c.ack_pending = AckPending::Now;
