@@ -114,7 +114,8 @@ fn syn_sent(w: &World, s: &Seg, cx: &mut Cx, out: &mut Vec<World>) {
     n.irs = s.seq;
     n.peers = syn_opts(s);
     n.rcv = s.seq + 1;
-    n.peer_seq_max = s.seq;
+    n.wl1 = s.seq;
+    n.wl2 = s.ack;
     // Our SYN's window (never scaled) is the receive window until we advertise another.
     n.edge = n.rcv + u32::from(n.ours.window);
     n.edge_max = n.edge;
@@ -124,6 +125,7 @@ fn syn_sent(w: &World, s: &Seg, cx: &mut Cx, out: &mut Vec<World>) {
         n.una = s.ack;
         n.una_hi = s.ack;
         n.peer_edge = s.ack + u32::from(s.window);
+        n.cur_edge = n.peer_edge;
         n.max_wnd_lo = u32::from(s.window);
         n.max_wnd_hi = n.max_wnd_lo;
         n.enter(State::Established, now);
@@ -134,6 +136,7 @@ fn syn_sent(w: &World, s: &Seg, cx: &mut Cx, out: &mut Vec<World>) {
     } else {
         // Simultaneous open (MUST-10): SYN-RECEIVED, <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK>.
         n.peer_edge = n.iss + 1 + u32::from(s.window);
+        n.cur_edge = n.peer_edge;
         n.max_wnd_lo = u32::from(s.window);
         n.max_wnd_hi = n.max_wnd_lo;
         n.enter(State::SynReceived, now);
@@ -359,6 +362,10 @@ fn established(n: &mut World, s: &Seg, cx: &Cx) {
         n.una_hi = s.ack;
     }
     n.enter(State::Established, cx.now);
+    // "SND.WND <- SEG.WND, SND.WL1 <- SEG.SEQ, SND.WL2 <- SEG.ACK".
+    n.wl1 = s.seq;
+    n.wl2 = s.ack;
+    n.cur_edge = s.ack + (u32::from(s.window) << n.snd_scale());
     window_update(n, s);
 }
 
@@ -370,9 +377,12 @@ fn window_update(n: &mut World, s: &Seg) {
         n.peer_edge = edge;
     }
     n.max_wnd_hi = n.max_wnd_hi.max(wnd);
-    if s.seq.after(n.peer_seq_max) || (s.seq == n.peer_seq_max && s.ack.after_or_eq(n.una_hi)) {
+    // If SND.WL1 < SEG.SEQ, or SND.WL1 = SEG.SEQ and SND.WL2 =< SEG.ACK: the new window.
+    if s.seq.after(n.wl1) || (s.seq == n.wl1 && s.ack.after_or_eq(n.wl2)) {
         n.max_wnd_lo = n.max_wnd_lo.max(wnd);
-        n.peer_seq_max = s.seq;
+        n.wl1 = s.seq;
+        n.wl2 = s.ack;
+        n.cur_edge = edge;
     }
 }
 

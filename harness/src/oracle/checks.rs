@@ -111,19 +111,24 @@ pub(crate) struct Series {
     prev: Option<u64>,
     /// Retransmissions so far.
     count: u32,
+    /// The first interval may be a tail-loss probe's (RFC 8985, with SACK), which the next
+    /// timeout need not double.
+    probe_first: bool,
 }
 
 /// RFC 6298 (5.5) "back off the timer" (MUST-19): on a retransmission timer with no segment
 /// from the peer in between, each interval is at least double the one before, up to the
 /// 60 s a maximum RTO may be set to (RFC 6298 (2.5)). Timer granularity gets an eighth plus
 /// 5 ms of slack. Retransmissions that follow a segment from the peer (fast retransmit, a
-/// duplicate SYN) start a new series.
+/// duplicate SYN) start a new series. `original`: when the data now retransmitted was first
+/// sent, if the peer has been silent since (the first interval).
 pub(crate) fn backoff(
     series: &mut Option<Series>,
     heard: &mut bool,
     w: &World,
     s: &Seg,
     now: u64,
+    original: Option<u64>,
     profile: &OracleProfile,
 ) -> Option<Static> {
     let syn = s.flags.syn();
@@ -133,7 +138,7 @@ pub(crate) fn backoff(
     let has_iss = matches!(w.state, State::SynSent | State::SynReceived);
     if syn && !(has_iss && s.seq == w.iss) {
         // An original SYN or SYN-ACK: the series starts with it.
-        *series = Some(Series { seq: s.seq, syn: true, last: now, prev: None, count: 0 });
+        *series = Some(Series { seq: s.seq, syn: true, last: now, prev: None, count: 0, probe_first: false });
         *heard = false;
         return None;
     }
@@ -152,7 +157,8 @@ pub(crate) fn backoff(
             let interval = now.saturating_sub(sr.last);
             let count = sr.count + 1;
             if let Some(prev) = sr.prev {
-                let need = prev.saturating_mul(2).min(Cx::nanos(Duration::from_secs(60)));
+                let doubled = if sr.probe_first && count == 2 { prev } else { prev.saturating_mul(2) };
+                let need = doubled.min(Cx::nanos(Duration::from_secs(60)));
                 let slack = need / 8 + Cx::nanos(Duration::from_millis(5));
                 if interval.saturating_add(slack) < need {
                     let linear = syn && !s.has_ack() && count <= profile.syn_linear_retries + 1 && interval.saturating_add(slack) >= prev;
@@ -172,10 +178,11 @@ pub(crate) fn backoff(
                     verdict = Some(f);
                 }
             }
-            *series = Some(Series { seq: s.seq, syn, last: now, prev: Some(interval), count });
+            *series = Some(Series { seq: s.seq, syn, last: now, prev: Some(interval), count, probe_first: sr.probe_first });
         }
         Some(_) | None => {
-            *series = Some(Series { seq: s.seq, syn, last: now, prev: None, count: 1 });
+            let prev = original.filter(|_| !syn).map(|t| now.saturating_sub(t));
+            *series = Some(Series { seq: s.seq, syn, last: now, prev, count: 1, probe_first: w.sack_on() });
         }
     }
     *heard = false;

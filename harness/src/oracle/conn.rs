@@ -16,7 +16,7 @@ use super::profile::{Deviation, OracleProfile};
 use super::segment::Seg;
 use super::seqspace::RecvSpace;
 use super::verdict::{Finding, Rule, Severity};
-use super::world::{Owed, Why, World};
+use super::world::{Advice, Owed, Why, World};
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -94,6 +94,12 @@ pub(crate) struct Conn {
     series: Option<Series>,
     /// A segment from the peer arrived since the last (re)transmission the series saw.
     heard: bool,
+    /// First transmissions of data segments not yet acknowledged: (SEG.SEQ, time, tick).
+    sent: VecDeque<(synack_stack::SeqNum, u64, u64)>,
+    /// Segments seen on this connection (orders events within one instant).
+    tick: u64,
+    /// The tick of the last segment from the peer.
+    last_heard: Option<u64>,
     last_in: Option<(usize, u64, Seg)>,
     /// The worlds and facts before the last inbound segment (a silent close may have come
     /// before it).
@@ -107,6 +113,8 @@ pub(crate) struct Conn {
     judged: bool,
     /// Stopped judging (too many worlds or findings).
     gave_up: bool,
+    /// Advice already reported on this connection.
+    advised: u32,
     findings: u32,
 }
 
@@ -181,6 +189,9 @@ impl Conn {
             facts: Facts::default(),
             series: None,
             heard: false,
+            sent: VecDeque::new(),
+            tick: 0,
+            last_heard: None,
             last_in: None,
             before_in: Vec::new(),
             facts_before_in: Facts::default(),
@@ -188,6 +199,7 @@ impl Conn {
             stamps: VecDeque::new(),
             judged,
             gave_up: false,
+            advised: 0,
             findings: 0,
         }
     }
@@ -220,6 +232,7 @@ impl Conn {
         if self.gave_up {
             return;
         }
+        self.tick += 1;
         self.expire(now, g);
         self.facts.last_user_call = g.last_user_call.filter(|_| g.profile.user_calls_visible);
         self.facts.user_closed = g.last_close.is_some_and(|t| t >= self.born);
@@ -256,7 +269,7 @@ impl Conn {
         }
         let invalid = cx.invalid;
         if next.is_empty() && !self.resurrect(ev, now, Some(s), g, &mut next) {
-            let text = happened.unwrap_or_default();
+            let text = happened.clone().unwrap_or_default();
             if let Some(why) = first_why {
                 self.report_why(g, &why, ev, now, &text);
             }
@@ -274,7 +287,7 @@ impl Conn {
                 force(w, s, &mut cx, &mut next);
             }
         }
-        self.settle(next, ev, now, g);
+        self.settle(next, ev, now, g, happened.as_deref().unwrap_or_default());
         if debug() {
             eprintln!("#{ev} {:.6} {} {}", now as f64 / 1e9, if outbound { "out" } else { "in " }, describe(s));
             for w in &self.worlds {
@@ -295,8 +308,21 @@ impl Conn {
         let Some(w0) = self.worlds.first().copied() else { return };
         let mut found = Vec::new();
         checks::format(&w0, s, &g.profile, &mut found);
-        if let Some(f) = checks::backoff(&mut self.series, &mut self.heard, &w0, s, now, &g.profile) {
+        // The first transmission of the segment now retransmitted, if the peer has been silent
+        // since (then the interval to it is a retransmission timeout).
+        let heard = self.last_heard;
+        let original = self.sent.iter().find(|(q, _, k)| *q == s.seq && heard.is_none_or(|h| h < *k)).map(|&(_, t, _)| t);
+        if let Some(f) = checks::backoff(&mut self.series, &mut self.heard, &w0, s, now, original, &g.profile) {
             found.push(f);
+        }
+        if w0.has_tcb() && s.len > 0 && s.seq == w0.snd_max {
+            self.sent.push_back((s.seq, now, self.tick));
+            if self.sent.len() > 1024 {
+                self.sent.pop_front();
+            }
+        }
+        while self.sent.front().is_some_and(|(q, _, _)| q.before(w0.una)) {
+            self.sent.pop_front();
         }
         let fin = u32::from(s.flags.fin());
         if w0.has_tcb() && (s.len > 0 || fin > 0) && s.seq.before(w0.snd_max) && (s.seq + s.len + fin).after(w0.una) {
@@ -323,6 +349,7 @@ impl Conn {
 
     fn after_inbound(&mut self, ev: usize, now: u64, s: &Seg, invalid: bool, una_before: Option<synack_stack::SeqNum>) {
         self.heard = true;
+        self.last_heard = Some(self.tick);
         self.facts.probe_unanswered = false;
         if s.len > 0 {
             self.facts.last_text_in = Some(now);
@@ -345,7 +372,7 @@ impl Conn {
 
     /// Installs the next worlds, reports deviations they all rely on, and gives up on a
     /// connection whose possibilities outgrow the bound.
-    fn settle(&mut self, mut next: Vec<World>, ev: usize, now: u64, g: &mut Global) {
+    fn settle(&mut self, mut next: Vec<World>, ev: usize, now: u64, g: &mut Global, happened: &str) {
         // Identical worlds are one; worlds that differ only in bounds are joined.
         let mut i = 0;
         while i < next.len() {
@@ -362,12 +389,34 @@ impl Conn {
             self.give_up(g, ev, now, "more possible states than the oracle follows");
             return;
         }
+        let state = self.worlds.first().map_or(State::Closed, |w| w.state);
         let common = self.worlds.iter().fold(u32::MAX, |m, w| m & w.used) & g.permitted & !g.reported;
         if common != 0 {
-            let state = self.worlds.first().map_or(State::Closed, |w| w.state);
             for d in Deviation::ALL {
                 if common & d.bit() != 0 {
                     self.report_deviation(g, d, state, ev, now);
+                }
+            }
+        }
+        let advice = self.worlds.iter().fold(u32::MAX, |m, w| m & w.advised) & !self.advised;
+        if advice != 0 {
+            self.advised |= advice;
+            for a in Advice::ALL {
+                if advice & a.bit() != 0 {
+                    let (rule, step, req, text) = a.report();
+                    let r = Report {
+                        severity: Severity::Advisory,
+                        rule,
+                        state,
+                        step: Some(step),
+                        req: Some(req),
+                        expected: text.into(),
+                        happened,
+                        event: ev,
+                        at: now,
+                        deviation: None,
+                    };
+                    self.record(g, r);
                 }
             }
         }

@@ -8,7 +8,7 @@ use super::context::Cx;
 use super::profile::Deviation;
 use super::segment::Seg;
 use super::verdict::Rule;
-use super::world::{other, Expect, Why, World};
+use super::world::{other, Advice, Expect, Owed, Why, World};
 use synack_stack::decision::{Check, TimerKind};
 use synack_stack::{State, Step};
 
@@ -16,7 +16,7 @@ use synack_stack::{State, Step};
 pub(crate) fn emit(w: &World, s: &Seg, cx: &mut Cx, out: &mut Vec<World>) -> Result<(), Why> {
     let mut n = *w;
     let rst_owed_and_sent = n.fulfil(s.flags.rst(), s.flags.syn(), s.has_ack(), s.seq, s.ack);
-    match w.state {
+    let result = match w.state {
         State::Closed | State::Listen => no_tcb(n, s, rst_owed_and_sent, cx, out),
         State::SynSent => syn_sent(n, s, rst_owed_and_sent, out),
         State::SynReceived
@@ -27,7 +27,13 @@ pub(crate) fn emit(w: &World, s: &Seg, cx: &mut Cx, out: &mut Vec<World>) -> Res
         | State::Closing
         | State::LastAck
         | State::TimeWait => synchronized(n, s, rst_owed_and_sent, cx, out),
-    }
+    };
+    // A segment sent instead of an owed reply is reported as that reply missing: the RFC's
+    // step that called for it is the one broken.
+    result.map_err(|e| {
+        let owed = n.duties.iter().flatten().filter(|d| !matches!(d.owed, Owed::AckUpTo(_))).min_by_key(|d| d.due);
+        owed.map_or(e, |d| n.why_unmet(d))
+    })
 }
 
 fn why(rule: Rule, step: Option<Step>, state: State, req: Option<&'static str>, expect: Expect) -> Why {
@@ -66,11 +72,13 @@ fn no_tcb(n: World, s: &Seg, rst_sent: bool, cx: &mut Cx, out: &mut Vec<World>) 
             m.una_hi = s.seq;
             m.snd_max = s.seq + s.seg_len();
             m.rcv = h.irs + 1;
-            m.peer_seq_max = h.irs;
+            m.wl1 = h.irs;
+            m.wl2 = s.seq;
             // The SYN-ACK's window (never scaled) is the receive window.
             m.edge = m.rcv + u32::from(s.window);
             m.edge_max = m.edge;
             m.peer_edge = s.seq + 1 + u32::from(h.opts.window);
+            m.cur_edge = m.peer_edge;
             m.max_wnd_lo = u32::from(h.opts.window);
             m.max_wnd_hi = m.max_wnd_lo;
             let space = cx.space(h.irs);
@@ -140,7 +148,8 @@ fn synchronized(n: World, s: &Seg, rst_sent: bool, cx: &mut Cx, out: &mut Vec<Wo
             return Ok(());
         }
         let e = Expect::Only("no SYN once synchronized (a SYN-ACK retransmission repeats ISS and IRS+1)");
-        return Err(why(Rule::Unexpected, Some(other(Check::Syn)), state, None, e));
+        let req = if state == State::TimeWait { Some("MUST-13") } else { None };
+        return Err(why(Rule::Unexpected, Some(other(Check::Syn)), state, req, e));
     }
     if s.flags.rst() {
         if rst_sent {
@@ -264,6 +273,10 @@ fn send_rules(mut n: World, s: &Seg, out: &mut Vec<World>) -> Result<(), Why> {
         let probe = s.len == 1 && s.seq == n.snd_max && s.seq.after_or_eq(n.peer_edge);
         if data_end.after(n.peer_edge) && !probe {
             return Err(why(Rule::BeyondPeerWindow, Some(Step::Send), state, None, Expect::Window { edge: n.peer_edge }));
+        }
+        if data_end.after(n.cur_edge) && !probe {
+            // Within a window the peer once offered, beyond the one it offers now.
+            n.advised |= Advice::IntoShrunkWindow.bit();
         }
     }
     if fin {

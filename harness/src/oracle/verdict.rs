@@ -16,6 +16,9 @@ pub enum Severity {
     Violation,
     /// Only a deviation the profile permits explains the trace (reported once per trace).
     Permitted,
+    /// A SHOULD the stack did not follow (requirement IDs `SHLD-n`): reported, not a
+    /// violation.
+    Advisory,
     /// Something the oracle could not judge (e.g. a connection joined mid-stream).
     Note,
 }
@@ -26,6 +29,7 @@ impl Severity {
         match self {
             Severity::Violation => "violation",
             Severity::Permitted => "permitted",
+            Severity::Advisory => "advisory",
             Severity::Note => "note",
         }
     }

@@ -193,8 +193,11 @@ pub(crate) struct World {
     /// MAX.SND.WND (RFC 5961 §5.2) is in [max_wnd_lo, max_wnd_hi].
     pub max_wnd_lo: u32,
     pub max_wnd_hi: u32,
-    /// The highest SEG.SEQ of a peer segment surely processed (window update rule).
-    pub peer_seq_max: SeqNum,
+    /// SND.WL1, SND.WL2 (the segment of the last window update) and the right edge that
+    /// update set (SND.UNA + SND.WND as the stack has it).
+    pub wl1: SeqNum,
+    pub wl2: SeqNum,
+    pub cur_edge: SeqNum,
     /// RCV.NXT is at least this: everything before it was surely accepted.
     pub rcv: SeqNum,
     /// The right edge we last advertised (rounded down to the scale's granularity): text
@@ -215,6 +218,35 @@ pub(crate) struct World {
     pub duties: [Option<Duty>; DUTIES],
     /// Deviations this world's history relies on.
     pub used: u32,
+    /// SHOULD-level departures ([`Advice`]) this world's history contains.
+    pub advised: u32,
+}
+
+/// A departure from a SHOULD: reported as advice, never as a violation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Advice {
+    /// SHLD-15 (RFC 1122 §4.2.2.16): no new data beyond a window the peer has shrunk.
+    IntoShrunkWindow,
+}
+
+impl Advice {
+    pub(crate) const ALL: [Advice; 1] = [Advice::IntoShrunkWindow];
+
+    pub(crate) fn bit(self) -> u32 {
+        1 << (self as u32)
+    }
+
+    /// The rule, step, requirement and text of its report.
+    pub(crate) fn report(self) -> (Rule, Step, &'static str, &'static str) {
+        match self {
+            Advice::IntoShrunkWindow => (
+                Rule::BeyondPeerWindow,
+                Step::Send,
+                "SHLD-15",
+                "no new data beyond SND.UNA+SND.WND once the peer has shrunk its window",
+            ),
+        }
+    }
 }
 
 impl World {
@@ -236,7 +268,9 @@ impl World {
             peer_edge: z,
             max_wnd_lo: 0,
             max_wnd_hi: 0,
-            peer_seq_max: z,
+            wl1: z,
+            wl2: z,
+            cur_edge: z,
             rcv: z,
             edge: z,
             edge_max: z,
@@ -246,6 +280,7 @@ impl World {
             entered: now,
             duties: [None; DUTIES],
             used: 0,
+            advised: 0,
         }
     }
 
@@ -256,6 +291,7 @@ impl World {
         for state in order {
             let mut w = World::no_tcb(state, now);
             w.used = self.used;
+            w.advised = self.advised;
             out.push(w);
         }
     }
@@ -275,6 +311,7 @@ impl World {
             && self.fin_in == other.fin_in
             && self.duties == other.duties
             && self.used == other.used
+            && self.advised == other.advised
     }
 
     /// Widens this world's bounds to cover `other`'s (an over-approximation: the joined
@@ -285,7 +322,9 @@ impl World {
         self.peer_edge = self.peer_edge.latest(o.peer_edge);
         self.max_wnd_lo = self.max_wnd_lo.min(o.max_wnd_lo);
         self.max_wnd_hi = self.max_wnd_hi.max(o.max_wnd_hi);
-        self.peer_seq_max = self.peer_seq_max.earliest(o.peer_seq_max);
+        self.wl1 = self.wl1.earliest(o.wl1);
+        self.wl2 = self.wl2.earliest(o.wl2);
+        self.cur_edge = self.cur_edge.latest(o.cur_edge);
         self.rcv = self.rcv.earliest(o.rcv);
         self.edge = self.edge.earliest(o.edge);
         self.edge_max = self.edge_max.latest(o.edge_max);
