@@ -29,6 +29,21 @@ enum Command {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
+    /// Judge a capture (pcap or pcapng) with the RFC 9293 oracle. Exit status: 0 no
+    /// violation, 1 violations, 2 the file cannot be read.
+    Check {
+        /// The capture.
+        file: PathBuf,
+        /// Judge only this endpoint, ADDR or ADDR:PORT (repeatable; default: every endpoint).
+        #[arg(long = "endpoint", value_name = "ADDR[:PORT]")]
+        endpoints: Vec<synack::oracle::capture::Endpoint>,
+        /// Write the findings as JSON here.
+        #[arg(long)]
+        json: Option<PathBuf>,
+        /// What the stack is held to: `linux` (Linux's deliberate choices permitted) or `rfc9293`.
+        #[arg(long, default_value = "linux")]
+        profile: String,
+    },
 }
 
 #[derive(clap::Args)]
@@ -120,7 +135,39 @@ pub fn main() -> i32 {
     match cli.command {
         Command::Parse { paths } => parse(&paths),
         Command::Run(args) => run(args),
+        Command::Check { file, endpoints, json, profile } => check(&file, &endpoints, json.as_deref(), &profile),
     }
+}
+
+/// `synack check`: the oracle over a capture.
+fn check(file: &std::path::Path, endpoints: &[synack::oracle::capture::Endpoint], json: Option<&std::path::Path>, profile: &str) -> i32 {
+    let Some(p) = synack::oracle::OracleProfile::by_name(profile) else {
+        eprintln!("synack: no oracle profile {profile} (linux, rfc9293)");
+        return 2;
+    };
+    let report = match synack::oracle::capture::check_file(file, endpoints, p) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("synack: {e}");
+            return 2;
+        }
+    };
+    for f in &report.findings {
+        println!("{f}");
+    }
+    if let Some(why) = &report.truncated {
+        println!("capture ends early: {why}");
+    }
+    let s = report.stats;
+    println!("{} packets, {} TCP segments judged, {} connections ({} joined mid-stream, not judged), {} violations", report.packets, s.segments, s.connections, s.not_judged, report.violations());
+    if let Some(path) = json {
+        let text = serde_json::to_string_pretty(&report.json(&file.display().to_string(), profile)).unwrap_or_default();
+        if let Err(e) = std::fs::write(path, text) {
+            eprintln!("synack: cannot write {}: {e}", path.display());
+            return 2;
+        }
+    }
+    i32::from(report.violations() > 0)
 }
 
 fn parse(paths: &[PathBuf]) -> i32 {
@@ -289,6 +336,13 @@ fn print_summary(summary: &Summary) {
     if let Some((t, r)) = worst {
         println!("timing       worst error {:.3} ms ({} {})", t * 1e3, r.script, r.mode);
     }
+    // The RFC 9293 oracle's verdicts, apart from the scripts'.
+    for r in &summary.runs {
+        for f in r.oracle.iter().filter(|f| f.severity == synack::oracle::Severity::Violation) {
+            println!("ORACLE      {:<16} {} {f}", r.mode, r.script);
+        }
+    }
+    println!("oracle       {} violations", summary.oracle_violations());
 }
 
 /// Runs the suite over and over on one thread per job slot and reports runs per second,

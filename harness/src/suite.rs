@@ -6,6 +6,7 @@ use crate::backend::reference::ReferenceBackend;
 use crate::backend::Setup;
 use crate::deviation;
 use crate::mode::{AddressPlan, IpMode};
+use crate::oracle;
 use crate::report::{self, RunReport, Summary, Verdict};
 use crate::runner::{self, RunConfig, Unexpected};
 use crate::script::{self, Script};
@@ -139,6 +140,8 @@ pub fn run_job(job: &Job, config: &SuiteConfig) -> (RunReport, Option<Trace>) {
     let started = Instant::now();
     let shown = job.path.display().to_string();
     let finish = |verdict, message: String, trace: Option<Trace>, timing: Option<std::time::Duration>| {
+        // The RFC 9293 oracle judges every run's trace, beside the script's expectations.
+        let oracle = trace.as_ref().map(|t| oracle::check(t, &oracle::OracleProfile::for_trace(t))).unwrap_or_default();
         let report = RunReport {
             script: shown.clone(),
             mode: job.mode,
@@ -146,6 +149,7 @@ pub fn run_job(job: &Job, config: &SuiteConfig) -> (RunReport, Option<Trace>) {
             seconds: started.elapsed().as_secs_f64(),
             message,
             timing_error: timing.map(|t| t.as_secs_f64()),
+            oracle,
         };
         if let Some(out) = &config.out {
             if let Err(e) = write_artifacts(out, job, &report, trace.as_ref()) {
@@ -244,12 +248,15 @@ fn write_artifacts(out: &Path, job: &Job, report: &RunReport, trace: Option<&Tra
         std::fs::write(base.with_extension("trace"), report::snapshot::normalized(trace))?;
     }
     let timing = report.timing_error.map_or("none".to_string(), |t| format!("{:.3} ms", t * 1e3));
-    let log = format!(
+    let mut log = format!(
         "{} {} {}\nworst timing error: {timing}\n{}\n",
         report.script,
         report.mode,
         report.verdict.name(),
         report.message
     );
+    for f in &report.oracle {
+        log += &format!("oracle: {f}\n");
+    }
     std::fs::write(base.with_extension("log"), log)
 }

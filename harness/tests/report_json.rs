@@ -8,6 +8,7 @@ use synack::report::{RunReport, Summary, Verdict};
 fn run(script: &str, mode: IpMode, verdict: Verdict, seconds: f64, message: &str) -> RunReport {
     RunReport {
         timing_error: None,
+        oracle: Vec::new(),
         script: script.into(),
         mode,
         verdict,
@@ -129,4 +130,47 @@ fn non_finite_seconds_are_null_not_invalid_json() {
     let v = parse(&s);
     assert_eq!(v["runs"][0]["seconds"], Value::Null);
     assert_eq!(v["wall_seconds"], Value::Null);
+}
+
+fn finding(severity: synack::oracle::Severity) -> synack::oracle::Finding {
+    use synack::oracle::{Deviation, Finding, Rule};
+    use synack_stack::decision::Check;
+    Finding {
+        severity,
+        rule: Rule::MissingReply,
+        connection: "192.0.2.1:8080 → 198.51.100.2:40000".into(),
+        state: synack_stack::State::Established,
+        step: Some(synack_stack::Step::Other(Check::Rst)),
+        requirement: Some("MAY-12"),
+        expected: "a challenge ACK".into(),
+        happened: "nothing".into(),
+        event: 12,
+        at: std::time::Duration::from_millis(30),
+        deviation: (severity == synack::oracle::Severity::Permitted).then_some(Deviation::ShortTimeWait),
+        occurrences: 2,
+    }
+}
+
+#[test]
+fn oracle_findings_are_listed_per_run_apart_from_the_result() {
+    use synack::oracle::Severity;
+    let mut r = run("a.pkt", IpMode::Ipv4, Verdict::Pass, 0.5, "");
+    r.oracle = vec![finding(Severity::Violation), finding(Severity::Permitted)];
+    let v = parse(&Summary { stack: "s".into(), runs: vec![r, run("b.pkt", IpMode::Ipv6, Verdict::Pass, 0.1, "")], wall_seconds: 1.0 });
+    let first = &v["runs"][0];
+    assert_eq!(first["result"], "pass", "the script's verdict is untouched");
+    let o = first["oracle"].as_array().expect("an oracle array");
+    assert_eq!(o.len(), 2);
+    assert_eq!(o[0]["severity"], "violation");
+    assert_eq!(o[0]["rule"], "missing-reply");
+    assert_eq!(o[0]["step"], "3.10.7.4/2");
+    assert_eq!(o[0]["state"], "ESTABLISHED");
+    assert_eq!(o[0]["requirement"], "MAY-12");
+    assert_eq!(o[0]["event"], 12);
+    assert_eq!(o[0]["at_seconds"], 0.03);
+    assert_eq!(o[0]["occurrences"], 2);
+    assert_eq!(o[0]["deviation"], Value::Null);
+    assert_eq!(o[1]["severity"], "permitted");
+    assert_eq!(o[1]["deviation"], "short-time-wait");
+    assert_eq!(v["runs"][1]["oracle"], Value::Array(vec![]));
 }

@@ -10,6 +10,7 @@ use synack::report::{RunReport, Summary, Verdict};
 fn run(script: &str, mode: IpMode, verdict: Verdict, seconds: f64, message: &str) -> RunReport {
     RunReport {
         timing_error: None,
+        oracle: Vec::new(),
         script: script.into(),
         mode,
         verdict,
@@ -242,4 +243,47 @@ proptest! {
             }
         }
     }
+}
+
+#[test]
+fn oracle_findings_are_properties_and_output_not_failures() {
+    use synack::oracle::{Finding, Rule, Severity};
+    let f = |severity| Finding {
+        severity,
+        rule: Rule::AckTooHigh,
+        connection: "a → b".into(),
+        state: synack_stack::State::Established,
+        step: None,
+        requirement: None,
+        expected: "SEG.ACK in [1, 2] <&>".into(),
+        happened: "\"ack 3\"".into(),
+        event: 4,
+        at: std::time::Duration::ZERO,
+        deviation: None,
+        occurrences: 1,
+    };
+    let mut passed = run("scripts/a.pkt", IpMode::Ipv4, Verdict::Pass, 0.1, "");
+    passed.oracle = vec![f(Severity::Violation), f(Severity::Advisory)];
+    let mut failed = run("scripts/b.pkt", IpMode::Ipv4, Verdict::Fail, 0.1, "expected S.");
+    failed.oracle = vec![f(Severity::Violation)];
+    let s = Summary { stack: "s".into(), runs: vec![passed, failed], wall_seconds: 0.2 };
+    with_doc(&s, |doc| {
+        let root = doc.root_element();
+        assert_eq!(attr(root, "failures"), "1", "oracle findings do not count as script failures");
+        let cases: Vec<_> = doc.descendants().filter(|n| n.has_tag_name("testcase")).collect();
+        assert_eq!(cases.len(), 2);
+        let prop = |case: Node, name: &str| {
+            case.descendants()
+                .find(|n| n.has_tag_name("property") && n.attribute("name") == Some(name))
+                .and_then(|n| n.attribute("value"))
+                .map(str::to_string)
+        };
+        assert_eq!(prop(cases[0], "oracle.violations").as_deref(), Some("1"));
+        assert_eq!(prop(cases[0], "oracle.advisories").as_deref(), Some("1"));
+        assert!(!cases[0].descendants().any(|n| n.has_tag_name("failure")));
+        let out = cases[0].descendants().find(|n| n.has_tag_name("system-out")).and_then(|n| n.text()).unwrap_or("");
+        assert!(out.contains("oracle: violation ack-too-high") && out.contains("<&>") && out.contains("\"ack 3\""), "{out}");
+        assert!(cases[1].descendants().any(|n| n.has_tag_name("failure")));
+        assert_eq!(prop(cases[1], "oracle.violations").as_deref(), Some("1"));
+    });
 }

@@ -45,6 +45,8 @@ struct RunJson<'a> {
     seconds: f64,
     message: &'a str,
     timing_error_seconds: Option<f64>,
+    /// The oracle's findings (see `oracle::Finding::json`).
+    oracle: Vec<serde_json::Value>,
 }
 
 impl<'a> From<&'a RunReport> for RunJson<'a> {
@@ -56,6 +58,7 @@ impl<'a> From<&'a RunReport> for RunJson<'a> {
             seconds: r.seconds,
             message: &r.message,
             timing_error_seconds: r.timing_error,
+            oracle: r.oracle.iter().map(crate::oracle::Finding::json).collect(),
         }
     }
 }

@@ -59,17 +59,44 @@ fn testcase(out: &mut String, run: &RunReport) {
         // An expected deviation is not a failure; JUnit's closest word is "skipped".
         Verdict::Unsupported | Verdict::Deviation => Some("skipped"),
     };
-    let Some(element) = element else {
+    if element.is_none() && run.oracle.is_empty() {
         out.push_str("/>\n");
         return;
-    };
-    let first_line = run.message.lines().next().unwrap_or("");
-    let _ = writeln!(
-        out,
-        ">\n      <{element} message=\"{}\">{}</{element}>\n    </testcase>",
-        escape(first_line, true),
-        escape(&run.message, false)
-    );
+    }
+    out.push_str(">\n");
+    if let Some(element) = element {
+        let first_line = run.message.lines().next().unwrap_or("");
+        let _ = writeln!(
+            out,
+            "      <{element} message=\"{}\">{}</{element}>",
+            escape(first_line, true),
+            escape(&run.message, false)
+        );
+    }
+    oracle(out, run);
+    out.push_str("    </testcase>\n");
+}
+
+/// The oracle's findings, apart from the script's verdict: counts as properties, one line
+/// per finding in `<system-out>`.
+fn oracle(out: &mut String, run: &RunReport) {
+    if run.oracle.is_empty() {
+        return;
+    }
+    use crate::oracle::Severity;
+    let count = |s: Severity| run.oracle.iter().filter(|f| f.severity == s).count();
+    out.push_str("      <properties>\n");
+    for (name, s) in [
+        ("oracle.violations", Severity::Violation),
+        ("oracle.permitted", Severity::Permitted),
+        ("oracle.advisories", Severity::Advisory),
+        ("oracle.notes", Severity::Note),
+    ] {
+        let _ = writeln!(out, "        <property name=\"{name}\" value=\"{}\"/>", count(s));
+    }
+    out.push_str("      </properties>\n");
+    let text: Vec<String> = run.oracle.iter().map(|f| format!("oracle: {f}")).collect();
+    let _ = writeln!(out, "      <system-out>{}</system-out>", escape(&text.join("\n"), false));
 }
 
 /// Seconds with millisecond precision; a negative or non-finite value (which no reader

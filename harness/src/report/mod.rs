@@ -53,6 +53,9 @@ pub struct RunReport {
     /// The largest difference between a scripted time and when the stack acted (packets
     /// and blocking calls), in seconds; `None` when nothing timed happened.
     pub timing_error: Option<f64>,
+    /// What the RFC 9293 oracle found in the run's trace (violations, deviations the profile
+    /// permits, advice, notes) — whatever the script expected, and kept apart from its verdict.
+    pub oracle: Vec<crate::oracle::Finding>,
 }
 
 /// The results of a whole invocation.
@@ -64,6 +67,17 @@ pub struct Summary {
     pub runs: Vec<RunReport>,
     /// Wall-clock seconds for the whole invocation.
     pub wall_seconds: f64,
+}
+
+impl Summary {
+    /// Oracle violations over all runs.
+    pub fn oracle_violations(&self) -> usize {
+        self.runs
+            .iter()
+            .flat_map(|r| &r.oracle)
+            .filter(|f| f.severity == crate::oracle::Severity::Violation)
+            .count()
+    }
 }
 
 /// Counts of each verdict.
