@@ -179,6 +179,9 @@ struct Runner<'a> {
     /// Packets the stack emitted that no outbound line has taken yet (with their index in
     /// the trace).
     held: std::collections::VecDeque<(Emitted, usize)>,
+    /// How late the runner carried out the last inbound packet, call or command (0 on a
+    /// virtual clock).
+    lag: Duration,
     /// See [`RunOutcome::worst_timing_error`].
     worst_timing: Option<Duration>,
     /// Descriptors listen() succeeded on.
@@ -216,6 +219,7 @@ impl<'a> Runner<'a> {
             connecting: Default::default(),
             listening: Default::default(),
             worst_timing: None,
+            lag: Duration::ZERO,
             held: Default::default(),
         }
     }
@@ -250,30 +254,40 @@ impl<'a> Runner<'a> {
 
     fn event(&mut self, event: &Event) -> Result<(), Stop> {
         let window = self.clock.window(&event.time, event.span).map_err(|m| Stop::error(event.span, m))?;
+        if !matches!(&event.kind, EventKind::Packet(p) if p.direction.value == crate::script::Direction::Outbound) {
+            self.wait_until(window.nominal, event.span)?;
+            // On a real clock the runner may act a little after the scripted time (the
+            // machine is busy); what the stack does in response cannot be earlier, so the
+            // latest acceptable time of the lines that follow moves by as much.
+            self.lag = self.backend.now().saturating_sub(window.nominal);
+            if self.lag > self.clock.base_tolerance() {
+                let note = format!("the runner carried out this line {} late (the machine is busy)", fmt_time(self.lag));
+                self.trace.push(self.backend.now(), Some(event.span.start.line), TraceKind::Note(note));
+            }
+        }
         match &event.kind {
             EventKind::Packet(p) => match p.direction.value {
-                crate::script::Direction::Outbound => self.expect_packet(p, window, event.span),
+                crate::script::Direction::Outbound => {
+                    let window = Window { latest: window.latest + self.lag, ..window };
+                    self.expect_packet(p, window, event.span)
+                }
                 crate::script::Direction::Inbound => {
-                    self.wait_until(window.nominal, event.span)?;
                     self.inject(p)?;
                     self.clock.done(window, None);
                     Ok(())
                 }
             },
             EventKind::Syscall(call) => {
-                self.wait_until(window.nominal, event.span)?;
                 self.syscall(call, window, event.span)?;
                 self.clock.done(window, None);
                 Ok(())
             }
             EventKind::Command(cmd) => {
-                self.wait_until(window.nominal, event.span)?;
                 self.command(&cmd.text, cmd.span)?;
                 self.clock.done(window, None);
                 Ok(())
             }
             EventKind::Code(code) => {
-                self.wait_until(window.nominal, event.span)?;
                 self.code(&code.text, code.span)?;
                 self.clock.done(window, None);
                 Ok(())

@@ -1,0 +1,194 @@
+//! The Linux backend: the conformance suite against this machine's kernel, environment
+//! errors, and cleanup of namespaces and processes. These tests need root and /dev/net/tun;
+//! without them they say so and skip, unless `SYNACK_REQUIRE_KERNEL=1` (CI), where a skip is
+//! a failure.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+use synack::mode::{AddressPlan, IpMode};
+use synack::runner::Unexpected;
+use synack::report::Verdict;
+use synack::suite::{self, StackKind, SuiteConfig};
+use synack_stack::Profile;
+
+/// Whether the kernel tests can run here; panics when they must but cannot.
+fn kernel_available(test: &str) -> bool {
+    match synack::backend::linux::netns::available() {
+        Ok(()) => true,
+        Err(missing) => {
+            if std::env::var("SYNACK_REQUIRE_KERNEL").is_ok_and(|v| v == "1") {
+                panic!("{test}: SYNACK_REQUIRE_KERNEL=1 but {missing}");
+            }
+            eprintln!("SKIPPED {test}: {missing}");
+            false
+        }
+    }
+}
+
+fn synack() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_synack"))
+}
+
+#[test]
+fn the_suite_passes_on_this_kernel_in_every_mode() {
+    if !kernel_available("the_suite_passes_on_this_kernel_in_every_mode") {
+        return;
+    }
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../packetdrill-scripts");
+    let scripts = suite::discover(&[dir]).unwrap();
+    let config = SuiteConfig {
+        stack: StackKind::Linux,
+        profile: Profile::Linux,
+        modes: IpMode::ALL.to_vec(),
+        jobs: 2,
+        out: None,
+        seed: 1,
+        unexpected: Unexpected::Fail,
+        addresses: AddressPlan::Documentation,
+    };
+    let summary = suite::run_all(&suite::plan(&scripts, &config.modes), &config, &|_| {});
+    let bad: Vec<String> = summary
+        .runs
+        .iter()
+        .filter(|r| !matches!(r.verdict, Verdict::Pass | Verdict::Deviation))
+        .map(|r| format!("{} {} {}\n{}", r.verdict.name(), r.mode, r.script, r.message))
+        .collect();
+    assert!(bad.is_empty(), "{} of {} runs did not pass on {}:\n\n{}", bad.len(), summary.runs.len(), summary.stack, bad.join("\n\n"));
+}
+
+fn write_script(dir: &Path, name: &str, body: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, body).unwrap();
+    p
+}
+
+#[test]
+fn a_refused_sysctl_is_an_environment_error_naming_it() {
+    if !kernel_available("a_refused_sysctl_is_an_environment_error_naming_it") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let p = write_script(dir.path(), "s.pkt", "`sysctl -q net.ipv4.tcp_syn_retries=lots`\n0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n");
+    let out = synack().args(["run", "--stack", "linux", "--mode", "ipv4"]).arg(&p).current_dir(dir.path()).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("ERROR"), "{text}");
+    assert!(text.contains("environment error") && text.contains("net.ipv4.tcp_syn_retries"), "{text}");
+}
+
+#[test]
+fn backtick_commands_run_in_the_namespace_with_a_private_tmp() {
+    if !kernel_available("backtick_commands_run_in_the_namespace_with_a_private_tmp") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let marker = format!("/tmp/synack-test-{}", std::process::id());
+    let host_tun0 = Path::new("/sys/class/net/tun0").exists();
+    // The command sees tun0 (it is in the run's namespace) and writes to /tmp, which must
+    // not be the host's.
+    let p = write_script(dir.path(), "s.pkt", &format!("`ip link show tun0 && touch {marker} && test -e {marker}`\n0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n"));
+    let out = synack().args(["run", "--stack", "linux", "--mode", "ipv4"]).arg(&p).current_dir(dir.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(!Path::new(&marker).exists(), "the command wrote to the host's /tmp");
+    // The run's tun0 lived in its namespace: the host's interfaces are as they were.
+    assert_eq!(Path::new("/sys/class/net/tun0").exists(), host_tun0, "the host's tun0 changed");
+}
+
+fn named_namespaces() -> usize {
+    std::fs::read_dir("/run/netns").map(|d| d.count()).unwrap_or(0)
+}
+
+/// The network namespaces the tasks of `pid` are in.
+fn namespaces_of(pid: u32) -> BTreeSet<String> {
+    let mut set = BTreeSet::new();
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else { return set };
+    for t in tasks.flatten() {
+        if let Ok(link) = std::fs::read_link(t.path().join("ns/net")) {
+            set.insert(link.to_string_lossy().into_owned());
+        }
+    }
+    set
+}
+
+/// Every network namespace some task of this machine is in.
+fn namespaces() -> BTreeSet<String> {
+    let mut set = BTreeSet::new();
+    for proc in std::fs::read_dir("/proc").unwrap().flatten() {
+        if let Some(pid) = proc.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) {
+            set.extend(namespaces_of(pid));
+        }
+    }
+    set
+}
+
+#[test]
+fn nothing_is_left_behind_when_synack_is_killed() {
+    if !kernel_available("nothing_is_left_behind_when_synack_is_killed") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let p = write_script(dir.path(), "long.pkt", "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+30 close(3) = 0\n");
+    let host = namespaces_of(std::process::id());
+    let named_before = named_namespaces();
+    for signal in [libc::SIGKILL, libc::SIGINT] {
+        let mut child = synack()
+            .args(["run", "--stack", "linux", "--mode", "all", "-j", "3"])
+            .arg(&p)
+            .current_dir(dir.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        // Wait until its three runs are in namespaces of their own (other tests may be
+        // making namespaces at the same time, so only the child's own are looked at).
+        let t0 = Instant::now();
+        let ours = loop {
+            let ns: BTreeSet<String> = namespaces_of(child.id()).difference(&host).cloned().collect();
+            if ns.len() >= 3 {
+                break ns;
+            }
+            assert!(t0.elapsed() < Duration::from_secs(10), "the runs never entered their namespaces");
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        // SAFETY: sends a signal to our own child.
+        unsafe { libc::kill(child.id() as i32, signal) };
+        child.wait().unwrap();
+        let t0 = Instant::now();
+        loop {
+            let left: Vec<String> = namespaces().intersection(&ours).cloned().collect();
+            if left.is_empty() {
+                break;
+            }
+            assert!(t0.elapsed() < Duration::from_secs(5), "namespaces left after signal {signal}: {left:?}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        // Nothing was mounted for them either (they were never named).
+        assert_eq!(named_namespaces(), named_before, "a named namespace appeared under /run/netns");
+    }
+}
+
+#[test]
+fn without_root_the_linux_stack_says_what_is_missing() {
+    if !kernel_available("without_root_the_linux_stack_says_what_is_missing") {
+        return;
+    }
+    // Run the binary as nobody (setpriv from util-linux drops root).
+    let dir = tempfile::tempdir().unwrap();
+    let p = write_script(dir.path(), "s.pkt", "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n");
+    let out = Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+        .arg(env!("CARGO_BIN_EXE_synack"))
+        .args(["run", "--stack", "linux"])
+        .arg(&p)
+        .current_dir("/")
+        .output();
+    let Ok(out) = out else {
+        eprintln!("SKIPPED the non-root half: setpriv is not installed");
+        return;
+    };
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("needs root"), "{err}");
+}

@@ -1,0 +1,120 @@
+//! The conformance suite (`packetdrill-scripts/`) on the reference stack: every script passes
+//! in every IP mode, its normalized trace is the same in every mode, and that trace matches
+//! the reviewed snapshot stored per script and stack in `tests/snapshots/suite/`.
+//!
+//! After a deliberate behaviour change, review the new traces with
+//! `INSTA_UPDATE=always cargo test -p synack --test suite` and `git diff`.
+
+use std::path::{Path, PathBuf};
+use synack::mode::{AddressPlan, IpMode};
+use synack::runner::Unexpected;
+use synack::report::{snapshot, Verdict};
+use synack::suite::{self, Job, StackKind, SuiteConfig};
+use synack_stack::Profile;
+
+fn suite_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../packetdrill-scripts")
+}
+
+fn snapshot_name(script: &Path, profile: Profile) -> String {
+    let rel = script.strip_prefix(suite_dir()).unwrap_or(script).with_extension("");
+    let rel: Vec<String> = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+    format!("reference-{}__{}", profile.name(), rel.join("__"))
+}
+
+#[test]
+fn every_script_passes_on_the_reference_stack_with_stable_traces() {
+    let scripts = suite::discover(&[suite_dir()]).expect("the suite folder exists");
+    assert!(scripts.len() >= 30, "the suite has {} scripts", scripts.len());
+    let config = SuiteConfig {
+        stack: StackKind::Reference,
+        profile: Profile::Linux,
+        modes: IpMode::ALL.to_vec(),
+        jobs: 1,
+        out: None,
+        seed: 1,
+        unexpected: Unexpected::Fail,
+        addresses: AddressPlan::Documentation,
+    };
+    let mut failures = Vec::new();
+    for path in &scripts {
+        let mut texts = Vec::new();
+        for job in suite::plan(std::slice::from_ref(path), &config.modes) {
+            let (report, trace) = suite::run_job(&job, &config);
+            if !matches!(report.verdict, Verdict::Pass | Verdict::Deviation) {
+                failures.push(format!("{} {}: {}\n{}", report.verdict.name(), job.mode, report.script, report.message));
+                continue;
+            }
+            texts.push((job.mode, snapshot::normalized(&trace.expect("a run that passed has a trace"))));
+        }
+        assert!(
+            suite::plan(std::slice::from_ref(path), &[IpMode::Ipv4, IpMode::Ipv6]).len() == 2,
+            "{}: every suite script must run in ipv4 and ipv6 (no -v4/-v6 suffix)",
+            path.display()
+        );
+        if let Some((first_mode, first)) = texts.first() {
+            for (mode, text) in &texts[1..] {
+                if text != first {
+                    failures.push(format!("{}: the {mode} trace differs from the {first_mode} trace", path.display()));
+                }
+            }
+            insta::with_settings!({ snapshot_path => "snapshots/suite", prepend_module_to_snapshot => false }, {
+                insta::assert_snapshot!(snapshot_name(path, config.profile), first);
+            });
+        }
+    }
+    assert!(failures.is_empty(), "{} runs did not pass:\n\n{}", failures.len(), failures.join("\n\n"));
+}
+
+#[test]
+fn scripts_with_documented_deviations_pass_on_the_rfc_profile() {
+    // A deviation annotation says "this script keeps the RFC's expectation and Linux does
+    // otherwise": the RFC profile of the reference stack must then meet the expectation.
+    let scripts = suite::discover(&[suite_dir()]).expect("the suite folder exists");
+    let config = SuiteConfig {
+        stack: StackKind::Reference,
+        profile: Profile::Rfc9293,
+        modes: vec![IpMode::Ipv4, IpMode::Ipv6],
+        jobs: 1,
+        out: None,
+        seed: 1,
+        unexpected: Unexpected::Fail,
+        addresses: AddressPlan::Documentation,
+    };
+    let mut failures = Vec::new();
+    for path in &scripts {
+        let source = std::fs::read_to_string(path).unwrap();
+        if !synack::deviation::declared(&source).iter().any(|d| d.stack == "linux") {
+            continue;
+        }
+        for job in suite::plan(std::slice::from_ref(path), &config.modes) {
+            let (report, _) = suite::run_job(&job, &config);
+            if report.verdict != Verdict::Pass {
+                failures.push(format!("{} {}: {}\n{}", report.verdict.name(), job.mode, report.script, report.message));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn the_same_seed_gives_the_same_trace_and_another_seed_the_same_normalized_trace() {
+    let path = suite_dir().join("handshake/passive-open.pkt");
+    let job = Job { path, mode: IpMode::Ipv4 };
+    let config = |seed| SuiteConfig {
+        stack: StackKind::Reference,
+        profile: Profile::Linux,
+        modes: vec![IpMode::Ipv4],
+        jobs: 1,
+        out: None,
+        seed,
+        unexpected: Unexpected::Fail,
+        addresses: AddressPlan::Documentation,
+    };
+    let a = suite::run_job(&job, &config(1)).1.unwrap();
+    let b = suite::run_job(&job, &config(1)).1.unwrap();
+    let c = suite::run_job(&job, &config(99)).1.unwrap();
+    assert_eq!(a, b, "runs are deterministic");
+    assert_ne!(a.events, c.events, "another seed changes the ISN on the wire");
+    assert_eq!(snapshot::normalized(&a), snapshot::normalized(&c));
+}
