@@ -239,6 +239,7 @@ fn not_acceptable(w: &World, s: &Seg, cx: &mut Cx, out: &mut Vec<World>) {
     cx.invalid = true;
     let (rst, syn, fin) = (s.flags.rst(), s.flags.syn(), s.flags.fin());
     let mut n = *w;
+    n.ack_ok_until = cx.reply_due();
     if w.state == State::TimeWait && fin && !rst && s.seq + s.seg_len() == w.rcv {
         // "The only thing that can arrive in this state is a retransmission of the remote
         // FIN. Acknowledge it, and restart the 2 MSL timeout."

@@ -185,11 +185,19 @@ fn is_pcap_magic(m: &[u8]) -> bool {
 fn read_pcap(bytes: &[u8], judge: &mut Judge) -> Result<(), CaptureError> {
     let (mut rest, parser) =
         pcap_file::pcap::PcapParser::new(bytes).map_err(|e| CaptureError(format!("bad pcap header: {e}")))?;
-    let link = u32::from(parser.header().datalink);
+    let header = parser.header();
+    let link = u32::from(header.datalink);
+    let per_second = match header.ts_resolution {
+        pcap_file::TsResolution::MicroSecond => 1_000_000,
+        pcap_file::TsResolution::NanoSecond => 1_000_000_000,
+    };
     while !rest.is_empty() {
-        match parser.next_packet(rest) {
+        // Raw records: the library refuses a record whose original length exceeds the snap
+        // length, which is what a capture cut at its snap length is made of.
+        match parser.next_raw_packet(rest) {
             Ok((next, p)) => {
-                judge.record(&Record { link, at: p.timestamp, data: p.data });
+                let at = Duration::from_secs(u64::from(p.ts_sec)) + units_to_duration(u64::from(p.ts_frac), per_second);
+                judge.record(&Record { link, at, data: p.data });
                 rest = next;
             }
             Err(e) => {

@@ -180,6 +180,13 @@ fn synchronized(n: World, s: &Seg, rst_sent: bool, cx: &mut Cx, out: &mut Vec<Wo
     }
     let mut first_err = None;
     for m in learned {
+        if state == State::SynReceived && s.is_pure_ack() && cx.now > m.ack_ok_until {
+            // SYN-RECEIVED acknowledges only what it finds invalid (§3.10.7.4 first); an
+            // acceptable segment it does not take (a full accept queue) gets nothing.
+            let e = Expect::Only("in SYN-RECEIVED, an ACK only in reply to an unacceptable segment");
+            first_err.get_or_insert(why(Rule::Unexpected, Some(other(Check::Sequence)), state, None, e));
+            continue;
+        }
         if let Err(e) = send_rules(m, s, out) {
             first_err.get_or_insert(e);
         }

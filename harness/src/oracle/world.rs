@@ -213,6 +213,9 @@ pub(crate) struct World {
     /// from inside the ACK processing; so does the reference stack on a partial ACK).
     pub rcv_prev: SeqNum,
     pub stale_until: u64,
+    /// Until when a bare ACK answering an invalid segment may go out (in SYN-RECEIVED,
+    /// where nothing else calls for one).
+    pub ack_ok_until: u64,
     /// When the state was entered (TIME-WAIT, FIN-WAIT-2 timers).
     pub entered: u64,
     pub duties: [Option<Duty>; DUTIES],
@@ -277,6 +280,7 @@ impl World {
             fin_in: false,
             rcv_prev: z,
             stale_until: 0,
+            ack_ok_until: 0,
             entered: now,
             duties: [None; DUTIES],
             used: 0,
@@ -331,6 +335,7 @@ impl World {
         self.entered = self.entered.min(o.entered);
         self.rcv_prev = self.rcv_prev.earliest(o.rcv_prev);
         self.stale_until = self.stale_until.max(o.stale_until);
+        self.ack_ok_until = self.ack_ok_until.max(o.ack_ok_until);
     }
 
     /// Whether this world has a TCB with both sequence spaces known.
@@ -403,6 +408,9 @@ impl World {
 
     /// Adds a duty (an identical one already owed keeps the earlier deadline).
     pub(crate) fn owe(&mut self, duty: Duty) {
+        if duty.owed == Owed::ChallengeAck {
+            self.ack_ok_until = self.ack_ok_until.max(duty.due);
+        }
         if self.duties.iter().flatten().any(|d| d.owed == duty.owed) {
             return;
         }
