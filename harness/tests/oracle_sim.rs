@@ -65,12 +65,15 @@ struct Impairments {
     dup: u32,
 }
 
+/// Packets on the wire: (delivery time, order sent, destination end, bytes).
+type InFlight = BinaryHeap<Reverse<(Instant, u64, usize, Vec<u8>)>>;
+
 /// Two stacks on one virtual clock; each end's packets go to its own checker.
 struct Session {
     stacks: [Stack; 2],
     now: Instant,
     imp: Impairments,
-    in_flight: BinaryHeap<Reverse<(Instant, u64, usize, Vec<u8>)>>,
+    in_flight: InFlight,
     sent: u64,
     rng: u64,
     checkers: [Checker; 2],
