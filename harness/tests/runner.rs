@@ -375,3 +375,15 @@ fn a_syn_to_a_new_listener_opens_a_new_connection_from_a_fresh_port() {
 "
     ));
 }
+
+#[test]
+fn ip_decorations_are_checked_on_outbound_packets() {
+    let syn = "+0 < S 0:0(0) win 65535 <mss 1000,nop,wscale 7>\n";
+    // The stack sends with TTL / hop limit 64 and TOS 0.
+    passes(&format!("{LISTEN}{syn}+0 > [tos 0x0] [ttl 64] S. 0:0(0) ack 1 <mss 1460,nop,wscale 8>\n"));
+    fails_with(
+        &format!("{LISTEN}{syn}+0 > [ttl 63] S. 0:0(0) ack 1 <mss 1460,nop,wscale 8>\n"),
+        Verdict::Fail,
+        "ip ttl: expected 63, actual 64",
+    );
+}

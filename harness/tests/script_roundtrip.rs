@@ -106,7 +106,9 @@ fn tcp_packet() -> impl Strategy<Value = String> {
         Just("[ect01] "),
         Just("[ce] "),
         Just("[port 40001] "),
-        Just("[ect0] [port 1] ")
+        Just("[ect0] [port 1] "),
+        Just("[tos 0x10] [ttl 64] "),
+        Just("[flowlabel 0x12345] ")
     ];
     let options = prop_oneof![
         Just(String::new()),

@@ -105,6 +105,24 @@ pub fn build(
     let dst = SocketAddr::new(setup.local_ip, local_port);
     let mut packet = TcpPacket::new(src, dst, segment)
         .map_err(|e| Stop::error(tcp.seq.span, format!("cannot build this packet: {e}")))?;
+    if let Some(tos) = &ip.tos {
+        match &mut packet.ip {
+            IpHeader::V4(h) => h.tos = tos.value,
+            IpHeader::V6(h) => h.traffic_class = tos.value,
+        }
+    }
+    if let Some(ttl) = &ip.ttl {
+        match &mut packet.ip {
+            IpHeader::V4(h) => h.ttl = ttl.value,
+            IpHeader::V6(h) => h.hop_limit = ttl.value,
+        }
+    }
+    if let Some(label) = &ip.flowlabel {
+        match &mut packet.ip {
+            IpHeader::V4(_) => return Err(Stop::error(label.span, "[flowlabel] is for IPv6 packets")),
+            IpHeader::V6(h) => h.flow_label = label.value,
+        }
+    }
     if let Some(ecn) = &ip.ecn {
         let bits = ecn_bits(ecn.value)
             .ok_or_else(|| Stop::error(ecn.span, "[ect01] is only meaningful on outbound packets"))?;

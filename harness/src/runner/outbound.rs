@@ -66,9 +66,9 @@ pub fn check(
 ) -> Result<(), Mismatch> {
     let parsed = TcpPacket::parse(bytes).map_err(|e| Mismatch::NotTcp(e.to_string()))?;
     let packet = parsed.packet;
-    let (wire_v6, tos) = match &packet.ip {
-        IpHeader::V4(h) => (false, h.tos),
-        IpHeader::V6(h) => (true, h.traffic_class),
+    let (wire_v6, tos, ttl, flow_label) = match &packet.ip {
+        IpHeader::V4(h) => (false, h.tos, h.ttl, None),
+        IpHeader::V6(h) => (true, h.traffic_class, h.hop_limit, Some(h.flow_label)),
     };
     if wire_v6 != mode.wire_is_ipv6() {
         return Err(Mismatch::NotTcp(format!(
@@ -115,6 +115,15 @@ pub fn check(
         diff("tcp window", win.value.to_string(), seg.window.to_string());
     }
     diff("tcp urgent pointer", expected.urg.as_ref().map_or(0, |u| u.value).to_string(), seg.urgent.to_string());
+    if let Some(want) = &ip.tos {
+        diff("ip tos", format!("{:#x}", want.value), format!("{tos:#x}"));
+    }
+    if let Some(want) = &ip.ttl {
+        diff("ip ttl", want.value.to_string(), ttl.to_string());
+    }
+    if let Some(want) = &ip.flowlabel {
+        diff("ipv6 flow label", format!("{:#x}", want.value), flow_label.map_or("none (IPv4)".to_string(), |l| format!("{l:#x}")));
+    }
     if let Some(ecn) = &ip.ecn {
         let actual = tos & 0b11;
         let ok = match ecn.value {

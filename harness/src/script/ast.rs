@@ -136,6 +136,12 @@ pub struct IpInfo {
     /// `[port N]` (a synack extension): the remote port of the connection the packet
     /// belongs to, for scripts with more than one connection; spans the brackets.
     pub port: Option<Spanned<u16>>,
+    /// `[tos N]`: the whole IPv4 TOS / IPv6 traffic-class octet (DSCP and ECN).
+    pub tos: Option<Spanned<u8>>,
+    /// `[ttl N]`: the IPv4 TTL / IPv6 hop limit.
+    pub ttl: Option<Spanned<u8>>,
+    /// `[flowlabel N]`: the IPv6 flow label (20 bits).
+    pub flowlabel: Option<Spanned<u32>>,
 }
 
 /// The ECN codepoint of the IP header (RFC 3168), as packetdrill spells it.

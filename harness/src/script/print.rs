@@ -105,6 +105,15 @@ impl Display for PacketEvent {
         if let Some(port) = &ip.port {
             write!(f, " [port {}]", port.value)?;
         }
+        if let Some(tos) = &ip.tos {
+            write!(f, " [tos {:#x}]", tos.value)?;
+        }
+        if let Some(ttl) = &ip.ttl {
+            write!(f, " [ttl {}]", ttl.value)?;
+        }
+        if let Some(label) = &ip.flowlabel {
+            write!(f, " [flowlabel {:#x}]", label.value)?;
+        }
         match body {
             PacketBody::Tcp(tcp) => write!(f, " {tcp}"),
             PacketBody::Icmp(icmp) => write!(f, " {icmp}"),

@@ -139,9 +139,12 @@ impl ClearSpans for PacketEvent {
             span,
         } = self;
         direction.clear_spans();
-        let IpInfo { ecn, port } = ip;
+        let IpInfo { ecn, port, tos, ttl, flowlabel } = ip;
         ecn.clear_spans();
         port.clear_spans();
+        tos.clear_spans();
+        ttl.clear_spans();
+        flowlabel.clear_spans();
         body.clear_spans();
         span.clear_spans();
     }

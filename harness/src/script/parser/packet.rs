@@ -2,7 +2,7 @@
 
 use super::{PResult, Parser};
 use crate::script::ast::*;
-use crate::script::lexer::{SyntaxError, TokenKind};
+use crate::script::lexer::{SyntaxError, Token, TokenKind};
 use crate::script::span::{Pos, Span, Spanned};
 
 const U16: u64 = u16::MAX as u64;
@@ -44,16 +44,21 @@ impl Parser<'_> {
         let mut info = IpInfo::default();
         while let Some(open) = self.eat(&TokenKind::LBracket)? {
             const WHAT: &str =
-                "an ECN codepoint (noecn, ect0, ect1, ect01 or ce) or 'port N' after '['";
+                "an ECN codepoint (noecn, ect0, ect1, ect01 or ce), or port/tos/ttl/flowlabel N, after '['";
             let at = self.peek()?.span.start;
             let word = self.peek_word()?;
             let ecn = match word {
-                Some("noecn") => Some(Ecn::NoEcn),
-                Some("ect0") => Some(Ecn::Ect0),
-                Some("ect1") => Some(Ecn::Ect1),
-                Some("ect01") => Some(Ecn::Ect01),
-                Some("ce") => Some(Ecn::Ce),
-                Some("port") => None,
+                Some("noecn") => Ecn::NoEcn,
+                Some("ect0") => Ecn::Ect0,
+                Some("ect1") => Ecn::Ect1,
+                Some("ect01") => Ecn::Ect01,
+                Some("ce") => Ecn::Ce,
+                Some(word @ ("port" | "tos" | "ttl" | "flowlabel")) => {
+                    let word = word.to_string();
+                    self.bump()?;
+                    self.numeric_decoration(&word, open, at, &mut info)?;
+                    continue;
+                }
                 Some(other) => {
                     return Err(SyntaxError::new(
                         at,
@@ -63,25 +68,63 @@ impl Parser<'_> {
                 None => return Err(self.expected(WHAT)),
             };
             self.bump()?;
-            match ecn {
-                Some(ecn) => {
-                    let close = self.expect(&TokenKind::RBracket, "']' after the ECN codepoint")?;
-                    if info.ecn.is_some() {
-                        return Err(SyntaxError::new(at, "duplicate ECN decoration".to_string()));
-                    }
-                    info.ecn = Some(Spanned::new(ecn, open.span.to(close.span)));
-                }
-                None => {
-                    let port = self.bounded("port number after 'port'", "port", U16)?;
-                    let close = self.expect(&TokenKind::RBracket, "']' after the port")?;
-                    if info.port.is_some() {
-                        return Err(SyntaxError::new(at, "duplicate port decoration".to_string()));
-                    }
-                    info.port = Some(Spanned::new(port.value as u16, open.span.to(close.span)));
-                }
+            let close = self.expect(&TokenKind::RBracket, "']' after the ECN codepoint")?;
+            if info.ecn.is_some() {
+                return Err(SyntaxError::new(at, "duplicate ECN decoration".to_string()));
             }
+            info.ecn = Some(Spanned::new(ecn, open.span.to(close.span)));
         }
         Ok(info)
+    }
+
+    /// `[port N]`, `[tos N]`, `[ttl N]` or `[flowlabel N]` (decimal or hex), after the word.
+    fn numeric_decoration(&mut self, word: &str, open: Token, at: Pos, info: &mut IpInfo) -> PResult<()> {
+        let max: u64 = match word {
+            "port" => U16,
+            "tos" | "ttl" => 255,
+            _ => 0xf_ffff,
+        };
+        let token = self.peek()?.clone();
+        let value = match token.kind {
+            TokenKind::Hex => {
+                self.bump()?;
+                self.hex(&token)?
+            }
+            _ => self.bounded(&format!("a number after '{word}'"), word, max)?.value,
+        };
+        if value > max {
+            return Err(SyntaxError::new(token.span.start, format!("{word} out of range: {value} > {max}")));
+        }
+        let close = self.expect(&TokenKind::RBracket, &format!("']' after the {word}"))?;
+        let span = open.span.to(close.span);
+        let duplicate = || SyntaxError::new(at, format!("duplicate {word} decoration"));
+        match word {
+            "port" => {
+                if info.port.is_some() {
+                    return Err(duplicate());
+                }
+                info.port = Some(Spanned::new(value as u16, span));
+            }
+            "tos" => {
+                if info.tos.is_some() {
+                    return Err(duplicate());
+                }
+                info.tos = Some(Spanned::new(value as u8, span));
+            }
+            "ttl" => {
+                if info.ttl.is_some() {
+                    return Err(duplicate());
+                }
+                info.ttl = Some(Spanned::new(value as u8, span));
+            }
+            _ => {
+                if info.flowlabel.is_some() {
+                    return Err(duplicate());
+                }
+                info.flowlabel = Some(Spanned::new(value as u32, span));
+            }
+        }
+        Ok(())
     }
 
     /// `flags seq [ack N] [win N] [urg N] [<options>]`.

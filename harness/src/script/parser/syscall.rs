@@ -195,7 +195,7 @@ impl Parser<'_> {
         })
     }
 
-    fn hex(&self, token: &Token) -> PResult<u64> {
+    pub(super) fn hex(&self, token: &Token) -> PResult<u64> {
         let text = self.text(token);
         u64::from_str_radix(&text[2..], 16).map_err(|_| {
             SyntaxError::new(

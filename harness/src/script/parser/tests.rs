@@ -230,6 +230,15 @@ fn port_decoration_names_the_connection() {
 }
 
 #[test]
+fn tos_ttl_and_flowlabel_decorations() {
+    let src = "+0 < [tos 0x10] [ttl 3] [flowlabel 0xabcde] . 1:1(0) ack 1";
+    let (p, _) = tcp(src);
+    assert_eq!(p.ip.tos.unwrap().value, 0x10);
+    assert_eq!(p.ip.ttl.unwrap().value, 3);
+    assert_eq!(p.ip.flowlabel.unwrap().value, 0xabcde);
+}
+
+#[test]
 fn icmp_and_udp() {
     let EventKind::Packet(p) =
         one_event("+0 < icmp unreachable frag_needed mtu 840 [0:1000(1000)]").kind
