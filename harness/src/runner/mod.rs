@@ -254,17 +254,26 @@ impl<'a> Runner<'a> {
 
     fn event(&mut self, event: &Event) -> Result<(), Stop> {
         let window = self.clock.window(&event.time, event.span).map_err(|m| Stop::error(event.span, m))?;
-        if !matches!(&event.kind, EventKind::Packet(p) if p.direction.value == crate::script::Direction::Outbound) {
+        let acts = !matches!(&event.kind, EventKind::Packet(p) if p.direction.value == crate::script::Direction::Outbound);
+        if acts {
             self.wait_until(window.nominal, event.span)?;
+        }
+        let result = self.event_action(event, window);
+        if acts {
             // On a real clock the runner may act a little after the scripted time (the
-            // machine is busy); what the stack does in response cannot be earlier, so the
-            // latest acceptable time of the lines that follow moves by as much.
+            // machine is busy, the thread is preempted before or inside the call); what the
+            // stack does in response cannot be earlier than the action finished, so the
+            // latest acceptable time of the outbound lines that follow moves by as much.
             self.lag = self.backend.now().saturating_sub(window.nominal);
             if self.lag > self.clock.base_tolerance() {
                 let note = format!("the runner carried out this line {} late (the machine is busy)", fmt_time(self.lag));
                 self.trace.push(self.backend.now(), Some(event.span.start.line), TraceKind::Note(note));
             }
         }
+        result
+    }
+
+    fn event_action(&mut self, event: &Event, window: Window) -> Result<(), Stop> {
         match &event.kind {
             EventKind::Packet(p) => match p.direction.value {
                 crate::script::Direction::Outbound => {
