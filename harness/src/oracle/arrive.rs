@@ -470,7 +470,7 @@ fn text_and_fin(mut n: World, s: &Seg, must: bool, cx: &mut Cx, out: &mut Vec<Wo
         if must && start.before_or_eq(n.rcv) && end.after(n.rcv) {
             let upto = end.earliest(n.edge);
             if upto.after(n.rcv) {
-                n.rcv = upto;
+                n.advance_rcv(upto, cx.now);
                 n.owe(cx.duty(Owed::AckUpTo(upto), cx.ack_due(), other(Check::Text), n.state, Some("MUST-40")));
             }
         }
@@ -481,7 +481,7 @@ fn text_and_fin(mut n: World, s: &Seg, must: bool, cx: &mut Cx, out: &mut Vec<Wo
         }
         if must && n.rcv == end && end.before(n.edge) {
             cx.hit(other(Check::Fin));
-            n.rcv = end + 1;
+            n.advance_rcv(end + 1, cx.now);
             n.fin_in = true;
             n.owe(cx.duty(Owed::AckUpTo(end + 1), cx.ack_due(), other(Check::Fin), n.state, Some("MUST-40")));
             fin_transition(n, cx.now, out);

@@ -210,6 +210,12 @@ fn learn_ack(mut n: World, s: &Seg, cx: &mut Cx, out: &mut Vec<World>) -> Result
         out.push(n);
         return Ok(());
     }
+    let skew = Cx::nanos(cx.profile.processing_skew);
+    if skew > 0 && s.ack.before(n.rcv) && s.ack.after_or_eq(n.lag_floor(cx.now, skew)) {
+        // Sent before the stack processed what had reached it: nothing to learn.
+        out.push(n);
+        return Ok(());
+    }
     if s.ack.before(n.rcv) {
         let fin = n.fin_in && s.ack + 1 == n.rcv;
         let step = other(if fin { Check::Fin } else { Check::Text });

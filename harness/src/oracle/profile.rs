@@ -128,6 +128,10 @@ pub struct OracleProfile {
     pub syn_linear_retries: u32,
     /// How soon a reply the RFC calls for (a RST, a challenge ACK) must be seen.
     pub reply_within: Duration,
+    /// How long after a segment is seen the stack may still not have processed it (and send
+    /// an ACK that does not cover it): 0 on the reference stack's virtual clock; a real
+    /// kernel's softirq, or a capture taken at the sender, need some.
+    pub processing_skew: Duration,
     /// MUST-40: the longest an ACK may be delayed.
     pub ack_delay: Duration,
     /// RFC 5961 §7 throttling, per connection: at most one challenge ACK (or ACK for an
@@ -164,6 +168,7 @@ impl OracleProfile {
             fin_wait_2_timeout: Duration::from_secs(60),
             syn_linear_retries: 0,
             reply_within: Duration::from_millis(2),
+            processing_skew: Duration::ZERO,
             ack_delay: Duration::from_millis(500),
             challenge_interval: None,
             challenge_budget: Some((10, Duration::from_secs(5))),
@@ -206,6 +211,7 @@ impl OracleProfile {
         let mut p = if trace.stack.ends_with("/rfc9293") { OracleProfile::rfc9293() } else { OracleProfile::linux() };
         if !reference {
             p.reply_within = Duration::from_millis(10);
+            p.processing_skew = Duration::from_millis(10);
         }
         for e in &trace.events {
             if let TraceKind::Command { text, .. } = &e.kind {
@@ -255,6 +261,7 @@ impl OracleProfile {
         self.complete = false;
         self.user_calls_visible = false;
         self.reply_within = self.reply_within.max(Duration::from_millis(50));
+        self.processing_skew = self.processing_skew.max(Duration::from_millis(10));
         self
     }
 }

@@ -216,6 +216,10 @@ pub(crate) struct World {
     /// Until when a bare ACK answering an invalid segment may go out (in SYN-RECEIVED,
     /// where nothing else calls for one).
     pub ack_ok_until: u64,
+    /// The last advances of `rcv`: (when, the value before). A stack whose segments are
+    /// seen before it processes them (a capture point away from the stack, a real kernel's
+    /// softirq) may report an older RCV.NXT for up to the profile's processing skew.
+    pub lag: [(u64, SeqNum); 4],
     /// When the state was entered (TIME-WAIT, FIN-WAIT-2 timers).
     pub entered: u64,
     pub duties: [Option<Duty>; DUTIES],
@@ -281,6 +285,7 @@ impl World {
             rcv_prev: z,
             stale_until: 0,
             ack_ok_until: 0,
+            lag: [(0, z); 4],
             entered: now,
             duties: [None; DUTIES],
             used: 0,
@@ -336,6 +341,9 @@ impl World {
         self.rcv_prev = self.rcv_prev.earliest(o.rcv_prev);
         self.stale_until = self.stale_until.max(o.stale_until);
         self.ack_ok_until = self.ack_ok_until.max(o.ack_ok_until);
+        for (a, b) in self.lag.iter_mut().zip(o.lag) {
+            *a = (a.0.max(b.0), if a.0 == 0 { b.1 } else if b.0 == 0 { a.1 } else { a.1.earliest(b.1) });
+        }
     }
 
     /// Whether this world has a TCB with both sequence spaces known.
@@ -384,6 +392,23 @@ impl World {
             None => Tri::No,
             Some(f) => Tri::from_bounds(self.una.after(f), self.una_hi.after(f)),
         }
+    }
+
+    /// RCV.NXT advances to `to` at `now` (the old value kept for the processing skew).
+    pub(crate) fn advance_rcv(&mut self, to: SeqNum, now: u64) {
+        let oldest = (0..self.lag.len()).min_by_key(|&i| self.lag[i].0).unwrap_or(0);
+        self.lag[oldest] = (now, self.rcv);
+        self.rcv = to;
+    }
+
+    /// The lowest RCV.NXT the stack may still report at `now`: the value before the first
+    /// advance within `skew`.
+    pub(crate) fn lag_floor(&self, now: u64, skew: u64) -> SeqNum {
+        self.lag
+            .iter()
+            .filter(|(t, _)| *t != 0 && now.saturating_sub(*t) <= skew)
+            .min_by_key(|(t, _)| *t)
+            .map_or(self.rcv, |&(_, r)| r.earliest(self.rcv))
     }
 
     /// Moves to `state`, noting when if its timers need it (TIME-WAIT, FIN-WAIT-2; other
