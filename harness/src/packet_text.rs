@@ -3,7 +3,8 @@
 
 use synack_stack::wire::{TcpFlags, TcpOption, TcpSegment};
 
-/// The flag letters packetdrill uses, in its order (`FSRP.UEWA`); `-` for none.
+/// The flag letters packetdrill uses, in its order (`FSRP.UEWA`); `-` for none. The three
+/// reserved bits, which packetdrill cannot write, show as `r` each.
 pub fn flags(f: TcpFlags) -> String {
     const LETTERS: [(TcpFlags, char); 9] = [
         (TcpFlags::FIN, 'F'),
@@ -16,16 +17,20 @@ pub fn flags(f: TcpFlags) -> String {
         (TcpFlags::CWR, 'W'),
         (TcpFlags::AE, 'A'),
     ];
-    let s: String = LETTERS
+    let mut s: String = LETTERS
         .iter()
         .filter(|(flag, _)| f.contains(*flag))
         .map(|(_, c)| *c)
         .collect();
-    if s.is_empty() {
-        "-".to_string()
-    } else {
-        s
+    for bit in [0x200u16, 0x400, 0x800] {
+        if f.bits() & bit != 0 {
+            s.push('r');
+        }
     }
+    if s.is_empty() {
+        s.push('-');
+    }
+    s
 }
 
 /// One option as a script writes it.
@@ -114,5 +119,6 @@ mod tests {
         assert_eq!(segment(&seg, 1000, 500), "S. 0:0(0) ack 1 win 65535 <mss 1460,nop,wscale 8>");
         assert_eq!(flags(TcpFlags::EMPTY), "-");
         assert_eq!(flags(TcpFlags::FIN | TcpFlags::PSH | TcpFlags::ACK), "FP.");
+        assert_eq!(flags(TcpFlags::ACK | TcpFlags::from_bits(0x400)), ".r");
     }
 }

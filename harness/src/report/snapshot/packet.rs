@@ -4,7 +4,8 @@
 
 use core::fmt::Write as _;
 use std::net::{IpAddr, SocketAddr};
-use synack_stack::wire::{IpHeader, ParsedPacket, TcpFlags, TcpOption, TcpPacket, TcpSegment};
+use crate::packet_text::flags;
+use synack_stack::wire::{IpHeader, ParsedPacket, TcpOption, TcpPacket, TcpSegment};
 
 /// A packet line (after the time and script line).
 pub(super) fn packet(
@@ -93,36 +94,6 @@ fn segment(out: &mut String, tcp: &TcpSegment, own: Side, other: Side) {
         tcp_option(out, option, own, other);
     }
     out.push('>');
-}
-
-/// Packetdrill's flag letters, in its order; `-` for none. The three reserved bits, which
-/// packetdrill cannot write, show as `r` each.
-fn flags(f: TcpFlags) -> String {
-    const LETTERS: [(TcpFlags, char); 9] = [
-        (TcpFlags::FIN, 'F'),
-        (TcpFlags::SYN, 'S'),
-        (TcpFlags::RST, 'R'),
-        (TcpFlags::PSH, 'P'),
-        (TcpFlags::ACK, '.'),
-        (TcpFlags::URG, 'U'),
-        (TcpFlags::ECE, 'E'),
-        (TcpFlags::CWR, 'W'),
-        (TcpFlags::AE, 'A'),
-    ];
-    let mut s: String = LETTERS
-        .iter()
-        .filter(|(flag, _)| f.contains(*flag))
-        .map(|(_, c)| *c)
-        .collect();
-    for bit in [0x200u16, 0x400, 0x800] {
-        if f.bits() & bit != 0 {
-            s.push('r');
-        }
-    }
-    if s.is_empty() {
-        s.push('-');
-    }
-    s
 }
 
 fn tcp_option(out: &mut String, option: &TcpOption, own: Side, other: Side) {
