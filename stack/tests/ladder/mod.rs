@@ -66,6 +66,11 @@ impl Seg {
         self.0.payload = bytes.to_vec();
         self
     }
+    /// SEG.UP (the URG bit is set separately, with `flags`).
+    pub fn urgent(mut self, up: u16) -> Self {
+        self.0.urgent = up;
+        self
+    }
     pub fn opts(mut self, o: Vec<TcpOption>) -> Self {
         self.0.options = o;
         self
