@@ -75,12 +75,19 @@ pub fn check(c: &mut Connection, seg: &Incoming, ctx: &mut Ctx) -> ControlFlow<(
                 new_ack(c, seg, ctx);
             } else if seg.ack == c.tcb.snd_una {
                 duplicate_ack(c, seg, ctx);
+            } else {
+                // "If the ACK is a duplicate (SEG.ACK < SND.UNA), it can be ignored."
+                c.decide(now, at, "old duplicate ACK (SEG.ACK < SND.UNA) ignored", None);
             }
-            update_window(c, seg);
+            update_window(c, seg, now);
         }
         State::TimeWait => {
-            // The only thing expected here is a retransmitted FIN, handled by the eighth step.
+            // "The only thing that can arrive in this state is a retransmission of the remote
+            // FIN" (handled by the first and eighth steps); an ACK alone is ignored.
             apply_ts_recent(c, seg, now);
+            if !seg.fin && seg.payload.is_empty() {
+                c.decide(now, at, "TIME-WAIT: ACK ignored (only a retransmitted FIN is expected)", None);
+            }
         }
         State::Closed | State::Listen | State::SynSent | State::SynReceived => {
             return ControlFlow::Break(());
@@ -202,13 +209,22 @@ fn duplicate_ack(c: &mut Connection, seg: &Incoming, ctx: &mut Ctx) {
     }
 }
 
-/// The window update rule: if SND.WL1 < SEG.SEQ, or SND.WL1 = SEG.SEQ and SND.WL2 =< SEG.ACK,
-/// set SND.WND = SEG.WND (scaled), SND.WL1 = SEG.SEQ, SND.WL2 = SEG.ACK.
-fn update_window(c: &mut Connection, seg: &Incoming) {
+/// The window update rule: if SND.UNA =< SEG.ACK =< SND.NXT and (SND.WL1 < SEG.SEQ, or
+/// SND.WL1 = SEG.SEQ and SND.WL2 =< SEG.ACK), set SND.WND = SEG.WND (scaled), SND.WL1 =
+/// SEG.SEQ, SND.WL2 = SEG.ACK. A change of SND.WND, or a different window refused because its
+/// segment is older, is recorded.
+fn update_window(c: &mut Connection, seg: &Incoming, now: Instant) {
     let ack_in_range = c.tcb.snd_una.before_or_eq(seg.ack) && seg.ack.before_or_eq(c.tcb.snd_nxt);
     let newer = c.tcb.snd_wl1.before(seg.seq) || (c.tcb.snd_wl1 == seg.seq && c.tcb.snd_wl2.before_or_eq(seg.ack));
+    let window = u32::from(seg.window) << c.neg.snd_scale.get();
+    if ack_in_range && !newer && window != c.tcb.snd_wnd {
+        c.decide(now, step(Check::Ack), "window of an older segment ignored (SND.WL1/SND.WL2)", None);
+    }
     if ack_in_range && newer {
-        c.tcb.snd_wnd = u32::from(seg.window) << c.neg.snd_scale.get();
+        if window != c.tcb.snd_wnd {
+            c.decide(now, step(Check::Ack), "window update: SND.WND <- SEG.WND", None);
+        }
+        c.tcb.snd_wnd = window;
         c.tcb.snd_wl1 = seg.seq;
         c.tcb.snd_wl2 = seg.ack;
         c.tcb.max_snd_wnd = c.tcb.max_snd_wnd.max(c.tcb.snd_wnd);

@@ -100,7 +100,6 @@ fn ack_of_unsent_data_draws_a_challenge_ack() {
 /// an ACK, drop the segment, and return" (ESTABLISHED, and the states that process ACKs as
 /// ESTABLISHED does). TIME-WAIT expects only a retransmitted FIN and ignores it.
 #[test]
-#[ignore = "the decision is recorded by the next commit"]
 fn ack_of_unsent_data_is_answered_with_an_ack_under_the_rfc793_switch() {
     for at in At::SYNCHRONIZED {
         let mut config = rfc_config();
@@ -139,7 +138,6 @@ fn acceptable_ack_advances_snd_una_and_stops_the_timer() {
 /// "If the ACK is a duplicate (SEG.ACK < SND.UNA), it can be ignored": nothing is sent, the
 /// connection does not change.
 #[test]
-#[ignore = "the decision is recorded by the next commit"]
 fn old_duplicate_ack_is_ignored() {
     for at in [At::Established, At::CloseWait] {
         let mut c = rfc(at);
@@ -156,7 +154,6 @@ fn old_duplicate_ack_is_ignored() {
 /// The window update rule, SND.WL1 < SEG.SEQ: a segment later in the peer's sequence space
 /// than the one that last set the window sets it again.
 #[test]
-#[ignore = "the decision is recorded by the next commit"]
 fn window_is_taken_from_a_segment_with_a_later_sequence_number() {
     let at = At::Established;
     let mut c = rfc(at);
@@ -170,7 +167,6 @@ fn window_is_taken_from_a_segment_with_a_later_sequence_number() {
 /// The window update rule, SND.WL1 = SEG.SEQ and SND.WL2 =< SEG.ACK: the same sequence
 /// number with a newer acknowledgment sets the window.
 #[test]
-#[ignore = "the decision is recorded by the next commit"]
 fn window_is_taken_from_a_segment_at_wl1_with_a_newer_ack() {
     let at = At::Established;
     let mut c = rfc(at);
@@ -185,7 +181,6 @@ fn window_is_taken_from_a_segment_at_wl1_with_a_newer_ack() {
 /// peer's sequence space (SEG.SEQ < SND.WL1, reordered behind one that set the window) does
 /// not set it — its text is taken all the same.
 #[test]
-#[ignore = "the decision is recorded by the next commit"]
 fn window_of_a_segment_with_an_earlier_sequence_number_is_ignored() {
     let at = At::Established;
     let mut c = rfc(at);
@@ -202,7 +197,6 @@ fn window_of_a_segment_with_an_earlier_sequence_number_is_ignored() {
 /// The window update rule applies only "if SND.UNA =< SEG.ACK =< SND.NXT": an old ACK sets
 /// no window.
 #[test]
-#[ignore = "the decision is recorded by the next commit"]
 fn window_of_an_old_ack_is_ignored() {
     let at = At::Established;
     let mut c = rfc(at);
@@ -244,7 +238,6 @@ fn fin_wait_1_stays_while_its_fin_is_unacknowledged() {
 /// delete the TCB." An ACK leaves the connection as it is (and the half-closed application
 /// may still read).
 #[test]
-#[ignore = "the decision is recorded by the next commit"]
 fn fin_wait_2_takes_an_ack_and_stays() {
     let at = At::FinWait2;
     let mut c = rfc(at);
@@ -308,7 +301,6 @@ fn last_ack_stays_while_its_fin_is_unacknowledged() {
 /// TIME-WAIT: "The only thing that can arrive in this state is a retransmission of the
 /// remote FIN" — an ACK is ignored, and does not restart the 2 MSL timer.
 #[test]
-#[ignore = "the decision is recorded by the next commit"]
 fn time_wait_ignores_an_ack() {
     let at = At::TimeWait;
     let mut c = rfc(at);
