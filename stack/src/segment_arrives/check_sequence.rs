@@ -117,6 +117,16 @@ pub fn check<'a>(c: &mut Connection, mut seg: Incoming<'a>, ctx: &mut Ctx) -> Co
         c.ack_pending = AckPending::Now;
         c.decide(now, step(Check::Sequence), "zero window: text not accepted, ACK/RST/URG processed", None);
     }
+    // Table 6: with RCV.WND = 0 a FIN, which occupies a sequence number, is not acceptable
+    // either (MUST-66 lets only ACK, URG and RST through). Linux (tcp_data_queue) takes a
+    // bare FIN into a zero window — "some stacks are known to send bare FIN packets in a
+    // loop even if we send RWIN 0" — and so does the linux profile.
+    let linux = ctx.config.profile == crate::config::Profile::Linux;
+    if zero_window_probe && seg.fin && seg.segment.payload.is_empty() && !linux {
+        seg.fin = false;
+        c.ack_pending = AckPending::Now;
+        c.decide(now, step(Check::Sequence), "zero window: FIN not accepted, ACK/RST/URG processed", None);
+    }
 
     // RFC 7323 §4.3 (2): TS.Recent <- SEG.TSval when SEG.SEQ =< Last.ACK.sent < SEG.SEQ+len.
     if let (true, Some((tsval, _))) = (c.neg.timestamps, seg.timestamps) {

@@ -188,7 +188,6 @@ fn zero_window_processes_the_urgent_pointer() {
 /// acceptable either (it is not among the ACK, URG and RST that MUST-66 lets through): it is
 /// answered with an ACK that does not cover it, and the state stays.
 #[test]
-#[ignore = "bug: a bare FIN is taken into a zero window; fixed by a later commit"]
 fn zero_window_refuses_a_bare_fin() {
     for at in [At::Established, At::FinWait2] {
         let mut c = zero_window(at);
