@@ -63,6 +63,8 @@ pub struct Connection {
     pub remote: SocketAddr,
     pub state: State,
     pub origin: Origin,
+    /// The profile of the configuration the connection was made with.
+    pub profile: crate::config::Profile,
     pub tcb: Tcb,
     pub neg: Negotiated,
     pub ts: TimestampState,
@@ -162,6 +164,7 @@ impl Connection {
             remote,
             state: State::Closed,
             origin,
+            profile: config.profile,
             tcb,
             neg: Negotiated {
                 peer_mss: peer_default,
@@ -424,10 +427,15 @@ impl Connection {
         let field = free.to_wire(scale);
         let candidate = self.tcb.rcv_nxt + ((field as u32) << scale.get());
         let current = self.tcb.rcv_wnd();
-        // SWS avoidance: open the window only by min(half the buffer, one MSS) or more.
+        // SWS avoidance (MUST-39, §3.8.6.2.2): move the right edge only by min(Fr·RCV.BUFF,
+        // Eff.snd.MSS) or more, Fr = 1/2. The linux profile also reopens a closed window by
+        // whatever is free when that is less (not checked against Linux, whose
+        // __tcp_select_window works from socket memory).
         let threshold = ((self.recv_capacity / 2) as u32).min(u32::from(self.neg.our_mss.get()));
         let gain = candidate.since(self.tcb.rcv_adv);
-        if gain > 0 && (gain as u32 >= threshold || current == 0 && gain as u32 >= threshold.min(free.get())) {
+        let linux = self.profile == crate::config::Profile::Linux;
+        let reopen_small = linux && current == 0 && gain as u32 >= threshold.min(free.get());
+        if gain > 0 && (gain as u32 >= threshold || reopen_small) {
             self.tcb.rcv_adv = candidate;
         } else if self.tcb.rcv_adv.before(self.tcb.rcv_nxt) {
             self.tcb.rcv_adv = self.tcb.rcv_nxt;

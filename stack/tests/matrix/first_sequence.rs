@@ -127,7 +127,6 @@ fn zero_window(at: At) -> Conn {
 
 /// Table 6, SEG.LEN = 0 and RCV.WND = 0: acceptable only at SEG.SEQ = RCV.NXT.
 #[test]
-#[ignore = "bug: a closed window reopens by less than the SWS threshold; fixed by a later commit"]
 fn zero_window_takes_an_empty_segment_only_at_rcv_nxt() {
     for at in [At::Established, At::FinWait1, At::FinWait2, At::CloseWait] {
         let mut c = zero_window(at);
@@ -146,7 +145,6 @@ fn zero_window_takes_an_empty_segment_only_at_rcv_nxt() {
 /// window: its ACK field acknowledges our data, its text is not taken, and the reply
 /// re-advertises the zero window.
 #[test]
-#[ignore = "bug: a closed window reopens by less than the SWS threshold; fixed by a later commit"]
 fn zero_window_refuses_text_but_processes_its_ack() {
     for at in [At::Established, At::CloseWait] {
         let mut c = zero_window(at);
