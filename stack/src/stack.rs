@@ -149,16 +149,21 @@ impl Stack {
             return;
         }
         let seg = packet.tcp;
+        let mut reopen_iss = None;
         if let Some(&id) = self.demux.get(&(local, remote)) {
-            if self.time_wait_reopen(id, &seg) {
-                self.retire(id);
-            } else {
-                self.drive(id, |c, ctx| segment_arrives::on_segment(c, &seg, ctx));
-                return;
+            match self.time_wait_reopen(id, &seg) {
+                Some(iss) => {
+                    reopen_iss = Some(iss);
+                    self.retire(id);
+                }
+                None => {
+                    self.drive(id, |c, ctx| segment_arrives::on_segment(c, &seg, ctx));
+                    return;
+                }
             }
         }
         if let Some(lid) = self.find_listener(local) {
-            self.listener_segment(lid, local, remote, &seg);
+            self.listener_segment(lid, local, remote, &seg, reopen_iss);
             return;
         }
         // §3.10.7.1: no TCB.
@@ -178,20 +183,28 @@ impl Stack {
     }
 
     /// RFC 6191 / Linux (`tcp_timewait_state_process`): a SYN for a TIME-WAIT connection with
-    /// a sequence number above RCV.NXT (or a newer timestamp) opens a new incarnation.
-    fn time_wait_reopen(&self, id: ConnId, seg: &TcpSegment) -> bool {
-        let Some(c) = self.conns.get(&id) else { return false };
+    /// a sequence number above RCV.NXT (or a newer timestamp) opens a new incarnation. Returns
+    /// the new connection's ISS: MAY-2 (RFC 9293 §3.6.1) asks for one "larger than the largest
+    /// sequence number it used on the previous connection incarnation", and Linux takes
+    /// SND.NXT + 65535 + 2 (never 0).
+    fn time_wait_reopen(&self, id: ConnId, seg: &TcpSegment) -> Option<crate::seq::SeqNum> {
+        let c = self.conns.get(&id)?;
         if c.state != State::TimeWait || !seg.flags.syn() || seg.flags.ack() || seg.flags.rst() {
-            return false;
+            return None;
         }
         let newer_ts = match (c.neg.timestamps, seg.timestamps()) {
             (true, Some((tsval, _))) => (tsval.wrapping_sub(c.ts.ts_recent) as i32) > 0,
             _ => false,
         };
-        (seg.seq.after(c.tcb.rcv_nxt) || newer_ts) && self.find_listener(c.local).is_some()
+        if !(seg.seq.after(c.tcb.rcv_nxt) || newer_ts) || self.find_listener(c.local).is_none() {
+            return None;
+        }
+        let iss = c.tcb.snd_nxt + 65535 + 2;
+        Some(if iss.get() == 0 { iss + 1 } else { iss })
     }
 
-    fn listener_segment(&mut self, lid: u32, local: SocketAddr, remote: SocketAddr, seg: &TcpSegment) {
+    /// A segment for a listener; `iss` is the ISS a connection reopened from TIME-WAIT takes.
+    fn listener_segment(&mut self, lid: u32, local: SocketAddr, remote: SocketAddr, seg: &TcpSegment, iss: Option<crate::seq::SeqNum>) {
         let l = &self.listeners[&lid];
         let mut outcome = listen::classify(seg, l.syn_queue_full(self.config.max_syn_backlog), l.accept_queue_full());
         // Mutation testing: a listener drops an ACK instead of resetting it.
@@ -208,7 +221,7 @@ impl Stack {
                 let l = &self.listeners[&lid];
                 let opts = l.opts.clone();
                 let (rcvbuf, sndbuf) = (l.rcvbuf, l.sndbuf);
-                let iss = crate::seq::SeqNum::new(self.secrets.isn(self.now, local, remote));
+                let iss = iss.unwrap_or_else(|| crate::seq::SeqNum::new(self.secrets.isn(self.now, local, remote)));
                 let mut c = Connection::new(local, remote, Origin::Passive { listener: lid }, iss, &self.config, &self.secrets, opts, self.now);
                 c.state = State::Listen;
                 if let Some(b) = rcvbuf {

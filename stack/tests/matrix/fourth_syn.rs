@@ -122,7 +122,6 @@ fn rfc793_switch_resets_on_a_syn_in_the_window() {
 /// port) ends TIME-WAIT and is answered by a new connection's SYN-ACK whose ISS lies beyond
 /// the old SND.NXT.
 #[test]
-#[ignore = "bug: MAY-2's ISS is not beyond the old SND.NXT; fixed by a later commit"]
 fn time_wait_accepts_a_new_syn_above_rcv_nxt() {
     let at = At::TimeWait;
     let mut c = rfc(at);
