@@ -44,6 +44,19 @@ enum Command {
         #[arg(long, default_value = "linux")]
         profile: String,
     },
+    /// Which §3.10 steps and RFC 9293 requirements scripts exercise (on the reference stack,
+    /// as the oracle sees them), beside the requirements their headers declare.
+    Coverage {
+        /// Scripts or folders.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// The reference stack's behaviour profile.
+        #[arg(long, value_enum, default_value = "linux")]
+        profile: ProfileArg,
+        /// Write the table as JSON here.
+        #[arg(long)]
+        json: Option<PathBuf>,
+    },
 }
 
 #[derive(clap::Args)]
@@ -136,7 +149,31 @@ pub fn main() -> i32 {
         Command::Parse { paths } => parse(&paths),
         Command::Run(args) => run(args),
         Command::Check { file, endpoints, json, profile } => check(&file, &endpoints, json.as_deref(), &profile),
+        Command::Coverage { paths, profile, json } => coverage(&paths, profile, json.as_deref()),
     }
+}
+
+/// `synack coverage`: the table, and JSON if asked.
+fn coverage(paths: &[PathBuf], profile: ProfileArg, json: Option<&std::path::Path>) -> i32 {
+    let profile = match profile {
+        ProfileArg::Linux => Profile::Linux,
+        ProfileArg::Rfc9293 => Profile::Rfc9293,
+    };
+    let table = match synack::oracle::coverage::run_suite(paths, profile) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("synack: {e}");
+            return 2;
+        }
+    };
+    print!("{}", table.render());
+    if let Some(path) = json {
+        if let Err(e) = std::fs::write(path, serde_json::to_string_pretty(&table.json()).unwrap_or_default()) {
+            eprintln!("synack: cannot write {}: {e}", path.display());
+            return 2;
+        }
+    }
+    0
 }
 
 /// `synack check`: the oracle over a capture.

@@ -89,3 +89,26 @@ fn check_exits_2_on_what_it_cannot_read() {
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(!text(&out).contains("panicked"));
 }
+
+#[test]
+fn coverage_tabulates_steps_and_requirements() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = format!("// A FIN from the peer\n// Requirements: MUST-40, SHLD-18\n{}", FIN.replace("ACK", "2"));
+    std::fs::write(dir.path().join("fin.pkt"), script).unwrap();
+    let out = synack(&["coverage", "--json", "cov.json", "fin.pkt"], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let t = text(&out);
+    assert!(t.contains("§3.10 steps (3 runs)"), "{t}");
+    let row = |step: &str| t.lines().find(|l| l.trim_start().starts_with(&format!("{step} "))).unwrap_or("").to_string();
+    assert!(row("3.10.7.4/8").contains(" 1 scripts"), "{t}");
+    assert!(row("3.10.7.3/5").contains("NOT EXERCISED"), "{t}");
+    // MUST-40: declared by the script and exercised (the FIN's ACK was owed); SHLD-18
+    // declared only.
+    assert!(t.lines().any(|l| l.contains("MUST-40") && l.contains("1 / 1")), "{t}");
+    assert!(t.lines().any(|l| l.contains("SHLD-18") && l.contains("1 / 0")), "{t}");
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.path().join("cov.json")).unwrap()).unwrap();
+    assert_eq!(json["runs"], 3);
+    let must40 = json["requirements"].as_array().unwrap().iter().find(|r| r["id"] == "MUST-40").unwrap();
+    assert_eq!(must40["exercised_by"], serde_json::json!(["fin.pkt"]));
+    assert_eq!(synack(&["coverage", "missing-dir"], dir.path()).status.code(), Some(2));
+}

@@ -195,6 +195,7 @@ fn other_states(w: &World, s: &Seg, cx: &mut Cx, out: &mut Vec<World>) {
             (Some((tsval, _)), Some(newest)) => (tsval.wrapping_sub(newest) as i32) > 0,
             (Some(_), None) | (None, _) => false,
         };
+        cx.covers("MAY-2");
         if s.seq.after(w.rcv) || newer_ts {
             let mut n = World::no_tcb(State::Listen, cx.now);
             n.used = w.used;
@@ -210,6 +211,12 @@ fn other_states(w: &World, s: &Seg, cx: &mut Cx, out: &mut Vec<World>) {
         }
     }
     cx.hit(other(Check::Sequence));
+    if w.state == State::TimeWait {
+        cx.covers("MUST-13");
+    }
+    if w.edge.before_or_eq(w.rcv) {
+        cx.covers("MUST-66");
+    }
     let tail = cx.permits(Deviation::AcceptsTailBeyondWindow);
     let hi = cx.reach(w, tail);
     let strict = acceptable(s.seq, s.seg_len(), w.rcv, hi, w.edge, w.edge_max, false);
@@ -321,6 +328,7 @@ fn accepted(w: &World, s: &Seg, hi: SeqNum, cx: &mut Cx, out: &mut Vec<World>) {
     }
     // RFC 5961 §5.2 (MAY-12): (SND.UNA - MAX.SND.WND) =< SEG.ACK =< SND.NXT, or a
     // challenge ACK and the segment is dropped.
+    cx.covers("MAY-12");
     let (range, only_by_deviation) = ack_range(w, s, cx);
     if range.may() {
         take_ack(*w, s, cx, out);

@@ -130,17 +130,17 @@ pub(crate) fn backoff(
     now: u64,
     original: Option<u64>,
     profile: &OracleProfile,
-) -> Option<Static> {
+) -> (Option<Static>, bool) {
     let syn = s.flags.syn();
     if s.flags.rst() {
-        return None;
+        return (None, false);
     }
     let has_iss = matches!(w.state, State::SynSent | State::SynReceived);
     if syn && !(has_iss && s.seq == w.iss) {
         // An original SYN or SYN-ACK: the series starts with it.
         *series = Some(Series { seq: s.seq, syn: true, last: now, prev: None, count: 0, probe_first: false });
         *heard = false;
-        return None;
+        return (None, false);
     }
     let fin = s.flags.fin();
     let retransmission = if syn {
@@ -149,14 +149,16 @@ pub(crate) fn backoff(
         (s.len > 0 || fin) && w.has_tcb() && s.seq.before(w.snd_max) && (s.seq + s.len + u32::from(fin)).after(w.una)
     };
     if !retransmission {
-        return None;
+        return (None, false);
     }
     let mut verdict = None;
+    let mut compared = false;
     match *series {
         Some(sr) if sr.seq == s.seq && sr.syn == syn && !*heard => {
             let interval = now.saturating_sub(sr.last);
             let count = sr.count + 1;
             if let Some(prev) = sr.prev {
+                compared = true;
                 let doubled = if sr.probe_first && count == 2 { prev } else { prev.saturating_mul(2) };
                 let need = doubled.min(Cx::nanos(Duration::from_secs(60)));
                 let slack = need / 8 + Cx::nanos(Duration::from_millis(5));
@@ -186,5 +188,5 @@ pub(crate) fn backoff(
         }
     }
     *heard = false;
-    verdict
+    (verdict, compared)
 }

@@ -45,6 +45,8 @@ pub(crate) struct Global {
     pub listeners: Vec<SocketAddr>,
     /// §3.10 steps whose rules were applied.
     pub steps: Vec<Step>,
+    /// Requirement IDs whose rules were evaluated.
+    pub reqs: Vec<&'static str>,
 }
 
 impl Global {
@@ -60,6 +62,21 @@ impl Global {
             last_close: None,
             listeners: Vec::new(),
             steps: Vec::new(),
+            reqs: Vec::new(),
+        }
+    }
+
+    /// Notes that a step's rules were applied (coverage).
+    fn hit(&mut self, step: Step) {
+        if !self.steps.contains(&step) {
+            self.steps.push(step);
+        }
+    }
+
+    /// Notes that a requirement's rule was evaluated (coverage).
+    fn covers(&mut self, id: &'static str) {
+        if !self.reqs.contains(&id) {
+            self.reqs.push(id);
         }
     }
 
@@ -256,6 +273,7 @@ impl Conn {
             facts: &self.facts,
             invalid: false,
             steps: &mut g.steps,
+            reqs: &mut g.reqs,
         };
         let mut first_why = None;
         for w in &self.worlds {
@@ -282,6 +300,7 @@ impl Conn {
                 facts: &self.facts,
                 invalid: false,
                 steps: &mut g.steps,
+                reqs: &mut g.reqs,
             };
             if let Some(w) = self.worlds.first() {
                 force(w, s, &mut cx, &mut next);
@@ -308,12 +327,23 @@ impl Conn {
         let Some(w0) = self.worlds.first().copied() else { return };
         let mut found = Vec::new();
         checks::format(&w0, s, &g.profile, &mut found);
+        if g.profile.check_checksums && s.checksum_ok.is_some() {
+            g.covers("MUST-2");
+        }
+        if !s.flags.syn() {
+            g.covers("MUST-65");
+        }
+        if g.profile.check_segment_size && w0.has_tcb() && s.len > 0 {
+            g.covers("MUST-16");
+        }
         // The first transmission of the segment now retransmitted, if the peer has been silent
         // since (then the interval to it is a retransmission timeout).
         let heard = self.last_heard;
         let original = self.sent.iter().find(|(q, _, k)| *q == s.seq && heard.is_none_or(|h| h < *k)).map(|&(_, t, _)| t);
-        if let Some(f) = checks::backoff(&mut self.series, &mut self.heard, &w0, s, now, original, &g.profile) {
-            found.push(f);
+        let (backoff, compared) = checks::backoff(&mut self.series, &mut self.heard, &w0, s, now, original, &g.profile);
+        found.extend(backoff);
+        if compared {
+            g.covers("MUST-19");
         }
         if w0.has_tcb() && s.len > 0 && s.seq == w0.snd_max {
             self.sent.push_back((s.seq, now, self.tick));
@@ -327,6 +357,24 @@ impl Conn {
         let fin = u32::from(s.flags.fin());
         if w0.has_tcb() && (s.len > 0 || fin > 0) && s.seq.before(w0.snd_max) && (s.seq + s.len + fin).after(w0.una) {
             self.facts.retransmitting = true;
+        }
+        // Coverage of what the segment stands for on the sending side.
+        let retransmitted = (w0.has_tcb() || w0.state == State::SynSent) && s.seq.before(w0.snd_max) && !s.flags.rst();
+        let step = if s.flags.syn() && !s.has_ack() && !w0.has_tcb() && w0.state != State::SynSent {
+            Some(Step::Open)
+        } else if retransmitted && (s.len > 0 || s.flags.syn() || s.flags.fin()) {
+            Some(Step::Timeout(TimerKind::Retransmission))
+        } else if s.flags.rst() && w0.state.is_synchronized() {
+            Some(Step::Abort)
+        } else if s.flags.fin() && w0.fin_seq.is_none() {
+            Some(Step::Close)
+        } else if s.len > 0 && (s.seq + s.len).after(w0.snd_max) {
+            Some(Step::Send)
+        } else {
+            None
+        };
+        if let Some(step) = step {
+            g.hit(step);
         }
         for f in found {
             self.report_static(g, f, w0.state, ev, now, happened);
@@ -531,6 +579,7 @@ impl Conn {
                     facts: &self.facts_before_in,
                     invalid: false,
                     steps: &mut g.steps,
+                    reqs: &mut g.reqs,
                 };
                 let mut replayed = Vec::new();
                 for b in &base {
@@ -550,6 +599,7 @@ impl Conn {
                         facts: &self.facts,
                         invalid: false,
                         steps: &mut g.steps,
+                        reqs: &mut g.reqs,
                     };
                     for b in &base {
                         let _ = emit(b, seg, &mut cx, &mut survivors);

@@ -37,6 +37,8 @@ pub(crate) struct Cx<'a> {
     pub invalid: bool,
     /// Steps the rules went through (coverage).
     pub steps: &'a mut Vec<Step>,
+    /// Requirement IDs whose rule was evaluated (coverage).
+    pub reqs: &'a mut Vec<&'static str>,
 }
 
 impl Cx<'_> {
@@ -62,6 +64,13 @@ impl Cx<'_> {
     pub(crate) fn hit(&mut self, step: Step) {
         if !self.steps.contains(&step) {
             self.steps.push(step);
+        }
+    }
+
+    /// Notes that a requirement's rule was evaluated.
+    pub(crate) fn covers(&mut self, id: &'static str) {
+        if !self.reqs.contains(&id) {
+            self.reqs.push(id);
         }
     }
 
@@ -100,7 +109,10 @@ impl Cx<'_> {
     }
 
     /// A duty arising now.
-    pub(crate) fn duty(&self, owed: Owed, due: u64, step: Step, state: State, req: Option<&'static str>) -> Duty {
+    pub(crate) fn duty(&mut self, owed: Owed, due: u64, step: Step, state: State, req: Option<&'static str>) -> Duty {
+        if let Some(id) = req {
+            self.covers(id);
+        }
         Duty { owed, due, event: self.event, at: self.now, step, state, req }
     }
 }

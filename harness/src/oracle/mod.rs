@@ -14,6 +14,7 @@
 //! - [`profile`]: RFC 5961 / RFC 1337 switches, bounds, permitted deviations (`linux`).
 //! - [`requirements`]: RFC 9293's requirement table, for IDs in verdicts.
 //! - [`capture`]: pcap / pcapng files read into the same checker (`synack check`).
+//! - [`coverage`]: which steps and requirements runs exercised (`synack coverage`).
 //!
 //! Entry points: [`check`] for a run's [`Trace`]; [`Checker`] to feed packets one by one.
 
@@ -22,6 +23,7 @@ pub mod capture;
 mod checks;
 mod conn;
 mod context;
+pub mod coverage;
 mod emit;
 pub mod profile;
 pub mod requirements;
@@ -39,10 +41,22 @@ use segment::{Seg, SegError};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::time::Duration;
-use synack_stack::Step;
 
 /// Judges a run: the stack's outbound segments against its inbound ones and its calls.
 pub fn check(trace: &Trace, profile: &OracleProfile) -> Vec<Finding> {
+    let (checker, end) = feed(trace, profile);
+    checker.finish(end)
+}
+
+/// As [`check`], with what the run exercised.
+pub fn check_with_coverage(trace: &Trace, profile: &OracleProfile) -> (Vec<Finding>, coverage::Coverage) {
+    let (checker, end) = feed(trace, profile);
+    let c = checker.coverage();
+    (checker.finish(end), c)
+}
+
+/// A checker fed a run's events, and the run's end.
+fn feed(trace: &Trace, profile: &OracleProfile) -> (Checker, Duration) {
     let mut checker = Checker::new(profile.clone());
     // Packets in time order (a real backend's timestamps may put an outbound packet that
     // was fetched late before the inbound one traced at injection); ties keep trace order.
@@ -82,7 +96,7 @@ pub fn check(trace: &Trace, profile: &OracleProfile) -> Vec<Finding> {
         }
     }
     let end = trace.events.iter().map(|e| e.at).max().unwrap_or_default();
-    checker.finish(end)
+    (checker, end)
 }
 
 /// Counts of what a checker saw.
@@ -158,9 +172,9 @@ impl Checker {
         }
     }
 
-    /// The §3.10 steps whose rules the checker applied so far (coverage).
-    pub fn steps(&self) -> &[Step] {
-        &self.g.steps
+    /// The §3.10 steps and requirements exercised so far.
+    pub fn coverage(&self) -> coverage::Coverage {
+        coverage::Coverage { steps: self.g.steps.clone(), requirements: self.g.reqs.clone() }
     }
 
     /// What the checker saw so far.
