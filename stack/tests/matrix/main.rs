@@ -17,3 +17,6 @@ mod second_rst;
 mod fourth_syn;
 mod fifth_ack;
 mod sixth_to_eighth;
+mod closed_listen;
+mod syn_sent;
+
