@@ -152,7 +152,14 @@ impl Stack {
         let s = self.sock(fd)?;
         check_family(s.domain, addr)?;
         match s.kind {
-            SocketKind::Listening(_) => return Err(Errno::EINVAL),
+            // RFC 9293 would turn a LISTEN active (Figure 5); a socket cannot. POSIX:
+            // EOPNOTSUPP ("the socket is listening and cannot be connected"); Linux: EISCONN.
+            SocketKind::Listening(_) => {
+                return Err(match self.config.profile {
+                    crate::config::Profile::Rfc9293 => Errno::EOPNOTSUPP,
+                    crate::config::Profile::Linux => Errno::EISCONN,
+                })
+            }
             SocketKind::Connection(id) => {
                 let c = self.conns.get_mut(&id).ok_or(Errno::EBADF)?;
                 return match c.state {
@@ -229,7 +236,10 @@ impl Stack {
         if self.sock(fd)?.shut_write {
             return Err(Errno::EPIPE);
         }
-        let id = self.conn_of(fd)?;
+        // §3.10.2 SEND without a connection: "error: connection does not exist" (ENOTCONN,
+        // as POSIX has it); Linux (tcp_sendmsg, sk_stream_wait_connect) answers EPIPE.
+        let linux = self.config.profile == crate::config::Profile::Linux;
+        let id = self.conn_of(fd).map_err(|e| if e == Errno::ENOTCONN && linux { Errno::EPIPE } else { e })?;
         self.drive(id, |c, ctx| user_calls::send(c, data, ctx)).ok_or(Errno::EBADF)?
     }
 
@@ -241,9 +251,27 @@ impl Stack {
 
     /// shutdown(2).
     pub fn shutdown(&mut self, fd: Fd, how: Shutdown) -> Result<(), Errno> {
+        let linux = self.config.profile == crate::config::Profile::Linux;
+        // A listener has no send side to close: "error: connection does not exist". Linux
+        // (inet_shutdown) returns 0 for SHUT_WR and goes on listening.
+        if let (SocketKind::Listening(_), Shutdown::Write, true) = (&self.sock(fd)?.kind, how, linux) {
+            return Ok(());
+        }
         let id = self.conn_of(fd)?;
         let state = self.conns.get(&id).map(|c| c.state).ok_or(Errno::ENOTCONN)?;
-        if matches!(state, State::Closed | State::SynSent | State::Listen) {
+        if state == State::SynSent {
+            // §3.10.4 CLOSE in SYN-SENT: "Delete the TCB". Linux (inet_shutdown → disconnect)
+            // does the same for any `how`, and reports ECONNRESET once afterwards.
+            self.sock_mut(fd)?.shut_write = true;
+            self.drive(id, |c, ctx| {
+                let _ = user_calls::close(c, ctx);
+                if linux {
+                    c.error = Some(Errno::ECONNRESET);
+                }
+            });
+            return Ok(());
+        }
+        if matches!(state, State::Closed | State::Listen) {
             return Err(Errno::ENOTCONN);
         }
         if matches!(how, Shutdown::Read | Shutdown::Both) {

@@ -20,3 +20,4 @@ mod sixth_to_eighth;
 mod closed_listen;
 mod syn_sent;
 
+mod user_calls;
