@@ -21,3 +21,4 @@ mod closed_listen;
 mod syn_sent;
 
 mod user_calls;
+mod timeouts;
