@@ -99,6 +99,16 @@ fn retransmission(c: &mut Connection, ctx: &mut Ctx) {
             if c.tcb.flight_size() == 0 {
                 return;
             }
+            // A zero window: what is in flight lies beyond it and a retransmission would be
+            // refused. RFC 9293 §3.8.6.1: probe instead (the persist timer resends the octet
+            // at SND.UNA), and do not time the connection out for data beyond the right edge
+            // (SHLD-17; MUST-37). (Linux, whose probes carry no data, retransmits the head
+            // anyway; the linux profile keeps the retransmission timer.)
+            if c.tcb.snd_wnd == 0 && config.probe_style == ProbeStyle::OneOctet {
+                c.timers.persist = Some(now + c.rtt.rto());
+                c.decide(now, at, "retransmission timeout with a zero window → persist timer probes", None);
+                return;
+            }
             // Linux: R2 is the time `tcp_retries2` exponential retries from the minimum RTO
             // would take, counted from the first retransmission (`retrans_stamp`).
             let expired = if config.retries_as_time {
@@ -140,18 +150,20 @@ fn persist(c: &mut Connection, ctx: &mut Ctx) {
     }
     match ctx.config.probe_style {
         ProbeStyle::OneOctet => {
-            // One new octet beyond the window; SND.NXT advances over it.
-            let seq = c.tcb.snd_nxt;
+            // One octet beyond the window (RFC 1122 §4.2.2.17). While an earlier probe's
+            // octet (or other data) is unacknowledged, it is the octet at SND.UNA that goes
+            // again, as BSD does; otherwise a new one, and SND.NXT advances over it. The
+            // persist timer, not the retransmission timer, owns it: probes never count
+            // towards R2, so the connection stays open as long as the peer answers (MUST-37).
+            let seq = if c.tcb.flight_size() > 0 { c.tcb.snd_una } else { c.tcb.snd_nxt };
             let data = c.send.slice(seq, 1);
             if data.is_empty() {
                 return;
             }
             let seg = c.segment(now, seq, TcpFlags::EMPTY, data);
             c.out.push(seg);
-            c.tcb.snd_nxt = seq + 1;
-            if c.timers.retransmission.is_none() {
-                c.timers.retransmission = Some(now + c.rtt.rto());
-            }
+            c.tcb.snd_nxt = c.tcb.snd_nxt.latest(seq + 1);
+            c.rtt_probe = None;
         }
         ProbeStyle::StaleSequence => {
             let seg = c.segment(now, c.tcb.snd_una - 1, TcpFlags::EMPTY, Vec::new());

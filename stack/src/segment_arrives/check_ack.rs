@@ -229,10 +229,16 @@ fn update_window(c: &mut Connection, seg: &Incoming, now: Instant) {
         c.tcb.snd_wl2 = seg.ack;
         c.tcb.max_snd_wnd = c.tcb.max_snd_wnd.max(c.tcb.snd_wnd);
         if c.tcb.snd_wnd > 0 && c.timers.persist.is_some() {
-            // The window opened: the persist timer's job is done (RFC 9293 §3.8.6.1).
+            // The window opened: the persist timer's job is done (RFC 9293 §3.8.6.1). What it
+            // had in flight (a probe octet the closed window refused) goes again from
+            // SND.UNA, with the rest, under the retransmission timer (RFC 6298 (5.1)).
             c.timers.persist = None;
             c.probes = 0;
             c.persist_backoff = 0;
+            if c.tcb.flight_size() > 0 {
+                c.rtx_nxt = Some(c.tcb.snd_una);
+                c.timers.retransmission.get_or_insert(now + c.rtt.rto());
+            }
         }
     }
 }

@@ -175,7 +175,6 @@ fn delayed_ack_timer_acknowledges_text_within_half_a_second() {
 /// waiting, a probe after one RTO, then at doubled intervals while the peer keeps answering
 /// (MUST-37: never a reason to close). The rfc9293 profile's probe is one new octet.
 #[test]
-#[ignore = "bug: one-octet probes walk into the window and time the connection out (MUST-37); fixed by the next commit"]
 fn persist_timer_probes_a_zero_window_with_backoff() {
     for at in [At::Established, At::CloseWait] {
         let mut c = rfc(at);
@@ -202,7 +201,6 @@ fn persist_timer_probes_a_zero_window_with_backoff() {
 /// hour of zero window, every probe answered, and then the window opens and all the data
 /// goes.
 #[test]
-#[ignore = "bug: one-octet probes walk into the window and time the connection out (MUST-37); fixed by the next commit"]
 fn persist_keeps_a_connection_open_while_the_peer_answers() {
     for setup in [Setup::new(rfc_config()), Setup::new(linux_config())] {
         let mut c = setup.at(At::Established);
