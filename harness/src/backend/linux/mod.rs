@@ -53,6 +53,7 @@ impl LinuxBackend {
         let tun = netns::create_tun()?;
         netns::configure(setup)?;
         let capture = capture::open(netns::TUN_NAME)?;
+        let realtime_note = realtime_priority();
         let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").map(|s| s.trim().to_string()).unwrap_or_default();
         let mut backend = LinuxBackend {
             tun,
@@ -73,6 +74,9 @@ impl LinuxBackend {
         // Setup notes belong to time 0.
         for (at, _) in &mut backend.events {
             *at = Duration::ZERO;
+        }
+        if let Some(note) = realtime_note {
+            backend.events.push((Duration::ZERO, TraceKind::Note(note)));
         }
         Ok(backend)
     }
@@ -197,6 +201,21 @@ impl LinuxBackend {
             | Call::SetNonBlocking { .. }
             | Call::GetFlags { .. } => false,
         }
+    }
+}
+
+/// Gives the calling (worker) thread a modest real-time priority, so that a busy machine
+/// delays the script's actions less (the threads it starts inherit it). The runner never
+/// spins — it sleeps in ppoll — so this cannot starve the machine, and the kernel's RT
+/// throttling bounds it anyway. Returns a note when it could not be done.
+fn realtime_priority() -> Option<String> {
+    let param = libc::sched_param { sched_priority: 10 };
+    // SAFETY: sets the calling thread's own scheduling policy.
+    let rc = unsafe { libc::sched_setscheduler(0, libc::SCHED_FIFO, &param) };
+    if rc == 0 {
+        None
+    } else {
+        Some(format!("could not use SCHED_FIFO for the run ({}); timing may suffer on a busy machine", std::io::Error::last_os_error()))
     }
 }
 
