@@ -43,6 +43,15 @@ enum Command {
         /// What the stack is held to: `linux` (Linux's deliberate choices permitted) or `rfc9293`.
         #[arg(long, default_value = "linux")]
         profile: String,
+        /// Also permit this deviation (repeatable), e.g. `short-time-wait`.
+        #[arg(long = "permit", value_name = "DEVIATION")]
+        permit: Vec<String>,
+        /// The stack implements RFC 1337 (TIME-WAIT ignores RST).
+        #[arg(long)]
+        rfc1337: bool,
+        /// The stack does not implement RFC 5961 (RFC 793's resets instead of challenge ACKs).
+        #[arg(long)]
+        no_rfc5961: bool,
     },
     /// Which §3.10 steps and RFC 9293 requirements scripts exercise (on the reference stack,
     /// as the oracle sees them), beside the requirements their headers declare.
@@ -148,7 +157,25 @@ pub fn main() -> i32 {
     match cli.command {
         Command::Parse { paths } => parse(&paths),
         Command::Run(args) => run(args),
-        Command::Check { file, endpoints, json, profile } => check(&file, &endpoints, json.as_deref(), &profile),
+        Command::Check { file, endpoints, json, profile, permit, rfc1337, no_rfc5961 } => {
+            let Some(mut p) = synack::oracle::OracleProfile::by_name(&profile) else {
+                eprintln!("synack: no oracle profile {profile} (linux, rfc9293)");
+                return 2;
+            };
+            for name in &permit {
+                match synack::oracle::Deviation::from_name(name) {
+                    Some(d) => p.permitted.push(d),
+                    None => {
+                        let known: Vec<&str> = synack::oracle::Deviation::ALL.iter().map(|d| d.name()).collect();
+                        eprintln!("synack: no deviation {name} ({})", known.join(", "));
+                        return 2;
+                    }
+                }
+            }
+            p.rfc1337 |= rfc1337;
+            p.rfc5961 &= !no_rfc5961;
+            check(&file, &endpoints, json.as_deref(), p)
+        }
         Command::Coverage { paths, profile, json } => coverage(&paths, profile, json.as_deref()),
     }
 }
@@ -177,11 +204,8 @@ fn coverage(paths: &[PathBuf], profile: ProfileArg, json: Option<&std::path::Pat
 }
 
 /// `synack check`: the oracle over a capture.
-fn check(file: &std::path::Path, endpoints: &[synack::oracle::capture::Endpoint], json: Option<&std::path::Path>, profile: &str) -> i32 {
-    let Some(p) = synack::oracle::OracleProfile::by_name(profile) else {
-        eprintln!("synack: no oracle profile {profile} (linux, rfc9293)");
-        return 2;
-    };
+fn check(file: &std::path::Path, endpoints: &[synack::oracle::capture::Endpoint], json: Option<&std::path::Path>, p: synack::oracle::OracleProfile) -> i32 {
+    let profile = p.name.clone();
     let report = match synack::oracle::capture::check_file(file, endpoints, p) {
         Ok(r) => r,
         Err(e) => {
@@ -198,7 +222,7 @@ fn check(file: &std::path::Path, endpoints: &[synack::oracle::capture::Endpoint]
     let s = report.stats;
     println!("{} packets, {} TCP segments judged, {} connections ({} joined mid-stream, not judged), {} violations", report.packets, s.segments, s.connections, s.not_judged, report.violations());
     if let Some(path) = json {
-        let text = serde_json::to_string_pretty(&report.json(&file.display().to_string(), profile)).unwrap_or_default();
+        let text = serde_json::to_string_pretty(&report.json(&file.display().to_string(), &profile)).unwrap_or_default();
         if let Err(e) = std::fs::write(path, text) {
             eprintln!("synack: cannot write {}: {e}", path.display());
             return 2;

@@ -87,6 +87,9 @@ fn check_exits_2_on_what_it_cannot_read() {
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     let out = synack(&["check", "notes.txt", "--profile", "bsd"], dir.path());
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let out = synack(&["check", "notes.txt", "--permit", "everything"], dir.path());
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("no deviation everything") && text(&out).contains("short-time-wait"), "{}", text(&out));
     assert!(!text(&out).contains("panicked"));
 }
 

@@ -152,10 +152,14 @@ fn silent_close(w: &World, now: u64, p: &OracleProfile, permitted: u32, f: &Fact
         State::FinWait2 if permitted & Deviation::FinWait2Timeout.bit() != 0 && after(p.fin_wait_2_timeout) => {
             Some(Deviation::FinWait2Timeout.bit())
         }
-        State::SynSent | State::SynReceived => Some(0),
+        // A user's CLOSE, or a give-up after retransmitting the SYN (a listener's half-open
+        // connection, too); without the user's calls in the trace, any time.
+        State::SynSent | State::SynReceived if gave_up || f.user_closed || !p.user_calls_visible => Some(0),
         State::Established | State::CloseWait | State::FinWait1 | State::Closing | State::LastAck if gave_up => Some(0),
         State::TimeWait
         | State::FinWait2
+        | State::SynSent
+        | State::SynReceived
         | State::Established
         | State::CloseWait
         | State::FinWait1
@@ -355,7 +359,8 @@ impl Conn {
             self.sent.pop_front();
         }
         let fin = u32::from(s.flags.fin());
-        if w0.has_tcb() && (s.len > 0 || fin > 0) && s.seq.before(w0.snd_max) && (s.seq + s.len + fin).after(w0.una) {
+        let syn_again = s.flags.syn() && matches!(w0.state, State::SynSent | State::SynReceived) && s.seq == w0.iss;
+        if syn_again || w0.has_tcb() && (s.len > 0 || fin > 0) && s.seq.before(w0.snd_max) && (s.seq + s.len + fin).after(w0.una) {
             self.facts.retransmitting = true;
         }
         // Coverage of what the segment stands for on the sending side.

@@ -164,9 +164,10 @@ impl OracleProfile {
             rfc5961: true,
             rfc1337: false,
             time_wait: Duration::from_secs(240),
-            short_time_wait: Duration::from_secs(240),
+            // The deviations' own parameters (Linux's values), used only where permitted.
+            short_time_wait: Duration::from_secs(60),
             fin_wait_2_timeout: Duration::from_secs(60),
-            syn_linear_retries: 0,
+            syn_linear_retries: 4,
             reply_within: Duration::from_millis(2),
             processing_skew: Duration::ZERO,
             ack_delay: Duration::from_millis(500),
@@ -184,9 +185,6 @@ impl OracleProfile {
     pub fn linux() -> OracleProfile {
         OracleProfile {
             name: "linux".into(),
-            short_time_wait: Duration::from_secs(60),
-            fin_wait_2_timeout: Duration::from_secs(60),
-            syn_linear_retries: 4,
             challenge_interval: Some(Duration::from_millis(500)),
             challenge_budget: Some((1000, Duration::from_secs(1))),
             permitted: Deviation::ALL.to_vec(),
