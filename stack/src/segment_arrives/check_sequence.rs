@@ -23,6 +23,9 @@ pub fn check<'a>(c: &mut Connection, mut seg: Incoming<'a>, ctx: &mut Ctx) -> Co
         c.decide(now, step(Check::Sequence), "retransmitted SYN → SYN-ACK again", None);
         return ControlFlow::Break(());
     }
+    // The linux profile: Linux's request and timewait sockets take some segments before (or
+    // instead of) this check.
+    super::linux_minisocks::before_first_check(c, &seg, ctx)?;
 
     // RFC 7323 §5.3 R1 (PAWS): a segment whose TSval is older than TS.Recent is a duplicate
     // from an earlier incarnation of the sequence space: ACK it (unless RST) and drop it.

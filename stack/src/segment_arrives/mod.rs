@@ -6,7 +6,9 @@
 //! - the other states, §3.10.7.4, as its eight ordered checks, one module each:
 //!   [`check_sequence`] (first), [`check_rst`] (second), the third (security/compartment) is
 //!   a no-op here because this stack has no compartments, [`check_syn`] (fourth),
-//!   [`check_ack`] (fifth), and [`text`] for the sixth (URG), seventh (text) and eighth (FIN).
+//!   [`check_ack`] (fifth), and [`text`] for the sixth (URG), seventh (text) and eighth (FIN);
+//! - [`linux_minisocks`]: on the linux profile, what Linux's request sockets (passive
+//!   SYN-RECEIVED) and timewait sockets do before the first check.
 //!
 //! Each step mutates the connection and queues its replies; the stack then applies the state
 //! change in one place (see `stack`).
@@ -16,6 +18,7 @@ pub mod check_rst;
 pub mod check_sequence;
 pub mod check_syn;
 pub mod closed;
+pub mod linux_minisocks;
 pub mod listen;
 pub mod syn_sent;
 pub mod text;

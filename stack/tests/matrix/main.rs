@@ -22,3 +22,4 @@ mod syn_sent;
 
 mod user_calls;
 mod timeouts;
+mod linux;
