@@ -14,7 +14,17 @@ pub fn check(c: &mut Connection, seg: &Incoming, ctx: &mut Ctx) -> ControlFlow<(
     let now = ctx.now;
     let at = step(Check::Syn);
     // SYN-RECEIVED from a passive OPEN: "return this connection to the LISTEN state and return".
+    // Linux (tcp_check_req → embryonic_reset) also resets the peer, as §3.10.7.1 would:
+    // <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK> (or <SEQ=SEG.ACK><CTL=RST>).
     if let (State::SynReceived, Origin::Passive { .. }) = (c.state, c.origin) {
+        if ctx.config.profile == crate::config::Profile::Linux {
+            if let Some(rst) = super::closed::reset_for(seg.segment) {
+                c.out.push(rst);
+            }
+            c.delete_tcb(None);
+            c.decide(now, at, "SYN in SYN-RECEIVED (passive) → RST, back to LISTEN", Some(State::Closed));
+            return ControlFlow::Break(());
+        }
         c.delete_tcb(None);
         c.decide(now, at, "SYN in SYN-RECEIVED (passive) → back to LISTEN", Some(State::Closed));
         return ControlFlow::Break(());

@@ -42,7 +42,6 @@ fn passive_syn_received_checks_the_ack_before_the_sequence_number() {
 /// <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK> (tcp_check_req → embryonic_reset), and the
 /// listener then resets the peer's ACK. (RFC 9293: back to LISTEN, silently.)
 #[test]
-#[ignore = "fixed by a later commit (a SYN in a request socket draws RST)"]
 fn syn_in_passive_syn_received_is_answered_with_a_reset() {
     let at = At::SynReceived;
     let mut c = linux(at);
