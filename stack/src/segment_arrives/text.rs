@@ -112,6 +112,13 @@ pub fn check_fin(c: &mut Connection, fin_reached: bool, ctx: &mut Ctx) {
         | State::LastAck
         | State::TimeWait => {}
     }
+    // Linux (tcp_rcv_state_process) neither queues nor acknowledges a segment at or after
+    // RCV.NXT in CLOSE-WAIT, CLOSING and LAST-ACK: a FIN again there goes unanswered.
+    let linux = ctx.config.profile == crate::config::Profile::Linux;
+    if c.peer_fin && linux && matches!(c.state, State::CloseWait | State::Closing | State::LastAck) {
+        c.decide(now, at, "FIN again → not acknowledged (Linux)", None);
+        return;
+    }
     // Whether any data came before this FIN (Linux has then initialised its delayed-ACK
     // timeout, `ato`).
     let had_data = c.tcb.rcv_nxt.since(c.tcb.irs + 1) > 0;

@@ -186,7 +186,6 @@ fn time_wait_acknowledges_an_old_syn_without_restarting() {
 /// neither queues nor ACKs a segment at or after RCV.NXT in those states). (RFC 9293 eighth:
 /// acknowledged, and the state stays.)
 #[test]
-#[ignore = "fixed by a later commit (FIN again not acknowledged)"]
 fn fin_again_after_the_peers_fin_is_not_acknowledged() {
     for at in [At::CloseWait, At::LastAck] {
         let mut c = linux(at);
