@@ -41,6 +41,10 @@ fn every_script_passes_on_the_reference_stack_with_stable_traces() {
         let mut texts = Vec::new();
         for job in suite::plan(std::slice::from_ref(path), &config.modes) {
             let (report, trace) = suite::run_job(&job, &config);
+            // The RFC 9293 oracle judges every run beside the script: no violations either.
+            for f in report.oracle.iter().filter(|f| f.severity == synack::oracle::Severity::Violation) {
+                failures.push(format!("oracle {} {}: {f:?}", job.mode, report.script));
+            }
             if !matches!(report.verdict, Verdict::Pass | Verdict::Deviation) {
                 failures.push(format!("{} {}: {}\n{}", report.verdict.name(), job.mode, report.script, report.message));
                 continue;
