@@ -65,6 +65,14 @@ pub fn on_segment(c: &mut Connection, seg: &TcpSegment, ctx: &mut Ctx) {
                 // processing at the sixth step under §3.10.7.4."
                 let mut incoming = Incoming::new(seg);
                 incoming.text_seq = seg.seq + 1;
+                if ctx.config.profile == crate::config::Profile::Linux && (!seg.payload.is_empty() || seg.flags.fin()) {
+                    // Linux (tcp_rcv_state_process) does "step6 onward by hand" with only
+                    // tcp_urg: the text and FIN of a SYN-ACK are discarded (the peer sends
+                    // them again).
+                    incoming.payload = &[];
+                    incoming.fin = false;
+                    c.decide(now, super::step(crate::decision::Check::Text), "text and FIN on the SYN-ACK discarded (Linux)", None);
+                }
                 let _ = from_step_six(c, &incoming, ctx);
             }
         } else {

@@ -80,7 +80,6 @@ fn text_on_a_syn_is_discarded() {
 /// hand" with only tcp_urg. The ACK of the SYN-ACK goes at once and covers its SYN only.
 /// (RFC 9293 §3.10.7.3: "continue processing at the sixth step".)
 #[test]
-#[ignore = "fixed by a later commit (SYN-ACK text discarded)"]
 fn text_and_fin_on_a_syn_ack_are_discarded() {
     let at = At::SynSent;
     let mut c = linux(at);
