@@ -10,6 +10,7 @@ use crate::seq::SeqNum;
 use crate::socket::{Domain, Fd, Readiness, Shutdown, SockOpt, SockOptName, SockOptValue, SocketOptions, TcpInfo};
 use crate::stack::{canonical, Socket, SocketKind, Stack};
 use crate::state::State;
+use crate::decision::Step;
 use crate::user_calls;
 use std::collections::VecDeque;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -294,7 +295,23 @@ impl Stack {
             SocketKind::Fresh => Ok(()),
             SocketKind::Listening(lid) => {
                 if let Some(l) = self.listeners.remove(&lid) {
-                    for id in l.syn_queue.into_iter().chain(l.accept_queue) {
+                    let linux = self.config.profile == crate::config::Profile::Linux;
+                    for id in l.syn_queue {
+                        self.orphan(id);
+                        if linux {
+                            // Linux: a request socket dies with its listener, silently (the
+                            // peer's next segment finds no socket and is reset from CLOSED).
+                            let now = self.now;
+                            self.drive(id, |c, _| {
+                                c.delete_tcb(None);
+                                c.decide(now, Step::Abort, "listener closed → half-open connection dropped", Some(State::Closed));
+                            });
+                        } else {
+                            self.drive(id, user_calls::abort);
+                        }
+                    }
+                    // Established, not yet accepted: ABORT (Linux inet_csk_listen_stop: RST).
+                    for id in l.accept_queue {
                         self.orphan(id);
                         self.drive(id, user_calls::abort);
                     }

@@ -201,7 +201,6 @@ fn fin_again_after_the_peers_fin_is_not_acknowledged() {
 /// drops the half-open ones silently (their request sockets die with the listener: the peer's
 /// later ACK finds no socket). The rfc9293 profile ABORTs both (RST).
 #[test]
-#[ignore = "fixed by a later commit (a listener's close drops half-open connections)"]
 fn closing_a_listener_resets_accepted_connections_and_drops_half_open_ones() {
     for (config, half_open_rst) in [(linux_config(), false), (rfc_config(), true)] {
         let mut t = Ladder::new(config);
