@@ -58,8 +58,10 @@ pub fn open_syn_received(c: &mut Connection, seg: &TcpSegment, ctx: &mut Ctx) {
     c.tcb.snd_wl1 = seg.seq;
     c.tcb.snd_wl2 = seg.ack;
     c.tcb.rcv_adv = c.tcb.rcv_nxt + c.initial_window();
-    // "Any other control or text should be queued for processing later" (step 3).
-    if !seg.payload.is_empty() || seg.flags.fin() {
+    // "Any other control or text should be queued for processing later" (step 3); see
+    // `queued_syn_text`. Linux (no Fast Open) discards it: the peer sends it again.
+    let linux = ctx.config.profile == crate::config::Profile::Linux;
+    if (!seg.payload.is_empty() || seg.flags.fin()) && !linux {
         c.syn_text = Some((seg.payload.clone(), seg.flags.fin()));
     }
     c.transition(ctx.now, Step::Listen(3), "SYN → SYN-ACK", State::SynReceived);

@@ -113,10 +113,33 @@ fn other_states(c: &mut Connection, seg: Incoming, ctx: &mut Ctx) -> ControlFlow
 
 /// Steps six to eight; SYN-SENT continues here when its SYN-ACK carried text or a FIN.
 pub fn from_step_six(c: &mut Connection, seg: &Incoming, ctx: &mut Ctx) -> ControlFlow<()> {
+    queued_syn_text(c, ctx);
     text::check_urg(c, seg, ctx);
     let fin_reached = text::process_text(c, seg, ctx);
     text::check_fin(c, fin_reached, ctx);
     ControlFlow::Continue(())
+}
+
+/// §3.10.7.2 third (and §3.10.7.3 fourth, simultaneous open): the text and FIN that came on
+/// the SYN were "queued for processing later"; once the connection is synchronized they are
+/// processed — ahead of the segment that got it there, which follows them in sequence — as
+/// far as the window we offered reaches. (The linux profile queues nothing: Linux discards
+/// text on a SYN without Fast Open.)
+fn queued_syn_text(c: &mut Connection, ctx: &mut Ctx) {
+    if !c.state.is_synchronized() {
+        return;
+    }
+    let Some((text, fin)) = c.syn_text.take() else { return };
+    let room = c.tcb.rcv_wnd() as usize;
+    let fits = text.len() < room || (text.len() == room && !fin);
+    let mut flags = TcpFlags::ACK;
+    if fin && fits {
+        flags = flags | TcpFlags::FIN;
+    }
+    let queued = TcpSegment { seq: c.tcb.irs + 1, flags, payload: text[..text.len().min(room)].to_vec(), ..TcpSegment::default() };
+    let incoming = Incoming::new(&queued);
+    let fin_reached = text::process_text(c, &incoming, ctx);
+    text::check_fin(c, fin_reached, ctx);
 }
 
 /// The options of a received SYN (§3.7.1 MSS, RFC 7323 WS/TS, RFC 2018 SACK-permitted):

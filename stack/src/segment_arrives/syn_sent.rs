@@ -81,7 +81,10 @@ pub fn on_segment(c: &mut Connection, seg: &TcpSegment, ctx: &mut Ctx) {
             c.tcb.max_snd_wnd = c.tcb.snd_wnd;
             c.tcb.snd_wl1 = seg.seq;
             c.tcb.snd_wl2 = seg.ack;
-            if !seg.payload.is_empty() || seg.flags.fin() {
+            // "… queue other controls or text for processing after the ESTABLISHED state
+            // has been reached" (see `queued_syn_text`; Linux discards them).
+            let linux = ctx.config.profile == crate::config::Profile::Linux;
+            if (!seg.payload.is_empty() || seg.flags.fin()) && !linux {
                 c.syn_text = Some((seg.payload.clone(), seg.flags.fin()));
             }
             c.transition(now, Step::SynSent(4), "SYN without ACK (simultaneous open) → SYN-ACK", State::SynReceived);

@@ -188,3 +188,34 @@ fn listen_drops_a_syn_when_the_syn_queue_is_full() {
     t.sent_nothing();
     assert_eq!(rows, vec![(State::Listen, Step::Resource, None)]);
 }
+
+/// §3.10.7.2 third: "Any other control or text should be queued for processing later" — text
+/// and a FIN on a SYN are acknowledged by neither the SYN-ACK (ACK = SEG.SEQ+1) nor anything
+/// else until the handshake completes; then they are processed as in ESTABLISHED: the text
+/// delivered, the FIN taking the connection to CLOSE-WAIT, one ACK covering both.
+#[test]
+fn text_and_fin_on_a_syn_are_processed_once_established() {
+    let (mut t, l) = listener();
+    t.inject(seg().flags(S | F).data(b"early"));
+    let synack = t.sent();
+    assert_eq!((synack.flags, synack.ack), (S | A, Ladder::peer(1)));
+    t.iss = synack.seq;
+    t.sent_nothing();
+    t.stack.take_decisions();
+    t.inject(seg().flags(A).seq(7).ack_abs(t.our(1)));
+    check(&t.sent(), A, t.our(1), Some(Ladder::peer(7)), 0);
+    t.sent_nothing();
+    let rows: Vec<Row> = t.stack.take_decisions().into_iter().map(|d| (d.state, d.step, d.next_state)).collect();
+    assert_eq!(
+        rows,
+        vec![
+            (State::SynReceived, ACK, Some(State::Established)),
+            (State::Established, ACK, None),
+            (State::Established, TEXT, None),
+            (State::Established, FIN, Some(State::CloseWait)),
+        ]
+    );
+    let (fd, _) = t.stack.accept(l).unwrap();
+    assert_eq!(t.stack.recv(fd, 100, false).unwrap(), b"early");
+    assert_eq!(t.stack.recv(fd, 100, false).unwrap(), b"");
+}

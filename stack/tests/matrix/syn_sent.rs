@@ -138,3 +138,24 @@ fn segment_with_neither_syn_nor_rst_is_dropped() {
     c.expect_nothing();
     assert_rows(At::SynSent, &rows, &[(State::SynSent, Step::SynSent(5), None)]);
 }
+
+/// Fourth, simultaneous open: "queue other controls or text for processing after the
+/// ESTABLISHED state has been reached" — the text of the peer's SYN is delivered once its ACK
+/// of our SYN arrives.
+#[test]
+fn text_on_a_crossing_syn_is_processed_once_established() {
+    let at = At::SynSent;
+    let mut c = rfc(at);
+    c.arrive(seg().flags(S).data(b"crossed"));
+    assert_eq!(c.t.sent().flags, S | A);
+    let rows = c.arrive(seg().flags(A).seq(8).ack_abs(c.t.our(1)));
+    let ack = c.t.sent();
+    assert_eq!((ack.flags, ack.seq, ack.ack), (A, c.t.our(1), Ladder::peer(8)));
+    c.expect_nothing();
+    assert_rows(
+        at,
+        &rows,
+        &[(State::SynReceived, ACK, Some(State::Established)), (State::Established, ACK, None), (State::Established, TEXT, None)],
+    );
+    assert_eq!(c.t.stack.recv(c.fd(), 100, false).unwrap(), b"crossed");
+}
