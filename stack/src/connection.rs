@@ -353,7 +353,19 @@ impl Connection {
     /// Our SYN or SYN-ACK. Options in Linux's order (`tcp_options_write`): MSS; SACK-permitted
     /// and timestamps (`sackOK,TS` or `nop,nop,TS`) or `nop,nop,sackOK`; `nop,wscale`.
     pub fn syn_segment(&mut self, now: Instant, config: &Config) -> TcpSegment {
-        let synack = self.state == State::SynReceived;
+        // Once the peer's SYN is in, our SYN goes as a SYN-ACK — in SYN-RECEIVED, and after a
+        // CLOSE there (FIN-WAIT-1 with the SYN still unacknowledged).
+        let synack = match self.state {
+            State::Closed | State::Listen | State::SynSent => false,
+            State::SynReceived
+            | State::Established
+            | State::FinWait1
+            | State::FinWait2
+            | State::CloseWait
+            | State::Closing
+            | State::LastAck
+            | State::TimeWait => true,
+        };
         let flags = if synack { TcpFlags::SYN | TcpFlags::ACK } else { TcpFlags::SYN };
         let mut seg = self.base_segment(self.tcb.iss, flags);
         if synack {

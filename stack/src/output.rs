@@ -54,7 +54,10 @@ fn send_data(c: &mut Connection, ctx: &mut Ctx) {
         // The FIN goes after the last octet, if it fits in the window (it occupies one
         // sequence number) and has not been sent yet (or is being retransmitted).
         let fin_pending = c.fin_queued && (retransmitting || !c.our_fin_sent());
-        let fin = fin_pending && data_end == c.send.end() && usable > len;
+        // Linux holds the FIN of a CLOSE in SYN-RECEIVED until the SYN is acknowledged
+        // (RFC 9293 §3.10.4 sends it at once when nothing else is queued).
+        let syn_unacked = c.tcb.snd_una == c.tcb.iss && c.profile == crate::config::Profile::Linux;
+        let fin = fin_pending && data_end == c.send.end() && usable > len && !syn_unacked;
         if len == 0 && !fin {
             break;
         }

@@ -132,8 +132,17 @@ fn retransmission(c: &mut Connection, ctx: &mut Ctx) {
             c.rtt_probe = None;
             c.dup_acks = 0;
             c.recovery = None;
-            // Go back to SND.UNA: output resends from there as cwnd allows.
-            c.rtx_nxt = Some(c.tcb.snd_una);
+            if c.tcb.snd_una == c.tcb.iss {
+                // After a CLOSE in SYN-RECEIVED (§3.10.4) our SYN-ACK is still unacknowledged,
+                // at the front of the retransmission queue: it goes first, then what follows.
+                let synack = c.syn_segment(now, config);
+                c.out.push(synack);
+                c.total_retransmits += 1;
+                c.rtx_nxt = Some(c.tcb.iss + 1).filter(|r| r.before(c.tcb.snd_nxt));
+            } else {
+                // Go back to SND.UNA: output resends from there as cwnd allows.
+                c.rtx_nxt = Some(c.tcb.snd_una);
+            }
             c.timers.retransmission = Some(now + c.rtt.rto());
             c.decide(now, at, "retransmission timeout → resend from SND.UNA, RTO doubled", None);
         }

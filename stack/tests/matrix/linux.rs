@@ -104,7 +104,6 @@ fn text_and_fin_on_a_syn_ack_are_discarded() {
 /// only once the SYN is acknowledged; until then its retransmission timer resends the
 /// SYN-ACK. (RFC 9293 §3.10.4: the FIN at once — see `user_calls`.)
 #[test]
-#[ignore = "fixed by a later commit (R5: FIN held in SYN-RECEIVED)"]
 fn close_in_syn_received_holds_the_fin_until_the_syn_is_acknowledged() {
     let at = At::SynReceivedActive;
     let mut c = linux(at);

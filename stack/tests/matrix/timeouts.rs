@@ -84,6 +84,26 @@ fn retransmission_timeout_resends_the_front_of_the_queue_in_every_state() {
     }
 }
 
+/// After a CLOSE in SYN-RECEIVED (the FIN sent at once, §3.10.4) the SYN-ACK is still
+/// unacknowledged, at the front of the retransmission queue: the timeout resends it, then
+/// the FIN (RFC 9293 §3.10.8); the peer's ACK of both leads to FIN-WAIT-2.
+#[test]
+fn retransmission_after_close_in_syn_received_resends_the_syn_ack_then_the_fin() {
+    let at = At::SynReceivedActive;
+    let mut c = rfc(at);
+    c.t.stack.shutdown(c.fd(), synack_stack::Shutdown::Write).unwrap();
+    c.expect(F | A, c.t.our(1), Ladder::peer(1), 0);
+    c.snd_nxt = 2;
+    let rows = c.wait(secs(1));
+    c.expect(S | A, c.t.our(0), Ladder::peer(1), 0);
+    c.expect(F | A, c.t.our(1), Ladder::peer(1), 0);
+    c.expect_nothing();
+    assert_rows(at, &rows, &[(State::FinWait1, timer(TimerKind::Retransmission), None)]);
+    let rows = c.arrive(c.seg().ack_abs(c.t.our(2)));
+    c.expect_nothing();
+    assert_rows(at, &rows, &[(State::FinWait1, ACK, None), (State::FinWait1, ACK, Some(State::FinWait2))]);
+}
+
 /// No retransmission timer where nothing is in flight: FIN-WAIT-2, TIME-WAIT, an idle
 /// ESTABLISHED connection.
 #[test]
