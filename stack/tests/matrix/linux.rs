@@ -226,3 +226,105 @@ fn closing_a_listener_resets_accepted_connections_and_drops_half_open_ones() {
         assert_eq!(resets, want);
     }
 }
+
+// ---- the RFC 5961 checks, state by state, on the linux profile ----
+
+/// Both SYN-RECEIVED fixtures and the synchronized states.
+const ALL: [At; 9] = [
+    At::SynReceived,
+    At::SynReceivedActive,
+    At::Established,
+    At::FinWait1,
+    At::FinWait2,
+    At::CloseWait,
+    At::Closing,
+    At::LastAck,
+    At::TimeWait,
+];
+
+/// A RST in the window, not at RCV.NXT: a challenge ACK in every state (seen on 6.18 in
+/// SYN-RECEIVED, FIN-WAIT-1, CLOSE-WAIT, CLOSING, LAST-ACK), except TIME-WAIT, which ignores
+/// it silently (tcp_timewait_state_process).
+#[test]
+fn rst_in_the_window_not_at_rcv_nxt_state_by_state() {
+    for at in ALL {
+        let mut c = linux(at);
+        let rows = c.arrive(c.seg_at(c.rcv_nxt + 10).flags(R | A));
+        if at == At::TimeWait {
+            c.expect_nothing();
+        } else {
+            c.expect_ack();
+        }
+        c.expect_nothing();
+        assert_rows(at, &rows, &[(at.state(), RST, None)]);
+        c.expect_state(at.state());
+    }
+}
+
+/// A RST at RCV.NXT resets as on the rfc9293 profile, with Linux's errors: ECONNRESET for a
+/// simultaneous open's SYN-RECEIVED (tcp_reset reports ECONNREFUSED only from SYN-SENT), and
+/// EPIPE in CLOSE-WAIT.
+#[test]
+fn rst_at_rcv_nxt_state_by_state() {
+    for at in ALL {
+        let mut c = linux(at);
+        let rows = c.arrive(c.seg().flags(R | A));
+        c.expect_nothing();
+        assert_rows(at, &rows, &[(at.state(), RST, Some(State::Closed))]);
+        let want = match at {
+            At::SynReceived => continue,
+            At::SynReceivedActive | At::Established | At::FinWait1 | At::FinWait2 => Errno::ECONNRESET.code(),
+            At::CloseWait => Errno::EPIPE.code(),
+            At::Closing | At::LastAck | At::TimeWait => 0,
+            At::SynSent => unreachable!(),
+        };
+        assert_eq!(c.so_error(), i64::from(want), "{at:?}");
+    }
+}
+
+/// A SYN in the window: a challenge ACK in the synchronized states (seen on 6.18 in
+/// FIN-WAIT-1, CLOSE-WAIT, CLOSING, LAST-ACK) and a simultaneous open's SYN-RECEIVED; in
+/// TIME-WAIT a SYN not above RCV.NXT is acknowledged by the timewait socket; a passive
+/// SYN-RECEIVED resets (above).
+#[test]
+fn syn_in_the_window_state_by_state() {
+    for at in [At::SynReceivedActive].into_iter().chain(At::SYNCHRONIZED) {
+        let mut c = linux(at);
+        let rel = if at == At::TimeWait { c.rcv_nxt } else { c.rcv_nxt + 10 };
+        let rows = c.arrive(seg().flags(S).seq(rel));
+        c.expect_ack();
+        c.expect_nothing();
+        let step = if at == At::TimeWait { SEQ } else { SYN };
+        assert_rows(at, &rows, &[(at.state(), step, None)]);
+        c.expect_state(at.state());
+    }
+}
+
+/// An ACK outside the acceptable range: a challenge ACK (RFC 5961 §5.2; seen on 6.18 for an
+/// ACK of unsent data and one below SND.UNA in FIN-WAIT-1, CLOSE-WAIT, CLOSING, LAST-ACK);
+/// the range's low end is SND.UNA - min(MAX.SND.WND, bytes acknowledged) — nothing
+/// acknowledged yet on these fixtures but the SYN or FIN, so one below SND.UNA is outside.
+/// TIME-WAIT does not look at the ACK field of a bare segment at RCV.NXT (above).
+#[test]
+fn ack_outside_the_acceptable_range_state_by_state() {
+    for at in [At::Established, At::FinWait1, At::FinWait2, At::CloseWait, At::Closing, At::LastAck] {
+        for rel in [c_ack_below(at), u32::MAX] {
+            let mut c = linux(at);
+            let ack = if rel == u32::MAX { c.t.our(c.snd_nxt + 1) } else { c.t.our(rel) };
+            let rows = c.arrive(c.seg().ack_abs(ack));
+            c.expect_ack();
+            c.expect_nothing();
+            assert_rows(at, &rows, &[(at.state(), ACK, None)]);
+            c.expect_state(at.state());
+        }
+    }
+}
+
+/// Below SND.UNA - bytes acknowledged on each fixture (relative to our ISS): our ISS (in
+/// FIN-WAIT-2 the FIN has been acknowledged, so SND.UNA-1 would still be in the range).
+fn c_ack_below(at: At) -> u32 {
+    match at {
+        At::Established | At::FinWait1 | At::FinWait2 | At::CloseWait | At::Closing | At::LastAck => 0,
+        At::SynSent | At::SynReceived | At::SynReceivedActive | At::TimeWait => unreachable!(),
+    }
+}

@@ -23,3 +23,4 @@ mod syn_sent;
 mod user_calls;
 mod timeouts;
 mod linux;
+mod arrows;
