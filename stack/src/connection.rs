@@ -131,6 +131,17 @@ pub struct Connection {
     /// The state [`Connection::delete_tcb`] found, kept for the decision that records the
     /// move to CLOSED (callers delete the TCB first, then record why).
     pub deleted_from: Option<State>,
+    /// Counters for TCP_INFO, as Linux keeps them (RFC 4898 tcpEStatsAppHCThruOctetsAcked and
+    /// …Received, tcpEStatsPerfSegsIn/Out). Octets of our sequence space acknowledged — the
+    /// FIN included, the SYN only on an active open (a passive open's SYN-ACK belongs to
+    /// Linux's request socket).
+    pub bytes_acked: u64,
+    /// Octets of the peer's sequence space received in order — its FIN included, its SYN not.
+    pub bytes_received: u64,
+    /// Segments received on the connection (the SYN of a passive open included).
+    pub segs_in: u32,
+    /// Segments sent by the connection (a passive open's SYN-ACKs not included).
+    pub segs_out: u32,
 }
 
 /// What the stack lends a connection while it processes an event.
@@ -216,6 +227,10 @@ impl Connection {
             out: Vec::new(),
             decisions: Vec::new(),
             deleted_from: None,
+            bytes_acked: 0,
+            bytes_received: 0,
+            segs_in: 0,
+            segs_out: 0,
         }
     }
 
@@ -328,14 +343,18 @@ impl Connection {
         true
     }
 
-    /// Octets of ours the peer has acknowledged (Linux `bytes_acked`; an active open's SYN
-    /// counts, as Linux's `tcp_ack` of the SYN-ACK adds it).
-    pub fn bytes_acked(&self) -> u32 {
-        let first = match self.origin {
-            Origin::Active => self.tcb.iss,
-            Origin::Passive { .. } => self.tcb.iss + 1,
-        };
-        self.tcb.snd_una.since(first).max(0) as u32
+    /// SND.UNA moves to `ack`: count what it passes over (see [`Connection::bytes_acked`]).
+    pub fn count_acked(&mut self, ack: SeqNum) {
+        let mut acked = ack.since(self.tcb.snd_una).max(0) as u64;
+        if let (Origin::Passive { .. }, true) = (self.origin, self.tcb.snd_una == self.tcb.iss) {
+            acked = acked.saturating_sub(1);
+        }
+        self.bytes_acked += acked;
+    }
+
+    /// RCV.NXT advances by `octets` of text or FIN: count them (see [`Connection::bytes_received`]).
+    pub fn count_received(&mut self, octets: u32) {
+        self.bytes_received += u64::from(octets);
     }
 
     /// `<SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>`, queued for output.

@@ -124,15 +124,17 @@ pub struct TcpInfo {
     pub rcv_wnd: u32,
     pub bytes_acked: u64,
     pub bytes_received: u64,
+    pub segs_out: u32,
+    pub segs_in: u32,
 }
 
 impl TcpInfo {
     /// The names [`TcpInfo::get`] knows.
-    pub const FIELDS: [&'static str; 29] = [
+    pub const FIELDS: [&'static str; 31] = [
         "state", "ca_state", "retransmits", "probes", "backoff", "options", "snd_wscale", "rcv_wscale", "rto", "ato",
         "snd_mss", "rcv_mss", "unacked", "sacked", "lost", "retrans", "pmtu", "rtt", "rttvar", "snd_ssthresh",
         "snd_cwnd", "advmss", "reordering", "rcv_space", "total_retrans", "snd_wnd", "rcv_wnd", "bytes_acked",
-        "bytes_received",
+        "bytes_received", "segs_out", "segs_in",
     ];
 
     /// A field by its `tcpi_` name (with or without the prefix), for `%{ assert … }%`.
@@ -168,6 +170,8 @@ impl TcpInfo {
             "rcv_wnd" => self.rcv_wnd.into(),
             "bytes_acked" => self.bytes_acked as i64,
             "bytes_received" => self.bytes_received as i64,
+            "segs_out" => self.segs_out.into(),
+            "segs_in" => self.segs_in.into(),
             _ => return None,
         };
         Some(v)

@@ -571,8 +571,10 @@ fn tcp_info_of(c: &Connection) -> TcpInfo {
         total_retrans: c.total_retransmits,
         snd_wnd: c.tcb.snd_wnd,
         rcv_wnd: c.tcb.rcv_wnd(),
-        bytes_acked: 0,
-        bytes_received: 0,
+        bytes_acked: c.bytes_acked,
+        bytes_received: c.bytes_received,
+        segs_in: c.segs_in,
+        segs_out: c.segs_out,
     }
 }
 

@@ -272,6 +272,10 @@ impl Stack {
         output::transmit(c, &mut ctx);
         let after = c.state;
         let out = std::mem::take(&mut c.out);
+        // TCP_INFO's segs_out: a passive open's SYN-ACKs are Linux's request socket's.
+        let passive = matches!(c.origin, Origin::Passive { .. });
+        let counted = out.iter().filter(|s| !(passive && s.flags.syn())).count() as u32;
+        c.segs_out = c.segs_out.wrapping_add(counted);
         let (local, remote, origin, orphaned) = (c.local, c.remote, c.origin, c.orphaned);
         self.decisions.append(&mut c.decisions);
         for seg in out {

@@ -25,7 +25,7 @@ pub fn check(c: &mut Connection, seg: &Incoming, ctx: &mut Ctx) -> ControlFlow<(
         // Linux (tcp_ack) also bounds the range by what has been acknowledged so far, so
         // that no ACK below our ISS is ever taken as an old duplicate.
         let span = if ctx.config.profile == crate::config::Profile::Linux {
-            c.tcb.max_snd_wnd.min(c.bytes_acked())
+            (c.tcb.max_snd_wnd as u64).min(c.bytes_acked) as u32
         } else {
             c.tcb.max_snd_wnd.max(1)
         };
@@ -154,6 +154,7 @@ fn new_ack(c: &mut Connection, seg: &Incoming, ctx: &mut Ctx) {
     let acked = seg.ack.since(c.tcb.snd_una) as u32;
     let smss = c.smss();
     sample_rtt(c, seg.ack, seg.timestamps, now);
+    c.count_acked(seg.ack);
     c.tcb.snd_una = seg.ack;
     c.send.ack_through(seg.ack);
     if let Some(r) = c.rtx_nxt {

@@ -48,6 +48,7 @@ pub fn classify(seg: &TcpSegment, syn_queue_full: bool, accept_queue_full: bool)
 /// `<SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK>`, SND.NXT = ISS+1, SND.UNA = ISS, → SYN-RECEIVED.
 /// The connection's ISS was chosen when it was created.
 pub fn open_syn_received(c: &mut Connection, seg: &TcpSegment, ctx: &mut Ctx) {
+    c.segs_in = 1;
     c.tcb.irs = seg.seq;
     c.tcb.rcv_nxt = seg.seq + 1;
     c.tcb.rcv_up = c.tcb.rcv_nxt;

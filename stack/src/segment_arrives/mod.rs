@@ -80,6 +80,7 @@ impl<'a> Incoming<'a> {
 /// Dispatch a segment to a connection (a TCB exists: SYN-SENT or one of the "other states").
 pub fn on_segment(c: &mut Connection, seg: &TcpSegment, ctx: &mut Ctx) {
     c.last_received = ctx.now;
+    c.segs_in = c.segs_in.wrapping_add(1);
     match c.state {
         State::SynSent => syn_sent::on_segment(c, seg, ctx),
         State::SynReceived

@@ -53,6 +53,7 @@ pub fn on_segment(c: &mut Connection, seg: &TcpSegment, ctx: &mut Ctx) {
         absorb_syn_options(c, seg, ctx.config);
         c.tcb.rcv_adv = c.tcb.rcv_nxt + c.initial_window();
         if seg.flags.ack() {
+            c.count_acked(seg.ack);
             c.tcb.snd_una = seg.ack;
         }
         if c.tcb.snd_una.after(c.tcb.iss) {

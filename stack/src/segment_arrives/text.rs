@@ -84,6 +84,7 @@ pub fn process_text(c: &mut Connection, seg: &Incoming, ctx: &mut Ctx) -> bool {
     let ready = c.ooo.pop_ready(c.tcb.rcv_nxt);
     c.recv.extend(&ready.data);
     c.tcb.rcv_nxt += ready.data.len() as u32;
+    c.count_received((seg.payload.len() + ready.data.len()) as u32);
     if filled_hole {
         // RFC 5681 §4.2: ACK at once when a segment fills (part of) a hole.
         c.ack_pending = AckPending::Now;
@@ -126,6 +127,7 @@ pub fn check_fin(c: &mut Connection, fin_reached: bool, ctx: &mut Ctx) {
         // Mutation testing: RCV.NXT is not advanced over the FIN, which is never ACKed.
         if !ctx.config.mutations.fin_not_acked {
             c.tcb.rcv_nxt += 1;
+            c.count_received(1);
         }
         c.peer_fin = true;
     }

@@ -307,3 +307,37 @@ fn status_in_every_state() {
     let l = t.listen();
     assert_eq!(t.stack.tcp_info(l).unwrap().state, State::Listen.linux_tcpi_state());
 }
+
+/// STATUS counts as Linux's TCP_INFO does (checked on 6.18 with the same exchange):
+/// tcpi_bytes_received is the peer's sequence space received in order (its FIN included),
+/// tcpi_bytes_acked ours acknowledged (our FIN included, a passive open's SYN not),
+/// tcpi_segs_in every segment received (the SYN included), tcpi_segs_out every segment sent
+/// but a passive open's SYN-ACK.
+#[test]
+fn status_counts_octets_and_segments_as_linux_does() {
+    for config in [linux_config(), rfc_config()] {
+        let mut c = Setup::new(config).at(At::Established);
+        let fd = c.fd();
+        let info = |c: &Conn| {
+            let i = c.t.stack.tcp_info(c.fd()).unwrap();
+            (i.bytes_received, i.bytes_acked, i.segs_in, i.segs_out)
+        };
+        c.peer_sends(&[7; 100]);
+        assert_eq!(info(&c), (100, 0, 3, 1));
+        c.send_data(&[8; 50]);
+        c.arrive(c.seg().ack_abs(c.t.our(51)));
+        c.snd_una = 51;
+        assert_eq!(info(&c), (100, 50, 4, 2));
+        c.arrive(c.seg().flags(F | A));
+        c.rcv_nxt += 1;
+        while c.t.stack.poll_timeout().is_some_and(|t| t <= c.t.now + Duration::from_millis(40)) {
+            c.wait(Duration::from_millis(40));
+        }
+        c.expect_ack();
+        assert_eq!(c.t.stack.recv(fd, 1000, false).unwrap().len(), 100);
+        c.t.stack.shutdown(fd, Shutdown::Write).unwrap();
+        c.expect(F | A, c.t.our(51), Ladder::peer(102), 0);
+        c.arrive(c.seg().ack_abs(c.t.our(52)));
+        assert_eq!(info(&c), (101, 51, 6, 4));
+    }
+}
