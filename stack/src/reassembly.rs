@@ -1,7 +1,23 @@
 //! The out-of-order queue: segments beyond RCV.NXT held for later (RFC 9293 §3.10.7.4 step 1,
-//! SHLD-31), bounded in octets, and the source of the SACK blocks we send (RFC 2018 §4).
+//! SHLD-31), and the source of the SACK blocks we send (RFC 2018 §4).
+//!
+//! What bounds its memory:
+//! - octets: at most `limit` (`Config::ooo_limit_bytes`, 1 MiB) — and in practice the receive
+//!   window, because the first check trims every segment to RCV.NXT+RCV.WND, and the window
+//!   we advertise already counts what is held here; octets over the limit are dropped (the
+//!   peer retransmits them);
+//! - blocks: at most [`MAX_BLOCKS`], whatever their size, so that a peer sending one-octet
+//!   segments (or bare FINs) into alternate holes cannot make the queue hold a block — an
+//!   allocation and a linear search — per octet. At the cap a block beyond all the others is
+//!   refused; one nearer RCV.NXT evicts the highest (Linux's `tcp_prune_ofo_queue` also
+//!   prunes from the far end);
+//! - the SACK blocks we send come from these blocks: the 4 (3 with timestamps) most recently
+//!   changed, and the list that orders them holds one entry per block.
 
 use crate::seq::SeqNum;
+
+/// The most blocks (separate runs of held octets, or a FIN beyond a hole) held at once.
+pub const MAX_BLOCKS: usize = 64;
 
 #[derive(Clone, Debug)]
 struct Block {
@@ -88,7 +104,15 @@ impl Reassembly {
                 i += 1;
             }
         }
-        let pos = self.blocks.iter().position(|b| b.start.after(merged.start)).unwrap_or(self.blocks.len());
+        let mut pos = self.blocks.iter().position(|b| b.start.after(merged.start)).unwrap_or(self.blocks.len());
+        if self.blocks.len() >= MAX_BLOCKS {
+            if pos == self.blocks.len() {
+                return false;
+            }
+            let last = self.blocks.pop().expect("MAX_BLOCKS > 0");
+            self.bytes -= last.data.len();
+            pos = pos.min(self.blocks.len());
+        }
         self.bytes += merged.data.len();
         self.recent.retain(|s| *s != merged.start);
         self.recent.insert(0, merged.start);
@@ -201,6 +225,27 @@ mod tests {
         assert!(!r.insert(s(0), s(30), b"zz", false), "over the limit");
         let got = r.pop_ready(s(10));
         assert_eq!(got.data, b"abcdYY");
+    }
+
+    #[test]
+    fn block_count_is_capped_and_nearer_blocks_evict_the_farthest() {
+        let mut r = Reassembly::new(1 << 20);
+        // One octet into every other hole, and bare FINs, far more than the cap.
+        for i in 0..1000u32 {
+            r.insert(s(0), s(10 + 2 * i), b"x", false);
+            r.insert(s(0), s(100_000 + 2 * i), &[], true);
+        }
+        assert_eq!(r.blocks.len(), MAX_BLOCKS);
+        assert_eq!(r.bytes(), MAX_BLOCKS, "the first 64 octets, nearest RCV.NXT, are held");
+        assert!(r.recent.len() <= MAX_BLOCKS);
+        // A block nearer RCV.NXT than all of them evicts the farthest.
+        assert!(r.insert(s(0), s(5), b"y", false));
+        assert_eq!((r.blocks.len(), r.bytes()), (MAX_BLOCKS, MAX_BLOCKS));
+        assert_eq!(r.blocks.last().map(|b| b.start), Some(s(10 + 2 * 62)));
+        // One beyond all of them is refused; one that extends a held block is taken.
+        assert!(!r.insert(s(0), s(500_000), b"z", false));
+        assert!(r.insert(s(0), s(11), b"w", false));
+        assert_eq!(r.bytes(), MAX_BLOCKS + 1);
     }
 
     #[test]
