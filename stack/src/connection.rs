@@ -513,27 +513,41 @@ impl Connection {
         if self.state == State::SynSent || self.state == State::SynReceived || una == self.tcb.iss {
             return;
         }
-        let len = self.smss() as usize;
-        let data = self.send.slice(una, len);
-        let fin = self.fin_queued && una + data.len() as u32 == self.send.end() && self.our_fin_sent();
-        if data.is_empty() && !fin {
+        let len = self.send.available_from(una).min(self.smss() as usize);
+        let fin = self.fin_queued && una + len as u32 == self.send.end() && self.our_fin_sent();
+        if len == 0 && !fin {
             return;
         }
+        let end = self.send_text(now, una, len, fin);
+        self.retransmitted(end);
+    }
+
+    /// Forms and queues the segment carrying the `len` queued octets from `seq`, and the FIN
+    /// after them if `fin` — the one segment builder for text, new or retransmitted: PSH on
+    /// the segment that empties the send queue (MUST-61), ACK, window and options as every
+    /// segment. Returns the sequence number after it.
+    pub fn send_text(&mut self, now: Instant, seq: SeqNum, len: usize, fin: bool) -> SeqNum {
+        let payload = self.send.slice(seq, len);
+        let end = seq + payload.len() as u32;
         let mut flags = TcpFlags::EMPTY;
+        if !payload.is_empty() && end == self.send.end() {
+            flags = flags | TcpFlags::PSH;
+        }
         if fin {
             flags = flags | TcpFlags::FIN;
         }
-        if !data.is_empty() && una + data.len() as u32 == self.send.end() {
-            flags = flags | TcpFlags::PSH;
-        }
-        // Repacketized (RFC 1122 §4.2.2.15), the segment may carry octets never sent before:
-        // they are sent now, so SND.NXT moves past them (§3.3.1).
-        let end = una + data.len() as u32 + u32::from(fin);
-        let seg = self.segment(now, una, flags, data);
+        let seg = self.segment(now, seq, flags, payload);
         self.out.push(seg);
-        self.tcb.snd_nxt = self.tcb.snd_nxt.latest(end);
+        end + u32::from(fin)
+    }
+
+    /// What a retransmission ending at `end` changes: no RTT sample from it (Karn, RFC 6298
+    /// §3), the count, and SND.NXT — repacketized (RFC 1122 §4.2.2.15), the segment may carry
+    /// octets never sent before: they are sent now, so SND.NXT moves past them (§3.3.1).
+    pub fn retransmitted(&mut self, end: SeqNum) {
         self.rtt_probe = None;
         self.total_retransmits += 1;
+        self.tcb.snd_nxt = self.tcb.snd_nxt.latest(end);
     }
 
     /// Decide when to ACK in-order text (§3.8.6.3): at once for Linux's first segments and

@@ -5,7 +5,6 @@
 
 use crate::connection::{AckPending, Connection, Ctx};
 use crate::state::State;
-use crate::wire::TcpFlags;
 
 pub fn transmit(c: &mut Connection, ctx: &mut Ctx) {
     let now = ctx.now;
@@ -74,23 +73,10 @@ fn send_data(c: &mut Connection, ctx: &mut Ctx) {
         if c.state == State::TimeWait || c.state == State::FinWait2 {
             break;
         }
-        let payload = c.send.slice(edge, len as usize);
-        let mut flags = TcpFlags::EMPTY;
-        if len > 0 && data_end == c.send.end() {
-            flags = flags | TcpFlags::PSH;
-        }
-        if fin {
-            flags = flags | TcpFlags::FIN;
-        }
-        let seg = c.segment(now, edge, flags, payload);
-        c.out.push(seg);
-        let after = data_end + u32::from(fin);
+        let after = c.send_text(now, edge, len as usize, fin);
+        debug_assert_eq!(after, data_end + u32::from(fin));
         if retransmitting {
-            c.total_retransmits += 1;
-            c.rtt_probe = None;
-            // Repacketized (RFC 1122 §4.2.2.15), a resent segment may carry octets never sent
-            // before: they are sent now, so SND.NXT moves past them (§3.3.1).
-            c.tcb.snd_nxt = c.tcb.snd_nxt.latest(after);
+            c.retransmitted(after);
             c.rtx_nxt = Some(after).filter(|r| r.before(c.tcb.snd_nxt));
         } else {
             c.tcb.snd_nxt = after;

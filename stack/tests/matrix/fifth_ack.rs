@@ -360,3 +360,27 @@ fn third_ack_finding_the_accept_queue_full_is_dropped_or_reset() {
         assert_eq!(t.stack.accept(l), Err(Errno::EAGAIN), "abort_on_overflow {abort}: two connections accepted");
     }
 }
+
+/// Duplicate ACKs (SEG.ACK = SND.UNA, RFC 5681 §2) in a state with text and the FIN in
+/// flight: the third starts fast retransmit (RFC 5681 §3.2), which resends the segment at
+/// SND.UNA as it was — its PSH (MUST-61) and the FIN that followed its last octet included.
+#[test]
+fn third_duplicate_ack_retransmits_the_head_with_its_psh_and_fin() {
+    let at = At::Established;
+    let mut c = rfc(at);
+    c.send_data(&[9; 100]);
+    c.t.stack.shutdown(c.fd(), synack_stack::Shutdown::Write).unwrap();
+    c.expect(F | A, c.t.our(101), Ladder::peer(1), 0);
+    c.snd_nxt = 102;
+    for n in 0..3 {
+        let rows = c.arrive(c.seg());
+        if n < 2 {
+            c.expect_nothing();
+            assert_rows(at, &rows, &[]);
+        } else {
+            assert_rows(at, &rows, &[(State::FinWait1, ACK, None)]);
+        }
+    }
+    c.expect(F | A | P, c.t.our(1), Ladder::peer(1), 100);
+    c.expect_nothing();
+}
