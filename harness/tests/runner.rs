@@ -387,3 +387,25 @@ fn ip_decorations_are_checked_on_outbound_packets() {
         "ip ttl: expected 63, actual 64",
     );
 }
+
+#[test]
+fn explicit_socket_addresses_are_understood() {
+    let out = run("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++0 bind(3, {sa_family=AF_INET, sin_port=htons(8080), sin_addr=inet_addr(\"192.0.2.1\")}, 16) = 0
++0 listen(3, 1) = 0
++0 < S 0:0(0) win 65535 <mss 1000,nop,wscale 7>
++0 > S. 0:0(0) ack 1 <mss 1460,nop,wscale 8>
+");
+    assert_eq!(out.verdict, Verdict::Pass, "{}", out.message);
+    // An address the stack does not own cannot be bound.
+    fails_with(
+        "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 bind(3, {sa_family=AF_INET, sin_port=htons(8080), sin_addr=inet_addr(\"203.0.113.9\")}, 16) = 0\n",
+        Verdict::Fail,
+        "bind() returned -1 EADDRNOTAVAIL",
+    );
+    fails_with(
+        "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 bind(3, {sin_addr=inet_addr(\"300.1.1.1\")}, 16) = 0\n",
+        Verdict::Error,
+        "bad IPv4 address 300.1.1.1",
+    );
+}

@@ -91,10 +91,7 @@ impl Runner<'_> {
             return;
         }
         let live = r.value as i32;
-        let script_fd = match &ev.result.value.kind {
-            ExprKind::Int(v) => Some(*v),
-            _ => None,
-        };
+        let script_fd = if let ExprKind::Int(v) = &ev.result.value.kind { Some(*v) } else { None };
         match call {
             Call::Socket { domain, .. } => {
                 if let Some(s) = script_fd {

@@ -20,19 +20,7 @@ use std::time::Duration;
 /// The total buffer length of the msghdr's iovecs.
 pub fn iov_total(msg: &Expr) -> Result<usize, Stop> {
     let iov = msg.field("msg_iov").ok_or_else(|| Stop::error(msg.span, "msghdr without msg_iov"))?;
-    let ExprKind::Array(items) = &iov.value.kind else {
-        return Err(Stop::error(iov.value.span, "msg_iov must be an array of iovecs"));
-    };
-    let mut total = 0usize;
-    for item in items {
-        let len = match (&item.kind, item.field("iov_len")) {
-            (_, Some(f)) => int(&f.value)?,
-            (ExprKind::Struct(fields), None) if fields.len() == 2 => int(&fields[1].value)?,
-            _ => return Err(Stop::error(item.span, "expected {iov_base, iov_len}")),
-        };
-        total += usize::try_from(len).map_err(|_| Stop::error(item.span, "negative iov_len"))?;
-    }
-    Ok(total)
+    super::syscalls::iov_len(&iov.value)
 }
 
 /// An integer that may be one of the runner's defines (`CMSG_LEVEL_IP` → `SOL_IP`).

@@ -296,10 +296,8 @@ impl Parser<'_> {
         let mut left = self.binary(0)?;
         let mut result = None;
         loop {
-            let op = match self.peek() {
-                Some(Tok::Op(op @ ("<" | ">" | "<=" | ">=" | "==" | "!="))) => *op,
-                _ => break,
-            };
+            let Some(Tok::Op(op @ ("<" | ">" | "<=" | ">=" | "==" | "!="))) = self.peek() else { break };
+            let op = *op;
             self.pos += 1;
             let right = self.binary(0)?;
             let holds = match op {

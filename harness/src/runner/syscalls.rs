@@ -63,19 +63,18 @@ pub fn resolve(ev: &SyscallEvent, ctx: &CallContext, setup: &Setup) -> Result<(C
     let call = match name {
         "socket" => {
             arity(3)?;
-            let domain = match &a[0].kind {
-                ExprKind::Ellipsis => {
-                    if setup.mode.socket_is_ipv6() {
-                        Domain::Inet6
-                    } else {
-                        Domain::Inet
-                    }
+            let domain = if matches!(a[0].kind, ExprKind::Ellipsis) {
+                if setup.mode.socket_is_ipv6() {
+                    Domain::Inet6
+                } else {
+                    Domain::Inet
                 }
-                _ => match int(&a[0])? {
+            } else {
+                match int(&a[0])? {
                     2 => Domain::Inet,
                     10 => Domain::Inet6,
                     other => return Err(unsupported(format!("socket domain {other}"))),
-                },
+                }
             };
             let ty = int_or(&a[1], 1)?;
             let nonblocking = ty & 0o4000 != 0;
@@ -303,18 +302,23 @@ pub fn check_result(
     }
     match (expect, &r.output) {
         (Expect::Value, _) => Ok(()),
-        (Expect::Option(e), CallOutput::Int(v)) => match &e.kind {
-            ExprKind::Ellipsis => Ok(()),
-            ExprKind::Array(items) if items.len() == 1 => {
-                let want = int(&items[0]).map_err(|s| s.message)?;
-                if want == *v {
-                    Ok(())
-                } else {
-                    Err(format!("getsockopt value is {v}, the script expects {want}"))
-                }
+        (Expect::Option(e), CallOutput::Int(v)) => {
+            if matches!(e.kind, ExprKind::Ellipsis) {
+                return Ok(());
             }
-            _ => Err("getsockopt: expected the value as [N]".to_string()),
-        },
+            let ExprKind::Array(items) = &e.kind else {
+                return Err("getsockopt: expected the value as [N]".to_string());
+            };
+            let [item] = &items[..] else {
+                return Err("getsockopt: expected the value as [N]".to_string());
+            };
+            let want = int(item).map_err(|s| s.message)?;
+            if want == *v {
+                Ok(())
+            } else {
+                Err(format!("getsockopt value is {v}, the script expects {want}"))
+            }
+        }
         (Expect::Option(e), CallOutput::Linger { on, seconds }) => {
             let want_on = e.field("l_onoff").map(|f| int(&f.value)).transpose().map_err(|s| s.message)?;
             let want_secs = e.field("l_linger").map(|f| int(&f.value)).transpose().map_err(|s| s.message)?;
@@ -386,9 +390,10 @@ fn is_null(e: &Expr) -> bool {
 }
 
 fn int_or(e: &Expr, default: i64) -> Result<i64, Stop> {
-    match e.kind {
-        ExprKind::Ellipsis => Ok(default),
-        _ => int(e),
+    if matches!(e.kind, ExprKind::Ellipsis) {
+        Ok(default)
+    } else {
+        int(e)
     }
 }
 
@@ -398,16 +403,17 @@ fn len(e: &Expr) -> Result<usize, Stop> {
 }
 
 /// The total length of an iovec array `[{..., 100}, {iov_base=..., iov_len=200}]`.
-fn iov_len(e: &Expr) -> Result<usize, Stop> {
+pub(super) fn iov_len(e: &Expr) -> Result<usize, Stop> {
     let ExprKind::Array(items) = &e.kind else {
         return Err(Stop::error(e.span, "expected an iovec array"));
     };
     let mut total = 0;
     for item in items {
-        let len_expr = match (&item.kind, item.field("iov_len")) {
-            (_, Some(f)) => &f.value,
-            (ExprKind::Struct(fields), None) if fields.len() == 2 => &fields[1].value,
-            _ => return Err(Stop::error(item.span, "expected {iov_base, iov_len}")),
+        // `{iov_base=..., iov_len=N}` or positional `{..., N}`.
+        let positional = if let ExprKind::Struct(fields) = &item.kind { fields.get(1).filter(|_| fields.len() == 2) } else { None };
+        let len_expr = match (item.field("iov_len"), positional) {
+            (Some(f), _) | (None, Some(f)) => &f.value,
+            (None, None) => return Err(Stop::error(item.span, "expected {iov_base, iov_len}")),
         };
         total += len(len_expr)?;
     }
@@ -425,8 +431,10 @@ fn check_flags(e: &Expr, allowed: &[i64], call: &str, span: Span) -> Result<i64,
 
 /// A socket address argument; `...` means `default_ip:default_port` in the socket's family.
 fn sockaddr(e: &Expr, domain: Option<&Domain>, default_ip: IpAddr, default_port: u16) -> Result<SocketAddr, Stop> {
+    if !matches!(e.kind, ExprKind::Ellipsis | ExprKind::Struct(_)) {
+        return Err(Stop::unsupported(e.span, format!("socket address {e}")));
+    }
     let (ip, port) = match &e.kind {
-        ExprKind::Ellipsis => (default_ip, default_port),
         ExprKind::Struct(_) => {
             let port = match e.field("sin_port").or_else(|| e.field("sin6_port")) {
                 Some(f) => int(&f.value)? as u16,
@@ -438,7 +446,14 @@ fn sockaddr(e: &Expr, domain: Option<&Domain>, default_ip: IpAddr, default_port:
             };
             (ip, port)
         }
-        _ => return Err(Stop::unsupported(e.span, format!("socket address {e}"))),
+        ExprKind::Ellipsis
+        | ExprKind::Int(_)
+        | ExprKind::Hex(_)
+        | ExprKind::Str(_)
+        | ExprKind::Ident(_)
+        | ExprKind::Binary { .. }
+        | ExprKind::Array(_)
+        | ExprKind::Call { .. } => (default_ip, default_port),
     };
     // AF_INET6 sockets reach IPv4 peers through IPv4-mapped addresses.
     let ip = match (domain, ip) {
@@ -449,20 +464,24 @@ fn sockaddr(e: &Expr, domain: Option<&Domain>, default_ip: IpAddr, default_port:
 }
 
 fn address(e: &Expr) -> Result<IpAddr, Stop> {
-    match &e.kind {
-        ExprKind::Call { name, args } if args.len() == 1 => {
-            let text = match &args[0].kind {
-                ExprKind::Str(s) => String::from_utf8_lossy(s).into_owned(),
-                _ => return Err(Stop::error(args[0].span, "expected an address string")),
-            };
-            match name.value.as_str() {
-                "inet_addr" => text.parse::<Ipv4Addr>().map(IpAddr::V4).map_err(|_| Stop::error(args[0].span, format!("bad IPv4 address {text}"))),
-                "inet6_pton" | "inet_pton" => text.parse::<Ipv6Addr>().map(IpAddr::V6).map_err(|_| Stop::error(args[0].span, format!("bad IPv6 address {text}"))),
-                other => Err(Stop::unsupported(name.span, format!("address helper {other}()"))),
-            }
-        }
-        ExprKind::Ident(n) if n == "INADDR_ANY" => Ok(IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
-        _ => Err(Stop::unsupported(e.span, format!("address {e}"))),
+    if matches!(&e.kind, ExprKind::Ident(n) if n == "INADDR_ANY") {
+        return Ok(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+    }
+    let ExprKind::Call { name, args } = &e.kind else {
+        return Err(Stop::unsupported(e.span, format!("address {e}")));
+    };
+    let [arg] = &args[..] else {
+        return Err(Stop::unsupported(e.span, format!("address {e}")));
+    };
+    let ExprKind::Str(s) = &arg.kind else {
+        return Err(Stop::error(arg.span, "expected an address string"));
+    };
+    let text = String::from_utf8_lossy(s).into_owned();
+    let bad = |v: &str| Stop::error(arg.span, format!("bad {v} address {text}"));
+    match name.value.as_str() {
+        "inet_addr" => text.parse::<Ipv4Addr>().map(IpAddr::V4).map_err(|_| bad("IPv4")),
+        "inet6_pton" | "inet_pton" => text.parse::<Ipv6Addr>().map(IpAddr::V6).map_err(|_| bad("IPv6")),
+        other => Err(Stop::unsupported(name.span, format!("address helper {other}()"))),
     }
 }
 
