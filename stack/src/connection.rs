@@ -435,10 +435,35 @@ impl Connection {
         (now.as_millis() as u32).wrapping_add(self.ts.offset)
     }
 
-    /// The window in our SYN / SYN-ACK: the buffer space up to 65535, rounded down to a
-    /// multiple of the MSS we expect (Linux `tcp_select_initial_window`).
-    pub fn initial_window(&self) -> u32 {
-        let space = (self.recv_capacity as u32).min(u16::MAX as u32);
+    /// The receive space the window is drawn from. The rfc9293 profile: the buffer. Linux
+    /// (`tcp_win_from_space` with 6.x's initial `scaling_ratio`, as `tcp_adv_win_scale` = 1
+    /// had it): half of it, the rest standing for the socket buffers' overhead.
+    ///
+    /// Receive window growth on the linux profile goes this far and no further: the initial
+    /// window (half the buffer rounded down to the MSS; the SYN's field at most 65535, kept
+    /// while a request socket; all of it once established) and a locked SO_RCVBUF (doubled,
+    /// and deciding the window scale) are Linux's to the octet (checked on 6.18). Linux then
+    /// grows the buffer by dynamic right-sizing (`tcp_rcv_space_adjust`) from a receiver-side
+    /// RTT estimate and per-skb memory accounting (`truesize`, which depends on the driver):
+    /// on 6.18 over TUN, with `tcp_rmem` 4096 540000 15728640 and 1000-octet segments read at
+    /// once, the right edge stays put for the first ~270 KB (the first receiver RTT sample
+    /// waits for a window's worth of data), the window shrinks to ~234 KB as the scaling
+    /// ratio learns the truesize, then grows by ~58 KB per 20 KB received. Those numbers come
+    /// from memory accounting this stack does not have, so the window stays flat instead.
+    pub fn rcv_space(&self) -> u32 {
+        let space = self.recv_capacity.min(u32::MAX as usize) as u32;
+        match self.profile {
+            crate::config::Profile::Rfc9293 => space,
+            crate::config::Profile::Linux => space / 2,
+        }
+    }
+
+    /// RCV.WND at the start (Linux `tcp_select_initial_window`): the receive space rounded
+    /// down to a multiple of the MSS we expect — at most 65535 unless we offer window scaling
+    /// (the rfc9293 profile keeps to 65535 as before, the SYN's own limit).
+    pub fn initial_rcv_wnd(&self) -> u32 {
+        let linux = self.profile == crate::config::Profile::Linux;
+        let space = if linux && self.neg.offered_rcv_scale.is_some() { self.rcv_space() } else { self.rcv_space().min(u16::MAX as u32) };
         let mss = u32::from(self.neg.our_mss.get()) - if self.neg.timestamps { 12 } else { 0 };
         if space > mss {
             space - space % mss
@@ -447,11 +472,34 @@ impl Connection {
         }
     }
 
+    /// The window in our SYN / SYN-ACK, never scaled (RFC 7323 §2.2): RCV.WND at the start,
+    /// up to 65535.
+    pub fn initial_window(&self) -> u32 {
+        self.initial_rcv_wnd().min(u16::MAX as u32)
+    }
+
+    /// SO_RCVBUF (a size already doubled by the socket on the linux profile): the buffer, and
+    /// on the linux profile the window scale we offer, which Linux derives from a locked
+    /// buffer rather than from `tcp_rmem[2]` (`tcp_select_initial_window`: the smallest shift
+    /// that represents the receive space).
+    pub fn lock_rcvbuf(&mut self, bytes: u32) {
+        self.recv_capacity = bytes as usize;
+        if let (crate::config::Profile::Linux, Some(_)) = (self.profile, self.neg.offered_rcv_scale) {
+            let mut space = self.rcv_space();
+            let mut shift = 0;
+            while space > u32::from(u16::MAX) && shift < 14 {
+                space >>= 1;
+                shift += 1;
+            }
+            self.neg.offered_rcv_scale = Some(shift);
+        }
+    }
+
     /// RCV.WND to advertise now (as the 16-bit field), moving the right edge forward when the
     /// buffer has room but never back (RFC 9293 §3.8.6.2.2 receiver SWS avoidance, SHLD-14).
     pub fn advertise_window(&mut self) -> u16 {
-        let used = self.recv.len() + self.ooo.bytes();
-        let free = self.recv_capacity.saturating_sub(used) as u32;
+        let used = (self.recv.len() + self.ooo.bytes()).min(u32::MAX as usize) as u32;
+        let free = self.rcv_space().saturating_sub(used);
         let scale = self.neg.rcv_scale;
         let free = WindowSize::new(free);
         // Representable right edge: the field rounds down to the scale's granularity.
@@ -466,7 +514,10 @@ impl Connection {
         let gain = candidate.since(self.tcb.rcv_adv);
         let linux = self.profile == crate::config::Profile::Linux;
         let reopen_small = linux && current == 0 && gain as u32 >= threshold.min(free.get());
-        if gain > 0 && (gain as u32 >= threshold || reopen_small) {
+        // Linux's request socket keeps the SYN-ACK's window (`tcp_synack_window`) until the
+        // connection is established.
+        let request_sock = linux && self.state == State::SynReceived && matches!(self.origin, Origin::Passive { .. });
+        if gain > 0 && (gain as u32 >= threshold || reopen_small) && !request_sock {
             self.tcb.rcv_adv = candidate;
         } else if self.tcb.rcv_adv.before(self.tcb.rcv_nxt) {
             self.tcb.rcv_adv = self.tcb.rcv_nxt;
@@ -486,6 +537,15 @@ impl Connection {
         if config.profile == crate::config::Profile::Linux {
             // Linux ACKs the first segments at once (tcp_incr_quickack, TCP_MAX_QUICKACKS).
             self.quickacks = 16;
+            // The SYN's window was at most 65535; the established connection offers all of
+            // its initial RCV.WND (a request socket's `rsk_rcv_wnd`), aligned up to what the
+            // window scale can say.
+            let unit = 1u32 << self.neg.rcv_scale.get();
+            let wnd = self.initial_rcv_wnd().div_ceil(unit) * unit;
+            let edge = self.tcb.rcv_nxt + wnd;
+            if edge.after(self.tcb.rcv_adv) {
+                self.tcb.rcv_adv = edge;
+            }
         }
     }
 

@@ -201,7 +201,7 @@ impl Stack {
         let iss = SeqNum::new(self.secrets.isn(self.now, local, remote));
         let mut c = Connection::new(local, remote, Origin::Active, iss, &self.config, &self.secrets, opts.conn.clone(), self.now);
         if let Some(b) = opts.rcvbuf {
-            c.recv_capacity = b as usize;
+            c.lock_rcvbuf(b);
         }
         if let Some(b) = opts.sndbuf {
             c.send.set_capacity(b as usize);
@@ -363,11 +363,18 @@ impl Stack {
             SocketKind::Listening(lid) => Some(lid),
             SocketKind::Fresh | SocketKind::Connection(_) => None,
         };
+        let profile = self.config.profile;
         let s = self.sock_mut(fd)?;
         match opt {
             SockOpt::ReuseAddr(on) => s.opts.reuse_addr = on,
-            // Linux doubles the requested size for bookkeeping; we keep what was asked.
-            SockOpt::RcvBuf(n) => s.opts.rcvbuf = Some(n.max(256)),
+            // Linux doubles the requested size (sk_rcvbuf = max(2·val, SOCK_MIN_RCVBUF)) and
+            // reports the doubled size; the rfc9293 profile keeps what was asked.
+            SockOpt::RcvBuf(n) => {
+                s.opts.rcvbuf = Some(match profile {
+                    crate::config::Profile::Rfc9293 => n.max(256),
+                    crate::config::Profile::Linux => n.saturating_mul(2).max(2304),
+                })
+            }
             SockOpt::SndBuf(n) => s.opts.sndbuf = Some(n.max(256)),
             SockOpt::Linger(l) => s.opts.linger = l,
             SockOpt::KeepAlive(on) => s.opts.conn.keepalive = on,

@@ -225,7 +225,7 @@ impl Stack {
                 let mut c = Connection::new(local, remote, Origin::Passive { listener: lid }, iss, &self.config, &self.secrets, opts, self.now);
                 c.state = State::Listen;
                 if let Some(b) = rcvbuf {
-                    c.recv_capacity = b as usize;
+                    c.lock_rcvbuf(b);
                 }
                 if let Some(b) = sndbuf {
                     c.send.set_capacity(b as usize);

@@ -75,7 +75,7 @@ fn window_update_after_read(c: &mut Connection, ctx: &mut Ctx) {
         return;
     }
     let threshold = ((c.recv_capacity / 2) as u32).min(u32::from(c.neg.our_mss.get()));
-    let free = c.recv_capacity.saturating_sub(c.recv.len() + c.ooo.bytes()) as u32;
+    let free = c.rcv_space().saturating_sub((c.recv.len() + c.ooo.bytes()) as u32);
     if c.tcb.rcv_wnd() < threshold && free >= c.tcb.rcv_wnd() + threshold {
         c.ack_pending = AckPending::Now;
         c.decide(ctx.now, Step::Receive, "window reopened → window update", None);

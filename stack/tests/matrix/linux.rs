@@ -328,3 +328,51 @@ fn c_ack_below(at: At) -> u32 {
         At::SynSent | At::SynReceived | At::SynReceivedActive | At::TimeWait => unreachable!(),
     }
 }
+
+// ---- the receive window (tcp_select_initial_window, tcp_win_from_space) ----
+
+/// With upstream packetdrill's `tcp_rmem` (4096 540000 15728640) Linux offers half the buffer
+/// (tcp_win_from_space), rounded down to the MSS: 268640. The SYN-ACK's unscaled field says
+/// 65535 and the request socket keeps to it; the established connection advertises all of it,
+/// aligned up to the window scale 8: 1050 (all seen on 6.18). The window stays flat from
+/// then on: Linux's growth (dynamic right-sizing from a receiver RTT estimate and skb
+/// memory accounting) is not modelled.
+#[test]
+fn initial_window_is_half_the_buffer_rounded_to_the_mss() {
+    let mut config = linux_config();
+    config.window_scaling = true;
+    config.set_sysctl("net.ipv4.tcp_rmem", "4096 540000 15728640").unwrap();
+    let mut t = Ladder::new(config);
+    let l = t.listen();
+    t.inject(seg().flags(S).opts(vec![synack_stack::wire::TcpOption::Mss(1000), synack_stack::wire::TcpOption::WindowScale(7)]));
+    let synack = t.sent();
+    assert_eq!(synack.window, 65535);
+    assert!(synack.options.contains(&synack_stack::wire::TcpOption::WindowScale(8)), "{:?}", synack.options);
+    t.iss = synack.seq;
+    t.inject(seg().flags(A).seq(1).ack_abs(t.our(1)).win(257));
+    let (fd, _) = t.stack.accept(l).unwrap();
+    assert_eq!(t.stack.send(fd, b"x"), Ok(1));
+    let data = t.sent();
+    assert_eq!(data.window, 1050, "268640 aligned up to 256-octet units");
+}
+
+/// SO_RCVBUF: Linux doubles the size asked for (at least SOCK_MIN_RCVBUF, 2304) and reports
+/// the doubled size; a locked buffer also decides the window scale offered. 2048 → 4096, a
+/// receive space of 2048, a SYN-ACK window of one MSS (1460) and no scaling (seen on 6.18).
+#[test]
+fn so_rcvbuf_is_doubled_and_decides_the_window_scale() {
+    let mut config = linux_config();
+    config.window_scaling = true;
+    let mut t = Ladder::new(config);
+    let l = t.stack.socket(Domain::Inet).unwrap();
+    t.stack.setsockopt(l, synack_stack::SockOpt::RcvBuf(100)).unwrap();
+    assert_eq!(t.stack.getsockopt(l, synack_stack::SockOptName::RcvBuf).unwrap(), synack_stack::SockOptValue::Int(2304));
+    t.stack.setsockopt(l, synack_stack::SockOpt::RcvBuf(2048)).unwrap();
+    assert_eq!(t.stack.getsockopt(l, synack_stack::SockOptName::RcvBuf).unwrap(), synack_stack::SockOptValue::Int(4096));
+    t.stack.bind(l, t.local).unwrap();
+    t.stack.listen(l, 1).unwrap();
+    t.inject(seg().flags(S).opts(vec![synack_stack::wire::TcpOption::Mss(1000), synack_stack::wire::TcpOption::WindowScale(7)]));
+    let synack = t.sent();
+    assert_eq!(synack.window, 1460);
+    assert!(synack.options.contains(&synack_stack::wire::TcpOption::WindowScale(0)), "{:?}", synack.options);
+}
