@@ -128,8 +128,9 @@ impl Config {
             challenge_ack_limit: 1000,
             rfc1337: false,
             abort_on_overflow: false,
-            // RFC 1122 §4.2.3.5 / RFC 9293 §3.8.3: R2 for SYN at least 3 minutes; with a 1 s
-            // initial RTO and doubling, 6 retries span 127 s, 7 span 255 s.
+            // RFC 1122 §4.2.3.5 / RFC 9293 §3.8.3 (MUST-23): R2 for SYN at least 3 minutes;
+            // with a 1 s initial RTO doubling up to rto_max (60 s), 6 retries give up at 123 s,
+            // 7 at 183 s (timeouts::retransmission_gives_up_after_the_retry_limit).
             syn_retries: 7,
             synack_retries: 5,
             syn_linear_timeouts: 0,
