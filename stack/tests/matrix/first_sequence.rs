@@ -258,3 +258,22 @@ fn paws_refuses_a_segment_with_an_older_timestamp() {
     assert_rows(At::Established, &rows, &[(State::Established, SEQ, None)]);
     assert_eq!(t.stack.recv(fd, 100, false), Err(synack_stack::Errno::EAGAIN));
 }
+
+/// SYN-RECEIVED, the peer's SYN again (SEG.SEQ = IRS, below RCV.NXT): Table 6 would answer
+/// it with an ACK, which a peer still in SYN-SENT can only drop; both profiles resend the
+/// SYN-ACK instead, as Linux does (tcp_check_req: "Check for pure retransmitted SYN") — an
+/// acknowledgment of the same numbers that also completes the peer's handshake. The
+/// connection stays in SYN-RECEIVED.
+#[test]
+fn retransmitted_syn_in_syn_received_is_answered_with_the_syn_ack() {
+    for config in [rfc_config(), linux_config()] {
+        let at = At::SynReceived;
+        let mut c = Setup::new(config).at(at);
+        let rows = c.arrive(seg().flags(S).opts(vec![TcpOption::Mss(1460)]));
+        let synack = c.expect(S | A, c.t.our(0), Ladder::peer(1), 0);
+        assert_eq!(synack.options, vec![TcpOption::Mss(1460)]);
+        c.expect_nothing();
+        assert_rows(at, &rows, &[(State::SynReceived, SEQ, None)]);
+        c.expect_state(State::SynReceived);
+    }
+}
