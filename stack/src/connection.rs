@@ -635,12 +635,15 @@ impl Connection {
         }
     }
 
-    /// ABORT's reset: `<SEQ=SND.NXT><CTL=RST>` (Linux adds ACK = RCV.NXT), then delete the TCB.
+    /// ABORT's reset: `<SEQ=SND.NXT><CTL=RST>` (Linux adds ACK = RCV.NXT and the window), then
+    /// delete the TCB.
     pub fn abort_with_reset(&mut self, config: &Config) {
         let mut rst = self.base_segment(self.tcb.snd_nxt, TcpFlags::RST);
         if config.profile == crate::config::Profile::Linux {
+            // tcp_send_active_reset → tcp_transmit_skb: the window of any segment (seen on 6.18).
             rst.flags = TcpFlags::RST | TcpFlags::ACK;
             rst.ack = self.tcb.rcv_nxt;
+            rst.window = self.advertise_window();
         }
         self.out.push(rst);
         self.recv.clear();

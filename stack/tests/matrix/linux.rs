@@ -376,3 +376,19 @@ fn so_rcvbuf_is_doubled_and_decides_the_window_scale() {
     assert_eq!(synack.window, 1460);
     assert!(synack.options.contains(&synack_stack::wire::TcpOption::WindowScale(0)), "{:?}", synack.options);
 }
+
+/// ABORT's reset (SO_LINGER 0, close() with unread data, keep-alive giving up) is
+/// <SEQ=SND.NXT><ACK=RCV.NXT><CTL=RST,ACK> and carries the window like any segment of the
+/// connection (tcp_send_active_reset, seen on 6.18); the rfc9293 profile's is <SEQ=SND.NXT>
+/// <CTL=RST> (`user_calls::abort_in_every_state`).
+#[test]
+fn abort_sends_rst_ack_with_the_window() {
+    let at = At::Established;
+    let mut c = linux(at);
+    c.t.stack.setsockopt(c.fd(), synack_stack::SockOpt::Linger(Some(Duration::ZERO))).unwrap();
+    c.t.stack.close(c.fd()).unwrap();
+    let rst = c.t.sent();
+    assert_eq!((rst.flags, rst.seq, rst.ack), (R | A, c.t.our(1), Ladder::peer(1)));
+    assert_eq!(u32::from(rst.window), c.rcv_wnd(), "the window of the last ACK");
+    c.expect_nothing();
+}
