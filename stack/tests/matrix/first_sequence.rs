@@ -249,10 +249,7 @@ fn paws_refuses_a_segment_with_an_older_timestamp() {
     t.inject(seg().flags(A | P).seq(1).ack_abs(t.our(1)).opts(vec![ts(999)]).data(b"replay"));
     let ack = t.sent();
     check(&ack, A, t.our(1), Some(Ladder::peer(1)), 0);
-    let tsecr = ack.options.iter().find_map(|o| match o {
-        TcpOption::Timestamps { tsecr, .. } => Some(*tsecr),
-        _ => None,
-    });
+    let tsecr = ack.options.iter().find_map(|o| if let TcpOption::Timestamps { tsecr, .. } = o { Some(*tsecr) } else { None });
     assert_eq!(tsecr, Some(1001), "TSecr is TS.Recent, not the rejected TSval");
     let rows: Vec<Row> = t.stack.take_decisions().into_iter().map(|d| (d.state, d.step, d.next_state)).collect();
     assert_rows(At::Established, &rows, &[(State::Established, SEQ, None)]);

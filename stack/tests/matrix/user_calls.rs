@@ -61,7 +61,10 @@ fn open_on_an_existing_connection_is_an_error() {
         let mut c = rfc(at);
         let want = match at {
             At::SynSent | At::SynReceivedActive => Errno::EALREADY,
-            _ => Errno::EISCONN,
+            At::Established | At::FinWait1 | At::FinWait2 | At::CloseWait | At::Closing | At::LastAck | At::TimeWait => {
+                Errno::EISCONN
+            }
+            At::SynReceived => unreachable!("no descriptor"),
         };
         let remote = c.t.remote;
         assert_eq!(c.t.stack.connect(c.fd(), remote), Err(want), "{at:?}");
