@@ -284,3 +284,36 @@ fn fin_beyond_a_hole_takes_effect_when_the_hole_fills() {
     assert_eq!(c.t.stack.recv(c.fd(), 100, false).unwrap(), b"abcdef");
     assert_eq!(c.t.stack.recv(c.fd(), 100, false).unwrap(), b"");
 }
+
+/// RFC 2018 §4: with SACK-permitted exchanged, the immediate ACK for text beyond a hole
+/// carries SACK blocks — the block that changed most recently first — and the ACK that fills
+/// the first hole reports only what is still held.
+#[test]
+fn text_beyond_a_hole_is_reported_in_sack_blocks() {
+    use synack_stack::wire::TcpOption;
+    let mut config = rfc_config();
+    config.sack = true;
+    let mut t = Ladder::new(config);
+    let l = t.listen();
+    t.inject(seg().flags(S).opts(vec![TcpOption::Mss(1460), TcpOption::NoOp, TcpOption::NoOp, TcpOption::SackPermitted]));
+    let synack = t.sent();
+    assert_eq!(synack.options, vec![TcpOption::Mss(1460), TcpOption::NoOp, TcpOption::NoOp, TcpOption::SackPermitted]);
+    t.iss = synack.seq;
+    t.inject(seg().flags(A).seq(1).ack_abs(t.our(1)));
+    let (fd, _) = t.stack.accept(l).unwrap();
+    let sack = |blocks: &[(u32, u32)]| {
+        let blocks = blocks.iter().map(|(l, r)| (Ladder::peer(*l).get(), Ladder::peer(*r).get())).collect();
+        vec![TcpOption::NoOp, TcpOption::NoOp, TcpOption::Sack(blocks)]
+    };
+    t.inject(seg().flags(A).seq(6).ack_abs(t.our(1)).data(b"22222"));
+    let ack = t.sent();
+    check(&ack, A, t.our(1), Some(Ladder::peer(1)), 0);
+    assert_eq!(ack.options, sack(&[(6, 11)]));
+    t.inject(seg().flags(A).seq(16).ack_abs(t.our(1)).data(b"44444"));
+    assert_eq!(t.sent().options, sack(&[(16, 21), (6, 11)]), "the most recent block first");
+    t.inject(seg().flags(A).seq(1).ack_abs(t.our(1)).data(b"11111"));
+    let ack = t.sent();
+    check(&ack, A, t.our(1), Some(Ladder::peer(11)), 0);
+    assert_eq!(ack.options, sack(&[(16, 21)]));
+    assert_eq!(t.stack.recv(fd, 100, false).unwrap(), b"1111122222");
+}

@@ -344,3 +344,26 @@ fn status_counts_octets_and_segments_as_linux_does() {
         assert_eq!(info(&c), (101, 51, 6, 4));
     }
 }
+
+/// SEND and Nagle's algorithm (SHLD-7, RFC 9293 §3.7.4): a short segment waits while data is
+/// in flight, and goes when the ACK comes; TCP_NODELAY turns it off for the connection
+/// (MUST-17) and the short segment goes at once.
+#[test]
+fn send_holds_a_short_segment_while_data_is_in_flight_unless_nodelay() {
+    for nodelay in [false, true] {
+        let mut c = rfc(At::Established);
+        let fd = c.fd();
+        c.t.stack.setsockopt(fd, SockOpt::NoDelay(nodelay)).unwrap();
+        c.send_data(b"first");
+        assert_eq!(c.t.stack.send(fd, b"second"), Ok(6));
+        if nodelay {
+            c.expect(A | P, c.t.our(6), Ladder::peer(1), 6);
+        } else {
+            c.expect_nothing();
+            c.arrive(c.seg().ack_abs(c.t.our(6)));
+            c.snd_una = 6;
+            c.expect(A | P, c.t.our(6), Ladder::peer(1), 6);
+        }
+        c.expect_nothing();
+    }
+}
