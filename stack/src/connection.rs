@@ -250,6 +250,20 @@ impl Connection {
         mss.saturating_sub(ts).max(1)
     }
 
+    /// The most text a segment sent now may carry: SMSS less the SACK option it will carry
+    /// (RFC 9293 §3.7.1, MUST-16: the effective send MSS counts every TCP option, as Linux's
+    /// `tcp_current_mss` does; the SACK blocks ride on every segment while text is held
+    /// out of order).
+    pub fn send_mss(&self) -> u32 {
+        let sack = if self.neg.sack && !self.ooo.is_empty() {
+            let room = if self.neg.timestamps { 3 } else { 4 };
+            4 + 8 * self.ooo.sack_blocks(room).len() as u32
+        } else {
+            0
+        };
+        self.smss().saturating_sub(sack).max(1)
+    }
+
     /// Records a decision; `next` is the state it moves to, if it moves.
     pub fn decide(&mut self, now: Instant, step: Step, outcome: &'static str, next: Option<State>) {
         // A move to CLOSED after `delete_tcb` is recorded from the state the TCB was in.
@@ -573,7 +587,7 @@ impl Connection {
         if self.state == State::SynSent || self.state == State::SynReceived || una == self.tcb.iss {
             return;
         }
-        let len = self.send.available_from(una).min(self.smss() as usize);
+        let len = self.send.available_from(una).min(self.send_mss() as usize);
         let fin = self.fin_queued && una + len as u32 == self.send.end() && self.our_fin_sent();
         if len == 0 && !fin {
             return;

@@ -38,7 +38,8 @@ pub fn transmit(c: &mut Connection, ctx: &mut Ctx) {
 
 fn send_data(c: &mut Connection, ctx: &mut Ctx) {
     let now = ctx.now;
-    let smss = c.smss();
+    // MUST-16: the options this segment will carry count against the MSS.
+    let smss = c.send_mss();
     loop {
         let edge = c.rtx_nxt.unwrap_or(c.tcb.snd_nxt);
         let retransmitting = edge.before(c.tcb.snd_nxt);

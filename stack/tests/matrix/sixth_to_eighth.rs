@@ -317,3 +317,32 @@ fn text_beyond_a_hole_is_reported_in_sack_blocks() {
     assert_eq!(ack.options, sack(&[(16, 21)]));
     assert_eq!(t.stack.recv(fd, 100, false).unwrap(), b"1111122222");
 }
+
+/// MUST-16 (RFC 9293 §3.7.1): the effective send MSS counts every TCP option a segment
+/// carries. While out-of-order text is held, our data segments carry SACK blocks, so their
+/// text shrinks by the option's size: no segment exceeds the peer's MSS of 1000.
+#[test]
+fn data_segments_carrying_sack_blocks_fit_the_peers_mss() {
+    use synack_stack::wire::TcpOption;
+    let mut config = rfc_config();
+    config.sack = true;
+    let mut t = Ladder::new(config);
+    let l = t.listen();
+    t.inject(seg().flags(S).opts(vec![TcpOption::Mss(1000), TcpOption::NoOp, TcpOption::NoOp, TcpOption::SackPermitted]));
+    t.iss = t.sent().seq;
+    t.inject(seg().flags(A).seq(1).ack_abs(t.our(1)));
+    let (fd, _) = t.stack.accept(l).unwrap();
+    t.inject(seg().flags(A).seq(6).ack_abs(t.our(1)).data(b"held"));
+    assert!(matches!(t.sent().options.as_slice(), [TcpOption::NoOp, TcpOption::NoOp, TcpOption::Sack(_)]));
+    assert_eq!(t.stack.send(fd, &[5; 2500]), Ok(2500));
+    let mut sent = 0;
+    while let Some(bytes) = t.stack.poll_transmit() {
+        let s = synack_stack::wire::TcpPacket::parse(&bytes).unwrap().packet.tcp;
+        let options: usize = s.options_area_len();
+        assert!(s.payload.len() + options <= 1000, "{} octets of text and {options} of options", s.payload.len());
+        assert!(matches!(s.options.as_slice(), [TcpOption::NoOp, TcpOption::NoOp, TcpOption::Sack(_)]));
+        sent += s.payload.len();
+    }
+    // Two full segments of 1000 - 12 octets; the short rest waits for their ACK (Nagle).
+    assert_eq!(sent, 2 * 988);
+}
