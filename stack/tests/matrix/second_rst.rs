@@ -172,3 +172,26 @@ fn rst_carrying_text_is_still_a_reset() {
     c.expect_nothing();
     assert_rows(at, &rows, &[(State::Established, RST, Some(State::Closed))]);
 }
+
+/// RFC 5961 §7 (ACK throttling): at most `challenge_ack_limit` challenge ACKs a second
+/// (Linux `tcp_challenge_ack_limit`); the one over the limit is recorded and not sent, and
+/// the next second has a fresh budget.
+#[test]
+fn challenge_acks_are_throttled_per_second() {
+    let mut config = rfc_config();
+    config.challenge_ack_limit = 2;
+    let at = At::Established;
+    let mut c = Setup::new(config).at(at);
+    for n in 0..3 {
+        let rows = c.arrive(c.seg_at(c.rcv_nxt + 10 + n).flags(R));
+        if n < 2 {
+            c.expect_ack();
+        }
+        c.expect_nothing();
+        assert_rows(at, &rows, &[(State::Established, RST, None)]);
+    }
+    c.wait(std::time::Duration::from_secs(1));
+    c.arrive(c.seg_at(c.rcv_nxt + 20).flags(R));
+    c.expect_ack();
+    c.expect_state(State::Established);
+}
