@@ -192,10 +192,8 @@ impl Stack {
         if c.state != State::TimeWait || !seg.flags.syn() || seg.flags.ack() || seg.flags.rst() {
             return None;
         }
-        let newer_ts = match (c.neg.timestamps, seg.timestamps()) {
-            (true, Some((tsval, _))) => (tsval.wrapping_sub(c.ts.ts_recent) as i32) > 0,
-            _ => false,
-        };
+        let newer_ts =
+            c.neg.timestamps && seg.timestamps().is_some_and(|(tsval, _)| (tsval.wrapping_sub(c.ts.ts_recent) as i32) > 0);
         if !(seg.seq.after(c.tcb.rcv_nxt) || newer_ts) || self.find_listener(c.local).is_none() {
             return None;
         }

@@ -13,7 +13,7 @@ use crate::script::IcmpPacket;
 use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
 use synack_stack::wire::checksum::{checksum, PseudoHeader};
-use synack_stack::wire::{TcpFlags, TcpPacket, TcpSegment};
+use synack_stack::wire::{IpHeader, Ipv4Header, Ipv6Header, TcpFlags, TcpPacket, TcpSegment};
 use synack_stack::SeqNum;
 
 /// ICMPv4 destination-unreachable codes by packetdrill's names (RFC 792, RFC 1122).
@@ -102,34 +102,48 @@ pub fn build(icmp: &IcmpPacket, conn: &ScriptConn, setup: &Setup, defines: &BTre
     message.extend_from_slice(&word);
     message.extend_from_slice(&quoted);
     let (src, dst) = (setup.remote_ip, setup.local_ip);
-    match (src, dst) {
+    // The ICMP checksum (RFC 792: over the message; RFC 4443 §2.3: with the pseudo-header),
+    // then the IP header from the stack's wire module.
+    let header = match (src, dst) {
         (IpAddr::V4(s), IpAddr::V4(d)) => {
             let sum = checksum(&message);
             message[2..4].copy_from_slice(&sum.to_be_bytes());
-            let total = (20 + message.len()) as u16;
-            let mut ip = vec![0x45, 0, (total >> 8) as u8, total as u8, 0, 0, 0, 0, 64, 1, 0, 0];
-            ip.extend_from_slice(&s.octets());
-            ip.extend_from_slice(&d.octets());
-            let sum = checksum(&ip);
-            ip[10..12].copy_from_slice(&sum.to_be_bytes());
-            ip.extend_from_slice(&message);
-            Ok(ip)
+            IpHeader::V4(Ipv4Header {
+                tos: 0,
+                identification: 0,
+                flags: 0,
+                fragment_offset: 0,
+                ttl: 64,
+                protocol: 1,
+                src: s,
+                dst: d,
+                options: Vec::new(),
+            })
         }
         (IpAddr::V6(s), IpAddr::V6(d)) => {
             let pseudo = PseudoHeader::new(src, dst).map_err(|e| Stop::error(span, e.to_string()))?;
             let sum = pseudo.checksum(58, message.len() as u32).add_bytes(&message).finish();
             message[2..4].copy_from_slice(&sum.to_be_bytes());
-            let len = message.len() as u16;
-            let mut ip = vec![0x60, 0, 0, 0, (len >> 8) as u8, len as u8, 58, 64];
-            ip.extend_from_slice(&s.octets());
-            ip.extend_from_slice(&d.octets());
-            ip.extend_from_slice(&message);
-            Ok(ip)
+            IpHeader::V6(Ipv6Header {
+                traffic_class: 0,
+                flow_label: 0,
+                next_header: 58,
+                hop_limit: 64,
+                src: s,
+                dst: d,
+                extensions: Vec::new(),
+            })
         }
         (IpAddr::V4(_), IpAddr::V6(_)) | (IpAddr::V6(_), IpAddr::V4(_)) => {
-            Err(Stop::error(span, "the run's addresses are of different IP versions"))
+            return Err(Stop::error(span, "the run's addresses are of different IP versions"))
         }
-    }
+    };
+    let mut bytes = vec![0; header.buffer_len() + message.len()];
+    let at = header
+        .emit(&mut bytes, message.len())
+        .map_err(|e| Stop::error(span, format!("cannot build the ICMP message: {e}")))?;
+    bytes[at..].copy_from_slice(&message);
+    Ok(bytes)
 }
 
 #[cfg(test)]

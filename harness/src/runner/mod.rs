@@ -507,9 +507,14 @@ impl<'a> Runner<'a> {
         }
         let idx = self.conns.select(p.ip.port.map(|s| s.value));
         let bytes = icmp::build(icmp, self.conns.get(idx), self.setup, &self.config.defines)?;
+        self.send_inbound(bytes, p.span)
+    }
+
+    /// Traces and injects a built inbound packet, then picks up what it caused.
+    fn send_inbound(&mut self, bytes: Vec<u8>, span: Span) -> Result<(), Stop> {
         let now = self.backend.now();
-        self.trace.push(now, Some(p.span.start.line), TraceKind::Inbound(bytes.clone()));
-        self.backend.inject(&bytes).map_err(|e| Stop::backend(p.span, e))?;
+        self.trace.push(now, Some(span.start.line), TraceKind::Inbound(bytes.clone()));
+        self.backend.inject(&bytes).map_err(|e| Stop::backend(span, e))?;
         self.sync();
         self.completion()
     }
@@ -546,11 +551,7 @@ impl<'a> Runner<'a> {
             && self.conns.current_predates_listener();
         let idx = if new_connection { self.conns.new_inbound() } else { self.conns.select(p.ip.port.map(|s| s.value)) };
         let bytes = inbound::build(tcp, &p.ip, self.conns.get_mut(idx), self.setup, &self.config.defines)?;
-        let now = self.backend.now();
-        self.trace.push(now, Some(p.span.start.line), TraceKind::Inbound(bytes.clone()));
-        self.backend.inject(&bytes).map_err(|e| Stop::backend(p.span, e))?;
-        self.sync();
-        self.completion()
+        self.send_inbound(bytes, p.span)
     }
 
     fn syscall(&mut self, ev: &SyscallEvent, window: Window, span: Span) -> Result<(), Stop> {

@@ -117,20 +117,20 @@ fn same_prefix(a: IpAddr, b: IpAddr, prefix: u8) -> bool {
 }
 
 fn tc(args: &[&str]) -> Result<(), String> {
-    let out = Command::new("tc").args(args).output().map_err(|e| format!("cannot run `tc` (iproute2): {e}"))?;
-    if out.status.success() {
-        Ok(())
-    } else {
-        Err(format!("`tc {}` failed: {}", args.join(" "), String::from_utf8_lossy(&out.stderr).trim()))
-    }
+    iproute2("tc", args)
 }
 
 fn ip(args: &[&str]) -> Result<(), String> {
-    let out = Command::new("ip").args(args).output().map_err(|e| format!("cannot run `ip` (iproute2): {e}"))?;
+    iproute2("ip", args)
+}
+
+/// Runs an iproute2 tool in this thread's namespace; its stderr is the error.
+fn iproute2(program: &str, args: &[&str]) -> Result<(), String> {
+    let out = Command::new(program).args(args).output().map_err(|e| format!("cannot run `{program}` (iproute2): {e}"))?;
     if out.status.success() {
         Ok(())
     } else {
-        Err(format!("`ip {}` failed: {}", args.join(" "), String::from_utf8_lossy(&out.stderr).trim()))
+        Err(format!("`{program} {}` failed: {}", args.join(" "), String::from_utf8_lossy(&out.stderr).trim()))
     }
 }
 
