@@ -587,7 +587,11 @@ impl Connection {
         if self.state == State::SynSent || self.state == State::SynReceived || una == self.tcb.iss {
             return;
         }
-        let len = self.send.available_from(una).min(self.send_mss() as usize);
+        // Repacketized (RFC 1122 §4.2.2.15), the segment may take octets never sent, but only
+        // those the peer's window admits (§3.8.6: new text stays within SND.UNA + SND.WND).
+        let window_end = self.tcb.snd_nxt.latest(una + self.tcb.snd_wnd);
+        let admitted = window_end.since(una).max(0) as usize;
+        let len = self.send.available_from(una).min(self.send_mss() as usize).min(admitted);
         let fin = self.fin_queued && una + len as u32 == self.send.end() && self.our_fin_sent();
         if len == 0 && !fin {
             return;

@@ -183,3 +183,46 @@ fn a_fast_retransmission_that_carries_new_octets_moves_snd_nxt() {
         assert_eq!(t.sent().seq, end, "the rest follows what was acknowledged");
     }
 }
+
+/// state_machine, invariant "new text beyond the peer's window" (found by ci/fuzz-smoke,
+/// input `corpus/state_machine/regress-zero-window-dup-acks`): the peer's window is
+/// closed, the persist timer's probe octet is in flight, and the ACKs answering the probes
+/// counted as duplicate ACKs. The third started fast retransmit, which took a full segment
+/// from SND.UNA — 99 octets the closed window never admitted. ACKs of window probes are not
+/// loss signals (RFC 9293 §3.8.6.1), and no retransmission carries new text past the window.
+#[test]
+fn acks_of_window_probes_do_not_start_fast_retransmit() {
+    let mut t = Ladder::plain();
+    let (_, fd) = t.established_passive();
+    t.inject(seg().flags(A).seq(1).ack_abs(t.our(1)).win(0));
+    assert_eq!(t.stack.send(fd, &[7; 100]).unwrap(), 100);
+    t.sent_nothing();
+    t.advance(Duration::from_secs(1));
+    check(&t.sent(), A, t.our(1), Some(Ladder::peer(1)), 1);
+    for _ in 0..3 {
+        t.inject(seg().flags(A).seq(1).ack_abs(t.our(1)).win(0));
+    }
+    t.sent_nothing();
+    let fast = t.stack.take_decisions().into_iter().filter(|d| d.outcome.contains("fast retransmit")).count();
+    assert_eq!(fast, 0, "probe answers taken for duplicate ACKs");
+}
+
+/// As above, the second half of the fix: a fast retransmission repacketizes (RFC 1122
+/// §4.2.2.15) only up to the peer's right edge. 100 octets in flight fill a 100-octet window;
+/// the next 100 wait; three duplicate ACKs resend the first 100 and nothing more.
+#[test]
+fn a_fast_retransmission_stays_within_the_peers_window() {
+    let mut t = Ladder::plain();
+    let (_, fd) = t.established_passive();
+    t.inject(seg().flags(A).seq(1).ack_abs(t.our(1)).win(100));
+    t.stack.setsockopt(fd, synack_stack::SockOpt::NoDelay(true)).unwrap();
+    assert_eq!(t.stack.send(fd, &[7; 100]).unwrap(), 100);
+    check(&t.sent(), A | P, t.our(1), Some(Ladder::peer(1)), 100);
+    assert_eq!(t.stack.send(fd, &[8; 100]).unwrap(), 100);
+    t.sent_nothing(); // the window is full
+    for _ in 0..3 {
+        t.inject(seg().flags(A).seq(1).ack_abs(t.our(1)).win(100));
+    }
+    check(&t.sent(), A, t.our(1), Some(Ladder::peer(1)), 100);
+    t.sent_nothing();
+}

@@ -187,10 +187,14 @@ fn new_ack(c: &mut Connection, seg: &Incoming, ctx: &mut Ctx) {
 }
 
 /// RFC 5681 §2 DUPLICATE ACKNOWLEDGMENT: same ACK, outstanding data, no text, no SYN/FIN,
-/// same window. The third starts fast retransmit (§3.2).
+/// same window. The third starts fast retransmit (§3.2). Not while the window is closed: what
+/// is in flight then is a window probe, the persist timer owns it (RFC 9293 §3.8.6.1), and
+/// the ACKs that answer it say the window is still shut, not that a segment was lost (Linux
+/// agrees: its probes are never counted in flight).
 fn duplicate_ack(c: &mut Connection, seg: &Incoming, ctx: &mut Ctx) {
     let window = u32::from(seg.window) << c.neg.snd_scale.get();
     let is_dup = c.tcb.flight_size() > 0
+        && c.tcb.snd_wnd > 0
         && seg.segment.payload.is_empty()
         && !seg.flags.syn()
         && !seg.flags.fin()
