@@ -109,6 +109,8 @@ pub struct Config {
     /// Bounds on the out-of-order queue (octets) and the SACK blocks we remember.
     pub ooo_limit_bytes: u32,
     pub sack_blocks_max: usize,
+    /// Bound on the sender's SACK scoreboard, in disjoint ranges (see `scoreboard`).
+    pub sack_scoreboard_max: usize,
     /// Half-open connections per listener (`tcp_max_syn_backlog`). When full, new SYNs are
     /// dropped (this stack implements no SYN cookies; see listen_queue).
     pub max_syn_backlog: u32,
@@ -159,6 +161,7 @@ impl Config {
             probe_style: ProbeStyle::OneOctet,
             ooo_limit_bytes: 1 << 20,
             sack_blocks_max: 4,
+            sack_scoreboard_max: 32,
             max_syn_backlog: 1024,
             somaxconn: 4096,
             mutations: crate::mutations::Mutations::default(),

@@ -95,6 +95,8 @@ pub struct Connection {
     pub recovery: Option<SeqNum>,
     /// After an RTO, the go-back-N cursor: octets in [SND.UNA, rtx_nxt) have been resent.
     pub rtx_nxt: Option<SeqNum>,
+    /// What the peer's SACK blocks report it holds above SND.UNA (RFC 2018 §5).
+    pub scoreboard: crate::scoreboard::Scoreboard,
     /// Consecutive expiries of the retransmission timer (reset by an ACK of new data).
     pub retransmits: u32,
     pub total_retransmits: u32,
@@ -210,6 +212,7 @@ impl Connection {
             dup_acks: 0,
             recovery: None,
             rtx_nxt: None,
+            scoreboard: Default::default(),
             retransmits: 0,
             total_retransmits: 0,
             probes: 0,

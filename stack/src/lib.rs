@@ -22,6 +22,7 @@ pub mod mutations;
 pub mod output;
 pub mod reassembly;
 pub mod rtt;
+pub mod scoreboard;
 pub mod segment_arrives;
 pub mod send_queue;
 pub mod seq;

@@ -563,7 +563,7 @@ fn tcp_info_of(c: &Connection) -> TcpInfo {
         snd_mss: smss,
         rcv_mss: u32::from(c.neg.our_mss.get()),
         unacked: c.tcb.flight_size().div_ceil(smss.max(1)),
-        sacked: 0,
+        sacked: c.scoreboard.sacked_segments(smss),
         lost: 0,
         retrans: u32::from(c.rtx_nxt.is_some()),
         pmtu: 0,

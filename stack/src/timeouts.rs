@@ -132,6 +132,13 @@ fn retransmission(c: &mut Connection, ctx: &mut Ctx) {
             c.rtt_probe = None;
             c.dup_acks = 0;
             c.recovery = None;
+            // RFC 2018 §8: after a retransmission timeout the SACKed marks SHOULD be turned
+            // off (the receiver may have reneged). Linux keeps them unless it has seen
+            // reneging (`tcp_enter_loss`), and so does its profile.
+            match config.profile {
+                crate::config::Profile::Rfc9293 => c.scoreboard.clear(),
+                crate::config::Profile::Linux => {}
+            }
             if c.tcb.snd_una == c.tcb.iss {
                 // After a CLOSE in SYN-RECEIVED (§3.10.4) our SYN-ACK is still unacknowledged,
                 // at the front of the retransmission queue: it goes first, then what follows.

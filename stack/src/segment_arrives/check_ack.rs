@@ -79,6 +79,7 @@ pub fn check(c: &mut Connection, seg: &Incoming, ctx: &mut Ctx) -> ControlFlow<(
                 // "If the ACK is a duplicate (SEG.ACK < SND.UNA), it can be ignored."
                 c.decide(now, at, "old duplicate ACK (SEG.ACK < SND.UNA) ignored", None);
             }
+            update_scoreboard(c, seg, ctx);
             update_window(c, seg, now);
         }
         State::TimeWait => {
@@ -211,6 +212,17 @@ fn duplicate_ack(c: &mut Connection, seg: &Incoming, ctx: &mut Ctx) {
         c.recovery = Some(c.tcb.snd_nxt);
         c.retransmit_head(ctx.now);
         c.decide(ctx.now, step(Check::Ack), "third duplicate ACK → fast retransmit", None);
+    }
+}
+
+/// RFC 2018 §5: the SACK blocks of an acceptable ACK mark what the peer holds above
+/// SND.UNA; SND.UNA's advance forgets what it passed. Only when SACK was negotiated
+/// (RFC 2018 §2: a SACK option on a connection without SACK-permitted is ignored).
+fn update_scoreboard(c: &mut Connection, seg: &Incoming, ctx: &Ctx) {
+    c.scoreboard.advance(c.tcb.snd_una);
+    let blocks = seg.segment.sack_blocks();
+    if c.neg.sack && !blocks.is_empty() {
+        c.scoreboard.record(blocks, c.tcb.snd_una, c.tcb.snd_nxt, ctx.config.sack_scoreboard_max);
     }
 }
 

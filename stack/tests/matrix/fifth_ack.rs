@@ -384,3 +384,60 @@ fn third_duplicate_ack_retransmits_the_head_with_its_psh_and_fin() {
     c.expect(F | A | P, c.t.our(1), Ladder::peer(1), 100);
     c.expect_nothing();
 }
+
+/// RFC 2018 §5: the SACK blocks of acceptable ACKs mark what the peer holds above SND.UNA —
+/// `tcpi_sacked` counts those segments, as Linux's `sacked_out` does — clipped to what was
+/// sent (a D-SACK below SND.UNA, RFC 2883, and a block beyond SND.NXT mark nothing); SND.UNA
+/// passing a block forgets it; and the scoreboard holds at most `sack_scoreboard_max`
+/// ranges, however many distinct blocks the peer reports.
+#[test]
+fn sack_blocks_mark_the_scoreboard_within_bounds() {
+    use synack_stack::wire::TcpOption;
+    let mut config = rfc_config();
+    config.sack = true;
+    config.sack_scoreboard_max = 4;
+    let mut t = Ladder::new(config);
+    let l = t.listen();
+    t.inject(seg().flags(S).opts(vec![TcpOption::Mss(1000), TcpOption::NoOp, TcpOption::NoOp, TcpOption::SackPermitted]));
+    t.iss = t.sent().seq;
+    t.inject(seg().flags(A).seq(1).ack_abs(t.our(1)));
+    let (fd, _) = t.stack.accept(l).unwrap();
+    assert_eq!(t.stack.send(fd, &[1; 10_000]), Ok(10_000));
+    while t.stack.poll_transmit().is_some() {}
+    let sacked = |t: &Ladder| t.stack.tcp_info(fd).unwrap().sacked;
+    let block = |t: &Ladder, l: u32, r: u32| (t.our(l).get(), t.our(r).get());
+    let ack = |t: &Ladder, blocks: Vec<(u32, u32)>| {
+        seg().flags(A).seq(1).ack_abs(t.our(1)).opts(vec![TcpOption::NoOp, TcpOption::NoOp, TcpOption::Sack(blocks)])
+    };
+    // The initial window sent four 1000-octet segments.
+    assert_eq!(t.stack.tcp_info(fd).unwrap().unacked, 4);
+    // Segments 2 and 3 arrived, segment 1 did not.
+    t.inject(ack(&t, vec![block(&t, 1001, 3001)]));
+    assert_eq!(sacked(&t), 2);
+    // A D-SACK of what was never past SND.UNA and a block beyond SND.NXT change nothing.
+    t.inject(ack(&t, vec![(t.our(0).get(), t.our(1).get()), block(&t, 4001, 5001)]));
+    assert_eq!(sacked(&t), 2);
+    // Ten disjoint 50-octet blocks in segment 4: four ranges are kept, the nearest to SND.UNA.
+    let many: Vec<_> = (0..10).map(|k| block(&t, 3011 + 90 * k, 3061 + 90 * k)).collect();
+    for three in many.chunks(3) {
+        t.inject(ack(&t, three.to_vec()));
+    }
+    assert_eq!(sacked(&t), 2 + 3, "segments 2–3 and three of the ten blocks");
+    // SND.UNA moves past segments 1–3: only the three short ranges remain.
+    t.inject(seg().flags(A).seq(1).ack_abs(t.our(3001)));
+    assert_eq!(sacked(&t), 3);
+}
+
+/// RFC 2018 §2: a SACK option on a connection that did not exchange SACK-permitted is
+/// ignored.
+#[test]
+fn sack_blocks_without_sack_permitted_mark_nothing() {
+    use synack_stack::wire::TcpOption;
+    let mut c = rfc(At::Established);
+    let fd = c.fd.unwrap();
+    assert_eq!(c.t.stack.send(fd, &[1; 3000]), Ok(3000));
+    while c.t.stack.poll_transmit().is_some() {}
+    let blocks = vec![(c.t.our(1001).get(), c.t.our(2001).get())];
+    c.t.inject(seg().flags(A).seq(c.rcv_nxt).ack_abs(c.t.our(1)).opts(vec![TcpOption::NoOp, TcpOption::NoOp, TcpOption::Sack(blocks)]));
+    assert_eq!(c.t.stack.tcp_info(fd).unwrap().sacked, 0);
+}
