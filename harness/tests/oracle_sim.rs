@@ -9,7 +9,7 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::net::SocketAddr;
 use std::time::Duration;
-use synack::oracle::{Checker, Finding, OracleProfile, Rule, Severity};
+use synack::oracle::{Checker, Finding, OracleProfile, Severity};
 use synack_stack::{Config, Domain, Errno, Fd, Instant, Shutdown, Stack, State};
 
 const SERVER: &str = "192.0.2.1:80";
@@ -240,19 +240,10 @@ fn session(config: &Config, profile: &OracleProfile, seed: u64, bytes: [usize; 2
     findings
 }
 
-/// A real conformance bug of the reference stack the oracle found (reported, not fixed here:
-/// `stack/` is not the oracle's to change): a full-sized data segment that also carries SACK
-/// blocks exceeds the peer's MSS — RFC 9293 §3.7.1 (MUST-16) counts TCP options in the
-/// effective send MSS, as Linux's `tcp_current_mss` does. It is excluded from the zero-
-/// violation bar by name, so that nothing else can hide behind it.
-fn known_reference_bug(f: &Finding) -> bool {
-    f.rule == Rule::SegmentSize && f.happened.contains("<sack ")
-}
-
 fn violations(findings: &[Finding]) -> Vec<String> {
     findings
         .iter()
-        .filter(|f| f.severity != Severity::Permitted && !known_reference_bug(f))
+        .filter(|f| f.severity != Severity::Permitted)
         .map(|f| f.to_string())
         .collect()
 }
