@@ -39,7 +39,7 @@ use crate::trace::{Trace, TraceKind};
 use conn::{Conn, Global};
 use segment::{Seg, SegError};
 use std::collections::HashMap;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 /// Judges a run: the stack's outbound segments against its inbound ones and its calls.
@@ -136,6 +136,9 @@ impl Checker {
     /// A parsed segment.
     pub fn segment(&mut self, event: usize, at: Duration, seg: &Seg, outbound: bool) {
         self.segments += 1;
+        if !outbound && discarded(seg, &self.g.profile) {
+            return;
+        }
         let key = if outbound { (seg.src, seg.dst) } else { (seg.dst, seg.src) };
         let now = nanos(at);
         let idx = match self.last {
@@ -177,6 +180,12 @@ impl Checker {
         coverage::Coverage { steps: self.g.steps.clone(), requirements: self.g.reqs.clone() }
     }
 
+    /// The findings so far (a repeated finding counts in its first's `occurrences`); replies
+    /// still owed are judged by [`Checker::finish`].
+    pub fn findings(&self) -> &[Finding] {
+        &self.g.findings
+    }
+
     /// What the checker saw so far.
     pub fn stats(&self) -> Stats {
         Stats {
@@ -215,6 +224,18 @@ impl Checker {
         findings.extend(notes);
         findings
     }
+}
+
+/// An inbound segment no conformant stack processes, so it cannot change what the stack may
+/// or must do: a bad checksum where checksums are judged (MUST-3: the receiver checks it; a
+/// capture's may be unfinished by offload), or a broadcast or multicast source or destination
+/// (MUST-57, MUST-63: silently discarded; RFC 1122 §3.2.1.3's IP layer drops such sources).
+fn discarded(seg: &Seg, profile: &OracleProfile) -> bool {
+    let not_unicast = |ip: IpAddr| match ip {
+        IpAddr::V4(v4) => v4.is_multicast() || v4.is_broadcast(),
+        IpAddr::V6(v6) => v6.is_multicast(),
+    };
+    (profile.check_checksums && seg.checksum_ok == Some(false)) || not_unicast(seg.src.ip()) || not_unicast(seg.dst.ip())
 }
 
 fn nanos(d: Duration) -> u64 {

@@ -1,0 +1,109 @@
+//! Oracle false alarms found by the `state_machine` fuzz target (`fuzz/`), which judges the
+//! reference stack with the oracle: each is a small hand-built trace fed to a [`Checker`],
+//! on which the oracle used to report a violation where the stack had done what the RFCs ask.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+use synack::oracle::{Checker, Finding, OracleProfile, Severity};
+use synack_stack::wire::{TcpFlags, TcpOption, TcpPacket, TcpSegment};
+use synack_stack::SeqNum;
+
+const STACK: &str = "192.0.2.1:8080";
+const PEER: &str = "198.51.100.2:40000";
+const ISS: u32 = 1000;
+const IRS: u32 = 5000;
+
+fn addr(s: &str) -> SocketAddr {
+    s.parse().unwrap()
+}
+
+fn segment(from: &str, to: &str, flags: TcpFlags, seq: u32, ack: u32, options: Vec<TcpOption>, len: usize) -> Vec<u8> {
+    let (src, dst) = (addr(from), addr(to));
+    let seg = TcpSegment {
+        src_port: src.port(),
+        dst_port: dst.port(),
+        seq: SeqNum::new(seq),
+        ack: SeqNum::new(ack),
+        flags,
+        window: 65535,
+        urgent: 0,
+        options,
+        payload: vec![0x5a; len],
+    };
+    TcpPacket::new(src, dst, seg).unwrap().emit().unwrap()
+}
+
+/// A trace fed event by event: inbound (to the stack) or outbound (from it), at times in ms.
+struct Feed {
+    checker: Checker,
+    event: usize,
+}
+
+impl Feed {
+    fn new(profile: OracleProfile) -> Feed {
+        Feed { checker: Checker::new(profile), event: 0 }
+    }
+
+    fn packet(&mut self, ms: u64, bytes: &[u8], outbound: bool) {
+        self.event += 1;
+        self.checker.packet(self.event, Duration::from_millis(ms), bytes, outbound).expect("a TCP segment");
+    }
+
+    fn inbound(&mut self, ms: u64, flags: TcpFlags, seq: u32, ack: u32, len: usize) {
+        self.packet(ms, &segment(PEER, STACK, flags, seq, ack, vec![], len), false);
+    }
+
+    fn outbound(&mut self, ms: u64, flags: TcpFlags, seq: u32, ack: u32, len: usize) {
+        self.packet(ms, &segment(STACK, PEER, flags, seq, ack, vec![], len), true);
+    }
+
+    /// A passive open: SYN, SYN-ACK, ACK (MSS 1460 both ways).
+    fn established(&mut self) {
+        let mss = vec![TcpOption::Mss(1460)];
+        self.packet(0, &segment(PEER, STACK, TcpFlags::SYN, IRS, 0, mss.clone(), 0), false);
+        self.packet(0, &segment(STACK, PEER, TcpFlags::SYN | TcpFlags::ACK, ISS, IRS + 1, mss, 0), true);
+        self.inbound(1, TcpFlags::ACK, IRS + 1, ISS + 1, 0);
+    }
+
+    fn violations(self, end_ms: u64) -> Vec<Finding> {
+        self.checker.finish(Duration::from_millis(end_ms)).into_iter().filter(|f| f.severity == Severity::Violation).collect()
+    }
+}
+
+/// A RST at RCV.NXT with a bad checksum (the fuzz target's `Delivery::BadChecksum`) is
+/// discarded by the receiver (MUST-3), so the connection lives on and sends data. The oracle
+/// took the RST as a reset and called the data a segment from a connection in LISTEN.
+#[test]
+fn an_inbound_segment_with_a_bad_checksum_changes_nothing() {
+    let mut bytes = segment(PEER, STACK, TcpFlags::RST, IRS + 1, 0, vec![], 0);
+    let at = 20 + 16; // the IPv4 header, then the TCP checksum field
+    bytes[at] ^= 0xff;
+    let mut t = Feed::new(OracleProfile::rfc9293());
+    t.established();
+    t.packet(2, &bytes, false);
+    t.outbound(3, TcpFlags::ACK | TcpFlags::PSH, ISS + 1, IRS + 1, 100);
+    let v = t.violations(4);
+    assert!(v.is_empty(), "{v:?}");
+
+    // The same RST with a good checksum resets: the data after it is a violation.
+    let mut t = Feed::new(OracleProfile::rfc9293());
+    t.established();
+    t.inbound(2, TcpFlags::RST, IRS + 1, 0, 0);
+    t.outbound(3, TcpFlags::ACK | TcpFlags::PSH, ISS + 1, IRS + 1, 100);
+    assert!(!t.violations(4).is_empty(), "data after a reset must be a violation");
+}
+
+/// A segment from a multicast source to a port with no connection is silently discarded
+/// (MUST-57; RFC 1122 §3.2.1.3): no RST is owed to 224.0.0.1. The oracle expected one.
+#[test]
+fn a_segment_from_a_multicast_source_is_owed_no_reset() {
+    let mut t = Feed::new(OracleProfile::linux());
+    t.packet(0, &segment("224.0.0.1:40000", STACK, TcpFlags::ACK, IRS, ISS, vec![], 10), false);
+    let v = t.violations(5_000);
+    assert!(v.is_empty(), "{v:?}");
+
+    // From a unicast source the RST is owed, and its absence is a violation.
+    let mut t = Feed::new(OracleProfile::linux());
+    t.inbound(0, TcpFlags::ACK, IRS, ISS, 10);
+    assert!(!t.violations(5_000).is_empty(), "a missing RST for a closed port must be a violation");
+}
