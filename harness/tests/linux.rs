@@ -110,6 +110,46 @@ fn backtick_commands_run_in_the_namespace_with_a_private_tmp() {
     assert_eq!(Path::new("/sys/class/net/tun0").exists(), host_tun0, "the host's tun0 changed");
 }
 
+/// Files and pipes: what one backtick command writes to the run's private /tmp, the next
+/// command and the script's open() see; sendfile() sends it; pipe() names two descriptors
+/// that splice() and read() use.
+#[test]
+fn files_and_pipes_share_the_runs_private_tmp() {
+    if !kernel_available("files_and_pipes_share_the_runs_private_tmp") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = format!("/tmp/synack-file-{}", std::process::id());
+    let p = write_script(
+        dir.path(),
+        "s.pkt",
+        &format!(
+            "`dd bs=1 count=5 if=/dev/zero of={file} status=none`
+0 `test -s {file}`
++0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++0 setsockopt(3, SOL_SOCKET, SO_REUSEADDR, [1], 4) = 0
++0 bind(3, ..., ...) = 0
++0 listen(3, 1) = 0
++0 < S 0:0(0) win 32792 <mss 1000>
++0 > S. 0:0(0) ack 1 <mss 1460>
++0 < . 1:1(0) ack 1 win 514
++0 accept(3, ..., ...) = 4
++0 open(\"{file}\", O_RDONLY) = 5
++0 sendfile(4, 5, [0], 5) = 5
++0 > P. 1:6(5) ack 1
++0 pipe([6, 7]) = 0
++0 < P. 1:11(10) ack 6 win 514
++0~+0.25 > . 6:6(0) ack 11
++0 splice(4, NULL, 7, NULL, 10, 0) = 10
++0 read(6, ..., 10) = 10
+"
+        ),
+    );
+    let out = synack().args(["run", "--stack", "linux", "--mode", "ipv4"]).arg(&p).current_dir(dir.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(!Path::new(&file).exists(), "the command wrote to the host's /tmp");
+}
+
 fn named_namespaces() -> usize {
     std::fs::read_dir("/run/netns").map(|d| d.count()).unwrap_or(0)
 }

@@ -290,7 +290,8 @@ fn tso_sized_lines_match_back_to_back_segments() {
 
 #[test]
 fn unsupported_constructs_are_named_with_their_place() {
-    fails_with("0 pipe([3, 4]) = 0\n", Verdict::Unsupported, "t.pkt:1:3: unsupported: system call pipe()");
+    fails_with("0 madvise(0, 4096, 0) = 0\n", Verdict::Unsupported, "t.pkt:1:3: unsupported: system call madvise()");
+    fails_with("0 pipe([3, 4]) = 0\n", Verdict::Unsupported, "t.pkt:1:3: unsupported: files and pipes (open, pipe, splice, sendfile) on the reference stack");
     fails_with("0 epoll_create(1) = 3\n", Verdict::Unsupported, "t.pkt:1:3: unsupported: epoll on the reference stack");
     fails_with(
         &format!("{LISTEN}+0 < S 0:0(0) win 1000 <mss 1000,FO abcd1234>\n"),

@@ -59,6 +59,17 @@ pub enum Call {
     GetFlags { fd: Fd },
     /// `poll(fds, n, timeout)`; a negative timeout waits for ever.
     Poll { fds: Vec<PollFd>, timeout_ms: i32 },
+    /// `sendto(fd, buf, len, flags, {AF_UNSPEC}, len)`: upstream's TFO tests pass an address
+    /// of family AF_UNSPEC (Linux answers a Fast Open sendto with EOPNOTSUPP).
+    SendToUnspec { fd: Fd, len: usize, flags: i32 },
+    /// `open(path, flags[, mode])` of a file (upstream's sendfile tests).
+    Open { path: String, flags: i32, mode: u32 },
+    /// `pipe([r, w])`: the two descriptors come back as [`CallOutput::Fds`].
+    Pipe,
+    /// `splice(fd_in, NULL, fd_out, NULL, len, flags)` (no offsets).
+    Splice { fd_in: Fd, fd_out: Fd, len: usize, flags: u32 },
+    /// `sendfile(out_fd, in_fd, [offset] or NULL, count)`.
+    Sendfile { out_fd: Fd, in_fd: Fd, offset: Option<i64>, count: usize },
 }
 
 /// One `struct pollfd`.
@@ -98,6 +109,8 @@ pub enum CallOutput {
     Events(Vec<(u32, u64)>),
     /// recvmsg's `msg_flags` and control messages.
     Msg { flags: i32, control: Vec<Cmsg> },
+    /// Descriptors a call created through its arguments (pipe's two ends).
+    Fds(Vec<Fd>),
 }
 
 /// One control message.

@@ -346,6 +346,10 @@ impl Backend for ReferenceBackend {
                 CallOutcome::Unsupported(format!("getsockopt level {level} option {name} on the reference stack"))
             }
             Call::Ioctl { request, .. } => CallOutcome::Unsupported(format!("ioctl {request:#x} on the reference stack")),
+            Call::SendToUnspec { .. } => CallOutcome::Unsupported("sendto() with an AF_UNSPEC address on the reference stack".to_string()),
+            Call::Open { .. } | Call::Pipe | Call::Splice { .. } | Call::Sendfile { .. } => {
+                CallOutcome::Unsupported("files and pipes (open, pipe, splice, sendfile) on the reference stack".to_string())
+            }
             Call::RecvMsg { .. } => CallOutcome::Unsupported("recvmsg() on the reference stack (read/recv are supported)".to_string()),
             Call::EpollCreate | Call::EpollCtl { .. } | Call::EpollWait { .. } => {
                 CallOutcome::Unsupported("epoll on the reference stack (poll() is supported)".to_string())

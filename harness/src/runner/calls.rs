@@ -103,9 +103,19 @@ impl Runner<'_> {
                 self.listening.remove(&live);
                 self.socket_under_test = Some(live);
             }
-            Call::EpollCreate => {
+            Call::EpollCreate | Call::Open { .. } => {
                 if let Some(s) = script_fd {
                     self.calls.fds.insert(s, live);
+                }
+            }
+            Call::Pipe => {
+                // pipe([R, W]): the script's two numbers name the two live ends.
+                if let (Some(ExprKind::Array(named)), crate::backend::CallOutput::Fds(live)) = (ev.args.first().map(|a| &a.kind), &r.output) {
+                    for (name, fd) in named.iter().zip(live) {
+                        if let ExprKind::Int(s) = name.kind {
+                            self.calls.fds.insert(s, *fd);
+                        }
+                    }
                 }
             }
             Call::Accept { fd } => {
@@ -140,7 +150,10 @@ impl Runner<'_> {
             | Call::EpollWait { .. }
             | Call::SetNonBlocking { .. }
             | Call::GetFlags { .. }
-            | Call::Poll { .. } => {}
+            | Call::Poll { .. }
+            | Call::SendToUnspec { .. }
+            | Call::Splice { .. }
+            | Call::Sendfile { .. } => {}
         }
     }
 

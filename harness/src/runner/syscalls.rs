@@ -123,6 +123,9 @@ pub fn resolve(ev: &SyscallEvent, ctx: &CallContext, setup: &Setup) -> Result<(C
             arity(n)?;
             let flags = if n > 3 { int_or(&a[3], 0)? as i32 } else { 0 };
             let fd = ctx.fd(&a[0])?;
+            if n == 6 && matches!(&a[4].kind, ExprKind::Ident(af) if af == "AF_UNSPEC") {
+                return Ok((Call::SendToUnspec { fd, len: len(&a[2])?, flags }, Expect::Value));
+            }
             let explicit = n == 6 && !matches!(a[4].kind, ExprKind::Ellipsis | ExprKind::Ident(_));
             let to = if explicit || (n == 6 && flags & MSG_FASTOPEN != 0) {
                 Some(sockaddr(&a[4], ctx.domains.get(&fd), setup.remote_ip, DEFAULT_SERVER_PORT)?)
@@ -262,6 +265,40 @@ pub fn resolve(ev: &SyscallEvent, ctx: &CallContext, setup: &Setup) -> Result<(C
             let request = int(&a[1])? as u64;
             return Ok((Call::Ioctl { fd: ctx.fd(&a[0])?, request }, Expect::Option(a[2].clone())));
         }
+        "open" => {
+            if !(2..=3).contains(&a.len()) {
+                return Err(Stop::error(ev.name.span, format!("open() takes 2 or 3 arguments, the script gives {}", a.len())));
+            }
+            let ExprKind::Str(path) = &a[0].kind else {
+                return Err(Stop::error(a[0].span, "open() needs a path string"));
+            };
+            let path = String::from_utf8(path.clone()).map_err(|_| Stop::error(a[0].span, "open(): the path is not UTF-8"))?;
+            let mode = if a.len() == 3 { int(&a[2])? as u32 } else { 0 };
+            Call::Open { path, flags: int(&a[1])? as i32, mode }
+        }
+        "pipe" => {
+            arity(1)?;
+            if !matches!(&a[0].kind, ExprKind::Array(fds) if fds.len() == 2) {
+                return Err(Stop::error(a[0].span, "pipe() needs an array of the two descriptors, [R, W]"));
+            }
+            Call::Pipe
+        }
+        "splice" => {
+            arity(6)?;
+            if !is_null(&a[1]) || !is_null(&a[3]) {
+                return Err(unsupported("splice() with offsets".to_string()));
+            }
+            Call::Splice { fd_in: ctx.fd(&a[0])?, fd_out: ctx.fd(&a[2])?, len: len(&a[4])?, flags: int_or(&a[5], 0)? as u32 }
+        }
+        "sendfile" => {
+            arity(4)?;
+            let offset = match &a[2].kind {
+                ExprKind::Array(v) if v.len() == 1 => Some(int(&v[0])?),
+                _ if is_null(&a[2]) => None,
+                _ => return Err(Stop::error(a[2].span, "sendfile() needs an offset [N] or NULL")),
+            };
+            Call::Sendfile { out_fd: ctx.fd(&a[0])?, in_fd: ctx.fd(&a[1])?, offset, count: len(&a[3])? }
+        }
         other => return Err(unsupported(format!("system call {other}()"))),
     };
     Ok((call, Expect::Value))
@@ -279,7 +316,7 @@ pub fn check_result(
     let want = &ev.result;
     // socket() and accept() name a descriptor: the script's number is mapped onto the live
     // one (as packetdrill does), not compared with it.
-    let names_fd = matches!(ev.name.value.as_str(), "socket" | "accept" | "accept4" | "epoll_create" | "epoll_create1");
+    let names_fd = matches!(ev.name.value.as_str(), "socket" | "accept" | "accept4" | "epoll_create" | "epoll_create1" | "open");
     let mapped = names_fd && r.value >= 0 && int(&want.value).is_ok_and(|v| v >= 0);
     if !mapped && !matches!(want.value.kind, ExprKind::Ellipsis) {
         let value = int(&want.value).map_err(|s| s.message)?;
@@ -349,7 +386,7 @@ pub fn check_result(
             }
             Ok(())
         }
-        (Expect::Option(_) | Expect::Revents(_) | Expect::Epoll(_) | Expect::Msg(_), CallOutput::None | CallOutput::Data(_))
+        (Expect::Option(_) | Expect::Revents(_) | Expect::Epoll(_) | Expect::Msg(_), CallOutput::None | CallOutput::Data(_) | CallOutput::Fds(_))
         | (Expect::Option(_), CallOutput::Revents(_) | CallOutput::Events(_) | CallOutput::Msg { .. })
         | (Expect::Revents(_), CallOutput::Int(_) | CallOutput::Linger { .. } | CallOutput::Events(_) | CallOutput::Msg { .. })
         | (Expect::Epoll(_), CallOutput::Int(_) | CallOutput::Linger { .. } | CallOutput::Revents(_) | CallOutput::Msg { .. })

@@ -2,6 +2,11 @@
 //! is blocked (packetdrill's syscall thread). It is spawned by the worker thread, so it is
 //! in the run's namespace. Whether a call blocked is read from the kernel — the thread's
 //! state in /proc is "S" (sleeping) while it is inside the call — not guessed from a delay.
+//!
+//! The thread also owns the run's private /tmp: it enters a mount namespace of its own and
+//! mounts a tmpfs there, so that what a script's backtick commands write to /tmp (they join
+//! this namespace, see `shell`) and what its open() calls read (run on this thread) is one
+//! directory that the host never sees and the kernel frees with the thread.
 
 use super::native;
 use crate::backend::call::{Call, Returned};
@@ -22,16 +27,22 @@ pub struct Helper {
 }
 
 impl Helper {
-    /// Starts the thread.
-    pub fn spawn() -> Helper {
+    /// Starts the thread, in a mount namespace of its own with a fresh tmpfs on /tmp.
+    pub fn spawn() -> Result<Helper, String> {
         let (calls, inbox) = channel::<Call>();
         let (outbox, results) = channel::<Done>();
+        let (ready, started) = channel::<Result<(), String>>();
         let tid = Arc::new(AtomicI32::new(0));
         let in_call = Arc::new(AtomicBool::new(false));
         let (t, busy) = (tid.clone(), in_call.clone());
         std::thread::spawn(move || {
             // SAFETY: gettid has no preconditions.
             t.store(unsafe { libc::gettid() }, Ordering::SeqCst);
+            let private = private_tmp();
+            let ok = private.is_ok();
+            if ready.send(private).is_err() || !ok {
+                return;
+            }
             while let Ok(call) = inbox.recv() {
                 busy.store(true, Ordering::SeqCst);
                 let r = native::execute(&call);
@@ -42,7 +53,13 @@ impl Helper {
                 }
             }
         });
-        Helper { calls, results, tid, in_call }
+        started.recv().map_err(|_| "the syscall thread did not start".to_string())??;
+        Ok(Helper { calls, results, tid, in_call })
+    }
+
+    /// The thread's mount namespace (the one with the run's /tmp), for commands to join.
+    pub fn mount_namespace(&self) -> std::path::PathBuf {
+        format!("/proc/self/task/{}/ns/mnt", self.tid.load(Ordering::SeqCst)).into()
     }
 
     /// Hands `call` to the thread; returns its result if it returns at once, or `None` once
@@ -77,4 +94,23 @@ impl Helper {
         // "tid (comm) S …": the state follows the last ')'.
         stat.rsplit_once(')').and_then(|(_, rest)| rest.trim_start().chars().next()) == Some('S')
     }
+}
+
+/// Moves the calling thread into a new mount namespace (it stops sharing its filesystem
+/// context with the process: CLONE_NEWNS implies CLONE_FS) where mounts do not propagate to
+/// the host, and mounts a tmpfs on /tmp.
+fn private_tmp() -> Result<(), String> {
+    // SAFETY: plain system calls with static C strings.
+    unsafe {
+        if libc::unshare(libc::CLONE_NEWNS | libc::CLONE_FS) != 0 {
+            return Err(format!("unshare(CLONE_NEWNS): {}", std::io::Error::last_os_error()));
+        }
+        if libc::mount(std::ptr::null(), c"/".as_ptr(), std::ptr::null(), libc::MS_REC | libc::MS_PRIVATE, std::ptr::null()) != 0 {
+            return Err(format!("making / private in the run's mount namespace: {}", std::io::Error::last_os_error()));
+        }
+        if libc::mount(c"tmpfs".as_ptr(), c"/tmp".as_ptr(), c"tmpfs".as_ptr(), 0, std::ptr::null()) != 0 {
+            return Err(format!("mounting the run's private /tmp: {}", std::io::Error::last_os_error()));
+        }
+    }
+    Ok(())
 }

@@ -60,7 +60,7 @@ impl LinuxBackend {
             capture,
             start: realtime(),
             queue: VecDeque::new(),
-            helper: Helper::spawn(),
+            helper: Helper::spawn()?,
             blocked: false,
             completion: None,
             events: Vec::new(),
@@ -139,7 +139,7 @@ impl LinuxBackend {
                 }
                 Ok("sysctls restored".to_string())
             }
-            Action::Shell(cmd) => shell(cmd, &self.setup),
+            Action::Shell(cmd) => shell(cmd, &self.setup, &self.helper.mount_namespace()),
         }
     }
 
@@ -180,9 +180,15 @@ impl LinuxBackend {
 
     fn may_block(call: &Call) -> bool {
         match call {
-            Call::Accept { fd } | Call::Connect { fd, .. } | Call::Send { fd, .. } | Call::Recv { fd, .. } => {
-                !native::is_nonblocking(*fd)
-            }
+            Call::Accept { fd }
+            | Call::Connect { fd, .. }
+            | Call::Send { fd, .. }
+            | Call::SendToUnspec { fd, .. }
+            | Call::Recv { fd, .. }
+            | Call::Splice { fd_in: fd, .. }
+            | Call::Sendfile { out_fd: fd, .. } => !native::is_nonblocking(*fd),
+            // Not that it blocks: the syscall thread is where the run's private /tmp is.
+            Call::Open { .. } => true,
             // The error queue never blocks; data may.
             Call::RecvMsg { fd, flags, .. } => flags & libc::MSG_ERRQUEUE == 0 && !native::is_nonblocking(*fd),
             Call::Poll { timeout_ms, .. } | Call::EpollWait { timeout_ms, .. } => *timeout_ms != 0,
@@ -199,7 +205,8 @@ impl LinuxBackend {
             | Call::EpollCreate
             | Call::EpollCtl { .. }
             | Call::SetNonBlocking { .. }
-            | Call::GetFlags { .. } => false,
+            | Call::GetFlags { .. }
+            | Call::Pipe => false,
         }
     }
 }
@@ -220,19 +227,26 @@ fn realtime_priority() -> Option<String> {
 }
 
 /// Runs a backtick command with `sh -c` in the run's namespace, from the script's directory,
-/// with a private /tmp (a tmpfs in a mount namespace of the command's own), so nothing is
-/// written to the host's /tmp.
-fn shell(cmd: &str, setup: &Setup) -> Result<String, String> {
+/// in the run's mount namespace (`mount_ns`, the syscall thread's), whose /tmp is the run's
+/// private tmpfs: nothing is written to the host's /tmp, and what one command writes there
+/// the next command and the script's open() calls find.
+fn shell(cmd: &str, setup: &Setup, mount_ns: &std::path::Path) -> Result<String, String> {
+    use std::os::unix::io::AsRawFd;
     use std::os::unix::process::CommandExt;
+    let dir = if setup.script_dir.as_os_str().is_empty() { std::path::Path::new(".") } else { setup.script_dir.as_path() };
+    // Held open, so that the command starts there even when the directory is under the
+    // host's /tmp, which the run's mount namespace hides.
+    let dir = std::fs::File::open(dir).map_err(|e| format!("the script's directory {}: {e}", dir.display()))?;
+    let dir_fd = dir.as_raw_fd();
+    let ns = std::fs::File::open(mount_ns).map_err(|e| format!("the run's mount namespace {}: {e}", mount_ns.display()))?;
+    let ns_fd = ns.as_raw_fd();
     let mut command = std::process::Command::new("sh");
-    command.arg("-c").arg(cmd).current_dir(if setup.script_dir.as_os_str().is_empty() { ".".as_ref() } else { setup.script_dir.as_path() });
+    command.arg("-c").arg(cmd);
     // SAFETY: the closure only makes raw system calls (no allocation) between fork and exec.
+    // Joining a mount namespace resets the working directory, hence the chdir after it.
     unsafe {
-        command.pre_exec(|| {
-            if libc::unshare(libc::CLONE_NEWNS) != 0
-                || libc::mount(std::ptr::null(), c"/".as_ptr(), std::ptr::null(), libc::MS_REC | libc::MS_PRIVATE, std::ptr::null()) != 0
-                || libc::mount(c"tmpfs".as_ptr(), c"/tmp".as_ptr(), c"tmpfs".as_ptr(), 0, std::ptr::null()) != 0
-            {
+        command.pre_exec(move || {
+            if libc::setns(ns_fd, libc::CLONE_NEWNS) != 0 || libc::fchdir(dir_fd) != 0 {
                 return Err(std::io::Error::last_os_error());
             }
             Ok(())

@@ -163,7 +163,8 @@ pub fn execute(call: &Call) -> Returned {
                 let mut buf = vec![0u8; *len];
                 let flags = if *peek { libc::MSG_PEEK } else { 0 };
                 let ptr = if *null_buf { std::ptr::null_mut() } else { buf.as_mut_ptr() as *mut libc::c_void };
-                let n = libc::recv(*fd, ptr, *len, flags);
+                // read(2) when there are no flags, so that pipes and files work too.
+                let n = if flags == 0 { libc::read(*fd, ptr, *len) } else { libc::recv(*fd, ptr, *len, flags) };
                 if n < 0 {
                     Returned::err(last_errno())
                 } else {
@@ -192,6 +193,35 @@ pub fn execute(call: &Call) -> Returned {
             }
             Call::GetFlags { fd } => result(libc::fcntl(*fd, libc::F_GETFL).into()),
             Call::Poll { fds, timeout_ms } => poll(fds, *timeout_ms),
+            Call::SendToUnspec { fd, len, flags } => {
+                let buf = vec![0u8; *len];
+                let mut sa: libc::sockaddr_in = std::mem::zeroed();
+                sa.sin_family = libc::AF_UNSPEC as libc::sa_family_t;
+                let salen = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
+                let sa = &sa as *const libc::sockaddr_in as *const libc::sockaddr;
+                result(libc::sendto(*fd, buf.as_ptr() as *const libc::c_void, *len, flags | libc::MSG_NOSIGNAL, sa, salen) as i64)
+            }
+            Call::Open { path, flags, mode } => match std::ffi::CString::new(path.as_str()) {
+                Ok(path) => result(libc::open(path.as_ptr(), *flags | libc::O_CLOEXEC, *mode as libc::c_uint).into()),
+                Err(_) => Returned::err(Errno::EINVAL),
+            },
+            Call::Pipe => {
+                let mut fds = [0 as libc::c_int; 2];
+                if libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) < 0 {
+                    Returned::err(last_errno())
+                } else {
+                    Returned::with(0, CallOutput::Fds(fds.to_vec()))
+                }
+            }
+            Call::Splice { fd_in, fd_out, len, flags } => {
+                let null = std::ptr::null_mut();
+                result(libc::splice(*fd_in, null, *fd_out, null, *len, *flags) as i64)
+            }
+            Call::Sendfile { out_fd, in_fd, offset, count } => {
+                let mut off: libc::off_t = offset.unwrap_or(0);
+                let ptr = if offset.is_some() { &mut off as *mut libc::off_t } else { std::ptr::null_mut() };
+                result(libc::sendfile(*out_fd, *in_fd, ptr, *count) as i64)
+            }
         }
     }
 }
