@@ -150,6 +150,42 @@ fn files_and_pipes_share_the_runs_private_tmp() {
     assert!(!Path::new(&file).exists(), "the command wrote to the host's /tmp");
 }
 
+/// sendmsg() keeps the script's iovec shape: under MSG_ZEROCOPY each element becomes a
+/// fragment, so 18 one-octet elements leave as 17 octets (MAX_SKB_FRAGS) and 1 — one buffer
+/// of 18 would leave as one segment.
+#[test]
+fn sendmsg_keeps_the_iovec_elements_apart() {
+    if !kernel_available("sendmsg_keeps_the_iovec_elements_apart") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let iov = vec!["{..., 1}"; 18].join(", ");
+    let p = write_script(
+        dir.path(),
+        "s.pkt",
+        &format!(
+            "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++0 setsockopt(3, SOL_SOCKET, SO_REUSEADDR, [1], 4) = 0
++0 setsockopt(3, SOL_SOCKET, SO_ZEROCOPY, [1], 4) = 0
++0 setsockopt(3, SOL_SOCKET, SO_SNDBUF, [2000000], 4) = 0
++0 bind(3, ..., ...) = 0
++0 listen(3, 1) = 0
++0 < S 0:0(0) win 32792 <mss 1000,sackOK,nop,nop,nop,wscale 7>
++0 > S. 0:0(0) ack 1 <mss 1460,nop,nop,sackOK,nop,wscale 8>
++0 < . 1:1(0) ack 1 win 257
++0 accept(3, ..., ...) = 4
++0 sendmsg(4, {{msg_name(...)=..., msg_iov(18)=[{iov}], msg_flags=0}}, MSG_ZEROCOPY) = 18
++0 > P. 1:18(17) ack 1
++0 < . 1:1(0) ack 18 win 257
++0 > P. 18:19(1) ack 1
++0 < . 1:1(0) ack 19 win 257
+"
+        ),
+    );
+    let out = synack().args(["run", "--stack", "linux", "--mode", "ipv4"]).arg(&p).current_dir(dir.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+}
+
 fn named_namespaces() -> usize {
     std::fs::read_dir("/run/netns").map(|d| d.count()).unwrap_or(0)
 }

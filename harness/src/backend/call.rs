@@ -25,8 +25,10 @@ pub enum Call {
     Connect { fd: Fd, addr: SocketAddr },
     /// `write` / `send` / `sendto` / `writev` of `len` bytes (the runner's buffer is zeros,
     /// as packetdrill's is), with `send` flags and, for `sendto`, an address (TFO).
-    /// `null_buf`: the script passes `NULL` as the buffer (a bad address: EFAULT).
-    Send { fd: Fd, len: usize, flags: i32, to: Option<SocketAddr>, null_buf: bool },
+    /// `null_buf`: the script passes `NULL` as the buffer (a bad address: EFAULT). `iov`: the
+    /// lengths of writev's / sendmsg's iovec elements, which matter where each becomes its
+    /// own fragment (MSG_ZEROCOPY); empty for one plain buffer.
+    Send { fd: Fd, len: usize, flags: i32, to: Option<SocketAddr>, null_buf: bool, iov: Vec<usize> },
     /// `read` / `recv` / `recvfrom` / `readv` / `recvmsg` of up to `len` bytes.
     Recv { fd: Fd, len: usize, peek: bool, null_buf: bool },
     /// `shutdown(fd, how)`.

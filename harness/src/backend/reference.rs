@@ -332,7 +332,7 @@ impl Backend for ReferenceBackend {
             // features this stack does not have.
             // Copying from or to a NULL buffer fails like copy_from_user does (EFAULT).
             Call::Send { null_buf: true, .. } | Call::Recv { null_buf: true, .. } => CallOutcome::Returned(Returned::err(Errno::EFAULT)),
-            Call::Send { fd, len, flags, to, null_buf: false } => {
+            Call::Send { fd, len, flags, to, null_buf: false, iov: _ } => {
                 if flags & !MSG_NOSIGNAL != 0 || to.is_some() {
                     CallOutcome::Unsupported(format!("send flags {flags:#x} (or a sendto address) on the reference stack"))
                 } else {

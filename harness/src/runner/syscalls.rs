@@ -132,11 +132,12 @@ pub fn resolve(ev: &SyscallEvent, ctx: &CallContext, setup: &Setup) -> Result<(C
             } else {
                 None
             };
-            Call::Send { fd, len: len(&a[2])?, flags, to, null_buf: is_null(&a[1]) }
+            Call::Send { fd, len: len(&a[2])?, flags, to, null_buf: is_null(&a[1]), iov: Vec::new() }
         }
         "writev" => {
             arity(3)?;
-            Call::Send { fd: ctx.fd(&a[0])?, len: iov_len(&a[1])?, flags: 0, to: None, null_buf: false }
+            let iov = iov_lens(&a[1])?;
+            Call::Send { fd: ctx.fd(&a[0])?, len: iov.iter().sum(), flags: 0, to: None, null_buf: false, iov }
         }
         "read" | "recv" | "recvfrom" => {
             let n = match name {
@@ -237,7 +238,8 @@ pub fn resolve(ev: &SyscallEvent, ctx: &CallContext, setup: &Setup) -> Result<(C
             } else {
                 None
             };
-            Call::Send { fd, len: iov_len(&iov.value)?, flags, to, null_buf: false }
+            let iov = iov_lens(&iov.value)?;
+            Call::Send { fd, len: iov.iter().sum(), flags, to, null_buf: false, iov }
         }
         "recvmsg" => {
             arity(3)?;
@@ -441,10 +443,15 @@ fn len(e: &Expr) -> Result<usize, Stop> {
 
 /// The total length of an iovec array `[{..., 100}, {iov_base=..., iov_len=200}]`.
 pub(super) fn iov_len(e: &Expr) -> Result<usize, Stop> {
+    Ok(iov_lens(e)?.iter().sum())
+}
+
+/// The length of each element of an iovec array.
+fn iov_lens(e: &Expr) -> Result<Vec<usize>, Stop> {
     let ExprKind::Array(items) = &e.kind else {
         return Err(Stop::error(e.span, "expected an iovec array"));
     };
-    let mut total = 0;
+    let mut lens = Vec::with_capacity(items.len());
     for item in items {
         // `{iov_base=..., iov_len=N}` or positional `{..., N}`.
         let positional = if let ExprKind::Struct(fields) = &item.kind { fields.get(1).filter(|_| fields.len() == 2) } else { None };
@@ -452,9 +459,9 @@ pub(super) fn iov_len(e: &Expr) -> Result<usize, Stop> {
             (Some(f), _) | (None, Some(f)) => &f.value,
             (None, None) => return Err(Stop::error(item.span, "expected {iov_base, iov_len}")),
         };
-        total += len(len_expr)?;
+        lens.push(len(len_expr)?);
     }
-    Ok(total)
+    Ok(lens)
 }
 
 fn check_flags(e: &Expr, allowed: &[i64], call: &str, span: Span) -> Result<i64, Stop> {

@@ -116,7 +116,8 @@ pub fn execute(call: &Call) -> Returned {
                 let (sa, len) = sockaddr(addr);
                 result(libc::connect(*fd, &sa as *const _ as *const libc::sockaddr, len).into())
             }
-            Call::Send { fd, len, flags, to, null_buf } => {
+            Call::Send { fd, len, flags, to, null_buf: false, iov } if iov.len() > 1 => sendmsg(*fd, iov, *flags, to.as_ref()),
+            Call::Send { fd, len, flags, to, null_buf, iov: _ } => {
                 let buf = vec![0u8; *len];
                 let ptr = if *null_buf { std::ptr::null() } else { buf.as_ptr() as *const libc::c_void };
                 let flags = flags | libc::MSG_NOSIGNAL;
@@ -223,6 +224,25 @@ pub fn execute(call: &Call) -> Returned {
                 result(libc::sendfile(*out_fd, *in_fd, ptr, *count) as i64)
             }
         }
+    }
+}
+
+/// sendmsg(2) of zeros in one iovec element per entry of `lens` (each may become its own
+/// fragment under MSG_ZEROCOPY).
+fn sendmsg(fd: i32, lens: &[usize], flags: i32, to: Option<&SocketAddr>) -> Returned {
+    let mut bufs: Vec<Vec<u8>> = lens.iter().map(|&n| vec![0u8; n]).collect();
+    let mut iov: Vec<libc::iovec> = bufs.iter_mut().map(|b| libc::iovec { iov_base: b.as_mut_ptr() as *mut libc::c_void, iov_len: b.len() }).collect();
+    let name = to.map(sockaddr);
+    // SAFETY: msghdr points at live buffers (the iovecs and the address) of their true lengths.
+    unsafe {
+        let mut msg: libc::msghdr = std::mem::zeroed();
+        if let Some((sa, salen)) = &name {
+            msg.msg_name = sa as *const _ as *mut libc::c_void;
+            msg.msg_namelen = *salen;
+        }
+        msg.msg_iov = iov.as_mut_ptr();
+        msg.msg_iovlen = iov.len() as _;
+        result(libc::sendmsg(fd, &msg, flags | libc::MSG_NOSIGNAL) as i64)
     }
 }
 
