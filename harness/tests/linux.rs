@@ -186,6 +186,25 @@ fn sendmsg_keeps_the_iovec_elements_apart() {
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
 }
 
+/// An unsigned option reads back as a negative C int; the script writes it unsigned
+/// (TCP_NOTSENT_LOWAT's default is UINT_MAX), and a different value still fails.
+#[test]
+fn unsigned_socket_options_compare_as_written() {
+    if !kernel_available("unsigned_socket_options_compare_as_written") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let script = |want: &str| format!("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 setsockopt(3, SOL_TCP, TCP_NOTSENT_LOWAT, [4294967295], 4) = 0\n+0 getsockopt(3, SOL_TCP, TCP_NOTSENT_LOWAT, [{want}], [4]) = 0\n");
+    let run = |name: &str, body: String| {
+        let p = write_script(dir.path(), name, &body);
+        synack().args(["run", "--stack", "linux", "--mode", "ipv4"]).arg(&p).current_dir(dir.path()).output().unwrap()
+    };
+    let out = run("uint.pkt", script("4294967295"));
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    let out = run("other.pkt", script("4294967294"));
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stdout));
+}
+
 fn named_namespaces() -> usize {
     std::fs::read_dir("/run/netns").map(|d| d.count()).unwrap_or(0)
 }

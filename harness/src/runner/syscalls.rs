@@ -352,7 +352,10 @@ pub fn check_result(
                 return Err("getsockopt: expected the value as [N]".to_string());
             };
             let want = int(item).map_err(|s| s.message)?;
-            if want == *v {
+            // An unsigned option (TCP_NOTSENT_LOWAT's default is UINT_MAX) reads back as a
+            // negative C int; scripts write it unsigned.
+            let unsigned = *v < 0 && want == *v + (1i64 << 32);
+            if want == *v || unsigned {
                 Ok(())
             } else {
                 Err(format!("getsockopt value is {v}, the script expects {want}"))
