@@ -107,3 +107,26 @@ fn a_segment_from_a_multicast_source_is_owed_no_reset() {
     t.inbound(0, TcpFlags::ACK, IRS, ISS, 10);
     assert!(!t.violations(5_000).is_empty(), "a missing RST for a closed port must be a violation");
 }
+
+/// A simultaneous open whose SYN carries a FIN: §3.10.7.3 fourth queues "other controls or
+/// text" for processing once ESTABLISHED, so the stack may acknowledge the FIN (SEG.ACK =
+/// IRS+2) after the peer's ACK completes the handshake (the reference stack's rfc9293
+/// profile does). The oracle held only the text and called the ACK of the FIN too high.
+#[test]
+fn a_fin_on_the_syn_of_a_simultaneous_open_may_be_acknowledged_later() {
+    let run = |syn_flags: TcpFlags| {
+        let mss = vec![TcpOption::Mss(1460)];
+        let mut t = Feed::new(OracleProfile::rfc9293());
+        t.checker.user_call(Duration::ZERO, "connect(3, ...)");
+        t.packet(0, &segment(STACK, PEER, TcpFlags::SYN, ISS, 0, mss.clone(), 0), true);
+        t.packet(1, &segment(PEER, STACK, syn_flags, IRS, 0, mss.clone(), 0), false);
+        t.packet(1, &segment(STACK, PEER, TcpFlags::SYN | TcpFlags::ACK, ISS, IRS + 1, mss, 0), true);
+        t.inbound(2, TcpFlags::ACK, IRS + 1, ISS + 1, 0);
+        t.outbound(2, TcpFlags::ACK, ISS + 1, IRS + 2, 0);
+        t.violations(3)
+    };
+    let v = run(TcpFlags::SYN | TcpFlags::FIN);
+    assert!(v.is_empty(), "{v:?}");
+    // Without the FIN there is nothing at IRS+1 to acknowledge.
+    assert!(!run(TcpFlags::SYN).is_empty(), "an ACK of a FIN never sent must be a violation");
+}

@@ -145,6 +145,11 @@ fn syn_sent(w: &World, s: &Seg, cx: &mut Cx, out: &mut Vec<World>) {
             let start = s.text_seq();
             cx.space(n.irs).add(start, s.text_end().earliest(n.edge_max), false);
         }
+        // "If there are other controls or text in the segment, queue them for processing
+        // after the ESTABLISHED state has been reached": a FIN on the SYN, too.
+        if s.flags.fin() && s.text_end().before_or_eq(n.edge_max) {
+            cx.space(n.irs).add_fin(s.text_end());
+        }
         out.push(n);
     }
 }
