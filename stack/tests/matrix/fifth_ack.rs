@@ -394,14 +394,8 @@ fn third_duplicate_ack_retransmits_the_head_with_its_psh_and_fin() {
 fn sack_blocks_mark_the_scoreboard_within_bounds() {
     use synack_stack::wire::TcpOption;
     let mut config = rfc_config();
-    config.sack = true;
     config.sack_scoreboard_max = 4;
-    let mut t = Ladder::new(config);
-    let l = t.listen();
-    t.inject(seg().flags(S).opts(vec![TcpOption::Mss(1000), TcpOption::NoOp, TcpOption::NoOp, TcpOption::SackPermitted]));
-    t.iss = t.sent().seq;
-    t.inject(seg().flags(A).seq(1).ack_abs(t.our(1)));
-    let (fd, _) = t.stack.accept(l).unwrap();
+    let (mut t, fd) = sack_established(config, 1000);
     assert_eq!(t.stack.send(fd, &[1; 10_000]), Ok(10_000));
     while t.stack.poll_transmit().is_some() {}
     let sacked = |t: &Ladder| t.stack.tcp_info(fd).unwrap().sacked;

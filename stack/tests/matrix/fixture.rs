@@ -90,6 +90,21 @@ pub fn rfc_config() -> Config {
     c
 }
 
+/// A passive open with SACK-permitted exchanged (RFC 2018 §2) and the peer's MSS `mss`, on
+/// `config` with SACK switched on: the ladder and the accepted descriptor, in ESTABLISHED.
+pub fn sack_established(mut config: Config, mss: u16) -> (Ladder, synack_stack::Fd) {
+    config.sack = true;
+    let mut t = Ladder::new(config);
+    let l = t.listen();
+    t.inject(seg().flags(S).opts(vec![TcpOption::Mss(mss), TcpOption::NoOp, TcpOption::NoOp, TcpOption::SackPermitted]));
+    let synack = t.sent();
+    assert_eq!(synack.options, vec![TcpOption::Mss(1460), TcpOption::NoOp, TcpOption::NoOp, TcpOption::SackPermitted]);
+    t.iss = synack.seq;
+    t.inject(seg().flags(A).seq(1).ack_abs(t.our(1)));
+    let (fd, _) = t.stack.accept(l).unwrap();
+    (t, fd)
+}
+
 /// The linux profile without timestamps, SACK and window scaling (delayed ACKs as Linux).
 pub fn linux_config() -> Config {
     let mut c = Config::linux();

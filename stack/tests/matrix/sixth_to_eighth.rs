@@ -291,16 +291,7 @@ fn fin_beyond_a_hole_takes_effect_when_the_hole_fills() {
 #[test]
 fn text_beyond_a_hole_is_reported_in_sack_blocks() {
     use synack_stack::wire::TcpOption;
-    let mut config = rfc_config();
-    config.sack = true;
-    let mut t = Ladder::new(config);
-    let l = t.listen();
-    t.inject(seg().flags(S).opts(vec![TcpOption::Mss(1460), TcpOption::NoOp, TcpOption::NoOp, TcpOption::SackPermitted]));
-    let synack = t.sent();
-    assert_eq!(synack.options, vec![TcpOption::Mss(1460), TcpOption::NoOp, TcpOption::NoOp, TcpOption::SackPermitted]);
-    t.iss = synack.seq;
-    t.inject(seg().flags(A).seq(1).ack_abs(t.our(1)));
-    let (fd, _) = t.stack.accept(l).unwrap();
+    let (mut t, fd) = sack_established(rfc_config(), 1460);
     let sack = |blocks: &[(u32, u32)]| {
         let blocks = blocks.iter().map(|(l, r)| (Ladder::peer(*l).get(), Ladder::peer(*r).get())).collect();
         vec![TcpOption::NoOp, TcpOption::NoOp, TcpOption::Sack(blocks)]
@@ -324,14 +315,7 @@ fn text_beyond_a_hole_is_reported_in_sack_blocks() {
 #[test]
 fn data_segments_carrying_sack_blocks_fit_the_peers_mss() {
     use synack_stack::wire::TcpOption;
-    let mut config = rfc_config();
-    config.sack = true;
-    let mut t = Ladder::new(config);
-    let l = t.listen();
-    t.inject(seg().flags(S).opts(vec![TcpOption::Mss(1000), TcpOption::NoOp, TcpOption::NoOp, TcpOption::SackPermitted]));
-    t.iss = t.sent().seq;
-    t.inject(seg().flags(A).seq(1).ack_abs(t.our(1)));
-    let (fd, _) = t.stack.accept(l).unwrap();
+    let (mut t, fd) = sack_established(rfc_config(), 1000);
     t.inject(seg().flags(A).seq(6).ack_abs(t.our(1)).data(b"held"));
     assert!(matches!(t.sent().options.as_slice(), [TcpOption::NoOp, TcpOption::NoOp, TcpOption::Sack(_)]));
     assert_eq!(t.stack.send(fd, &[5; 2500]), Ok(2500));
