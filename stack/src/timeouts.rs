@@ -222,9 +222,12 @@ fn keepalive(c: &mut Connection, ctx: &mut Ctx) {
         return;
     }
     // SEG.SEQ = SND.NXT-1 makes the peer answer with an ACK (MAY carry one garbage octet).
+    // The octet sits at SND.NXT-1, so only where that is an octet of text: not when it is
+    // our SYN (no text sent yet) or our FIN (text after the FIN, §3.10.4).
+    let text_at = c.tcb.snd_nxt - 1 != c.tcb.iss && !c.our_fin_sent();
     let payload = match ctx.config.probe_style {
-        ProbeStyle::OneOctet => vec![0],
-        ProbeStyle::StaleSequence => Vec::new(),
+        ProbeStyle::OneOctet if text_at => vec![0],
+        ProbeStyle::OneOctet | ProbeStyle::StaleSequence => Vec::new(),
     };
     let seg = c.segment(now, c.tcb.snd_nxt - 1, TcpFlags::EMPTY, payload);
     c.out.push(seg);

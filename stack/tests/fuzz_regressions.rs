@@ -158,6 +158,65 @@ fn no_keepalive_probe_while_data_or_fin_is_outstanding() {
     }
 }
 
+/// state_machine with the oracle (inputs `corpus/state_machine/regress-keepalive-octet-at-fin`
+/// and `…-at-syn`): the one-octet keep-alive (RFC 9293 §3.8.4, SEG.SEQ = SND.NXT−1) put its
+/// garbage octet at the FIN's sequence number once our FIN was acknowledged (FIN-WAIT-2:
+/// "after-fin", text beyond our FIN), and at the SYN's when no text had been sent
+/// (CLOSE-WAIT: "sequence-out-of-range"). There the probe carries no octet; after text, it
+/// still does.
+#[test]
+fn a_keepalive_octet_only_where_snd_nxt_minus_one_is_text() {
+    let probes = |t: &mut Ladder| {
+        let mut out = Vec::new();
+        while let Some(bytes) = t.stack.poll_transmit() {
+            out.push(synack_stack::wire::TcpPacket::parse(&bytes).unwrap().packet.tcp);
+        }
+        out
+    };
+    let keepalive = |t: &mut Ladder, fd| {
+        t.stack.setsockopt(fd, synack_stack::SockOpt::KeepAlive(true)).unwrap();
+        t.stack.setsockopt(fd, synack_stack::SockOpt::KeepIdle(Duration::from_secs(1))).unwrap();
+        t.stack.setsockopt(fd, synack_stack::SockOpt::KeepIntvl(Duration::from_secs(1))).unwrap();
+    };
+    // FIN-WAIT-2: SND.NXT−1 is our acknowledged FIN.
+    let mut t = Ladder::plain();
+    let (_, fd) = t.established_passive();
+    keepalive(&mut t, fd);
+    t.stack.shutdown(fd, synack_stack::Shutdown::Write).unwrap();
+    check(&t.sent(), F | A, t.our(1), Some(Ladder::peer(1)), 0);
+    t.inject(seg().flags(A).seq(1).ack_abs(t.our(2)));
+    assert_eq!(t.stack.state(fd).unwrap(), State::FinWait2);
+    t.advance(Duration::from_secs(3));
+    let sent = probes(&mut t);
+    assert!(!sent.is_empty(), "keep-alive probes in FIN-WAIT-2");
+    for p in sent {
+        check(&p, A, t.our(1), Some(Ladder::peer(1)), 0);
+    }
+    // ESTABLISHED, nothing sent: SND.NXT−1 is our SYN.
+    let mut t = Ladder::plain();
+    let (_, fd) = t.established_passive();
+    keepalive(&mut t, fd);
+    t.advance(Duration::from_secs(3));
+    let sent = probes(&mut t);
+    assert!(!sent.is_empty(), "keep-alive probes in ESTABLISHED");
+    for p in sent {
+        check(&p, A, t.our(0), Some(Ladder::peer(1)), 0);
+    }
+    // After text: the garbage octet at SND.NXT−1, the last octet sent.
+    let mut t = Ladder::plain();
+    let (_, fd) = t.established_passive();
+    keepalive(&mut t, fd);
+    assert_eq!(t.stack.send(fd, &[7; 10]).unwrap(), 10);
+    check(&t.sent(), A | P, t.our(1), Some(Ladder::peer(1)), 10);
+    t.inject(seg().flags(A).seq(1).ack_abs(t.our(11)));
+    t.advance(Duration::from_secs(3));
+    let sent = probes(&mut t);
+    assert!(!sent.is_empty(), "keep-alive probes after text");
+    for p in sent {
+        check(&p, A, t.our(10), Some(Ladder::peer(1)), 1);
+    }
+}
+
 /// state_machine, invariant "text sent beyond SND.NXT" again, by fast retransmit (found by
 /// ci/fuzz-smoke: 100 octets in flight, 100 held back by Nagle, three duplicate ACKs): the
 /// retransmission of the head took a full SMSS from SND.UNA, the held-back octets included,
