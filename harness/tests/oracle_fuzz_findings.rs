@@ -130,3 +130,49 @@ fn a_fin_on_the_syn_of_a_simultaneous_open_may_be_acknowledged_later() {
     // Without the FIN there is nothing at IRS+1 to acknowledge.
     assert!(!run(TcpFlags::SYN).is_empty(), "an ACK of a FIN never sent must be a violation");
 }
+
+/// The same on a passive open: a SYN with a FIN to a listener (§3.10.7.2 third: "any other
+/// control or text should be queued for processing later"), the FIN acknowledged once the
+/// handshake completes.
+#[test]
+fn a_fin_on_the_syn_to_a_listener_may_be_acknowledged_later() {
+    let run = |syn_flags: TcpFlags| {
+        let mss = vec![TcpOption::Mss(1460)];
+        let mut t = Feed::new(OracleProfile::rfc9293());
+        t.packet(0, &segment(PEER, STACK, syn_flags, IRS, 0, mss.clone(), 0), false);
+        t.packet(0, &segment(STACK, PEER, TcpFlags::SYN | TcpFlags::ACK, ISS, IRS + 1, mss, 0), true);
+        t.inbound(1, TcpFlags::ACK, IRS + 1, ISS + 1, 0);
+        t.outbound(1, TcpFlags::ACK, ISS + 1, IRS + 2, 0);
+        t.violations(2)
+    };
+    let v = run(TcpFlags::SYN | TcpFlags::FIN);
+    assert!(v.is_empty(), "{v:?}");
+    assert!(!run(TcpFlags::SYN).is_empty(), "an ACK of a FIN never sent must be a violation");
+}
+
+/// CLOSE in SYN-RECEIVED sends the FIN (§3.10.4: FIN-WAIT-1) while our SYN is still
+/// unacknowledged; the retransmission timeout then resends the front of the queue, the
+/// SYN-ACK, before the FIN (the reference stack's rfc9293 profile). The oracle allowed a
+/// SYN-ACK retransmission only in SYN-RECEIVED.
+#[test]
+fn fin_wait_1_may_retransmit_its_unacknowledged_syn_ack() {
+    let run = |peer_acks_syn: bool| {
+        let mss = vec![TcpOption::Mss(1460)];
+        let mut t = Feed::new(OracleProfile::rfc9293());
+        t.checker.user_call(Duration::ZERO, "connect(3, ...)");
+        t.packet(0, &segment(STACK, PEER, TcpFlags::SYN, ISS, 0, mss.clone(), 0), true);
+        t.packet(1, &segment(PEER, STACK, TcpFlags::SYN, IRS, 0, mss.clone(), 0), false);
+        let synack = segment(STACK, PEER, TcpFlags::SYN | TcpFlags::ACK, ISS, IRS + 1, mss, 0);
+        t.packet(1, &synack, true);
+        t.checker.user_call(Duration::from_millis(2), "close(3)");
+        t.outbound(2, TcpFlags::FIN | TcpFlags::ACK, ISS + 1, IRS + 1, 0);
+        if peer_acks_syn {
+            t.inbound(3, TcpFlags::ACK, IRS + 1, ISS + 1, 0);
+        }
+        t.packet(1002, &synack, true);
+        t.violations(1003)
+    };
+    let v = run(false);
+    assert!(v.is_empty(), "{v:?}");
+    assert!(!run(true).is_empty(), "a SYN-ACK after our SYN was acknowledged must be a violation");
+}

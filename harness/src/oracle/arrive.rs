@@ -73,7 +73,7 @@ fn listen(w: &World, s: &Seg, cx: &mut Cx, out: &mut Vec<World>) {
         cx.hit(Step::Listen(3));
         let reopens_above = w.held.filter(|h| h.irs == s.seq).and_then(|h| h.reopens_above);
         let window = Cx::nanos(cx.profile.reply_within.max(Duration::from_secs(1)));
-        n.held = Some(Held { irs: s.seq, opts: syn_opts(s), len: s.len, until: cx.now.saturating_add(window), reopens_above });
+        n.held = Some(Held { irs: s.seq, opts: syn_opts(s), len: s.len, fin: s.flags.fin(), until: cx.now.saturating_add(window), reopens_above });
     } else {
         cx.hit(Step::Listen(4));
     }
@@ -209,6 +209,7 @@ fn other_states(w: &World, s: &Seg, cx: &mut Cx, out: &mut Vec<World>) {
                 irs: s.seq,
                 opts: syn_opts(s),
                 len: s.len,
+                fin: s.flags.fin(),
                 until: cx.now.saturating_add(window),
                 reopens_above: Some(w.snd_max),
             });

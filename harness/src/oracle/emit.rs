@@ -86,6 +86,9 @@ fn no_tcb(n: World, s: &Seg, rst_sent: bool, cx: &mut Cx, out: &mut Vec<World>) 
             if h.len > 0 {
                 space.add(m.rcv, (m.rcv + h.len).earliest(m.edge_max), false);
             }
+            if h.fin && (m.rcv + h.len).before_or_eq(m.edge_max) {
+                space.add_fin(m.rcv + h.len);
+            }
             out.push(m);
             return Ok(());
         }
@@ -143,7 +146,10 @@ fn abort_explained(n: &World, cx: &Cx) -> bool {
 fn synchronized(n: World, s: &Seg, rst_sent: bool, cx: &mut Cx, out: &mut Vec<World>) -> Result<(), Why> {
     let state = n.state;
     if s.flags.syn() {
-        if s.has_ack() && state == State::SynReceived && s.seq == n.iss && s.ack == n.irs + 1 {
+        // Our SYN unacknowledged: SYN-RECEIVED, or FIN-WAIT-1 after a CLOSE there (§3.10.4),
+        // where the retransmission queue's front is still the SYN.
+        let syn_unacked = state == State::SynReceived || (state == State::FinWait1 && n.una == n.iss);
+        if s.has_ack() && syn_unacked && s.seq == n.iss && s.ack == n.irs + 1 {
             out.push(n);
             return Ok(());
         }

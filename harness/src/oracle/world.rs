@@ -68,6 +68,8 @@ pub(crate) struct Held {
     pub opts: SynOpts,
     /// Text on the SYN (queued, §3.10.7.2 step 3).
     pub len: u32,
+    /// A FIN on the SYN, queued with its text ("any other control or text").
+    pub fin: bool,
     /// Until when a SYN-ACK may still answer it.
     pub until: u64,
     /// A SYN that reopens a TIME-WAIT connection: the old SND.NXT, which the new ISS must
