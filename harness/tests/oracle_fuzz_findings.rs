@@ -176,3 +176,26 @@ fn fin_wait_1_may_retransmit_its_unacknowledged_syn_ack() {
     assert!(v.is_empty(), "{v:?}");
     assert!(!run(true).is_empty(), "a SYN-ACK after our SYN was acknowledged must be a violation");
 }
+
+/// Linux answers a SYN in SYN-RECEIVED (passive) with a RST as for no connection, returning to
+/// LISTEN (`tcp_check_req` → `embryonic_reset`; the reference stack's linux profile too);
+/// RFC 9293 §3.10.7.4 fourth returns silently. Found by state_machine as an unexplained
+/// reset: now a deviation the `linux` profile permits, still a violation under `rfc9293`.
+#[test]
+fn linux_resets_a_syn_in_syn_received() {
+    use synack::oracle::Deviation;
+    let run = |profile: OracleProfile| {
+        let mss = vec![TcpOption::Mss(1460)];
+        let mut t = Feed::new(profile);
+        t.packet(0, &segment(PEER, STACK, TcpFlags::SYN, IRS, 0, mss.clone(), 0), false);
+        t.packet(0, &segment(STACK, PEER, TcpFlags::SYN | TcpFlags::ACK, ISS, IRS + 1, mss, 0), true);
+        t.inbound(1, TcpFlags::SYN | TcpFlags::ACK, IRS + 1, ISS + 1, 0);
+        t.outbound(1, TcpFlags::RST, ISS + 1, 0, 0);
+        t.checker.finish(Duration::from_millis(2))
+    };
+    let linux = run(OracleProfile::linux());
+    assert!(!linux.iter().any(|f| f.severity == Severity::Violation), "{linux:?}");
+    assert!(linux.iter().any(|f| f.deviation == Some(Deviation::SynReceivedSynResets) && f.severity == Severity::Permitted), "{linux:?}");
+    let rfc = run(OracleProfile::rfc9293());
+    assert!(rfc.iter().any(|f| f.severity == Severity::Violation), "{rfc:?}");
+}

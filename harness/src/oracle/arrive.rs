@@ -312,7 +312,9 @@ fn accepted(w: &World, s: &Seg, hi: SeqNum, cx: &mut Cx, out: &mut Vec<World>) {
             if w.passive {
                 // A listener whose accept queue is full may drop the ACK (a resource
                 // decision outside the RFC; the SYN-ACK is retransmitted later).
-                out.push(*w);
+                let mut d = *w;
+                d.ack_dropped = true;
+                out.push(d);
             }
         } else {
             let mut n = *w;
@@ -582,6 +584,26 @@ fn syn_step(w: &World, s: &Seg, cx: &mut Cx, out: &mut Vec<World>) {
     if w.state == State::SynReceived && w.passive {
         // "Return this connection to the LISTEN state and return."
         w.deleted(cx.now, out);
+        // Linux: with the RST §3.10.7.1 gives a segment for no connection. Not in a world
+        // that supposes the ACK completing the handshake dropped: the two together would
+        // explain RFC 793's reset of an ESTABLISHED connection by a SYN (the
+        // `syn_resets_connection` mutant) even after accept() returned it, which the oracle
+        // does not read.
+        if cx.permits(Deviation::SynReceivedSynResets) && !w.ack_dropped {
+            let owed = if s.has_ack() {
+                Owed::Rst { seq: s.ack, ack: None }
+            } else {
+                Owed::Rst { seq: SeqNum::new(0), ack: Some(s.seq + s.seg_len()) }
+            };
+            let duty = cx.duty(owed, cx.reply_due(), other(Check::Syn), w.state, None);
+            let mut d = *w;
+            d.used |= Deviation::SynReceivedSynResets.bit();
+            let first = out.len();
+            d.deleted(cx.now, out);
+            for n in &mut out[first..] {
+                n.owe(duty);
+            }
+        }
         return;
     }
     cx.invalid = true;

@@ -739,5 +739,6 @@ fn deviation_step(d: Deviation) -> (Step, Option<&'static str>) {
         Deviation::SimultaneousOpenRepeatsOptions => (Step::SynSent(4), None),
         Deviation::AckRangeBytesAcked => (Step::Other(Check::Ack), Some("MAY-12")),
         Deviation::AcceptsTailBeyondWindow => (Step::Other(Check::Text), None),
+        Deviation::SynReceivedSynResets => (Step::Other(Check::Syn), None),
     }
 }

@@ -46,11 +46,15 @@ pub enum Deviation {
     /// A segment that starts inside the window is accepted whole, the part beyond the right
     /// edge included (RFC 9293 §3.10.7.4 trims it).
     AcceptsTailBeyondWindow,
+    /// A SYN in SYN-RECEIVED (from a passive OPEN) is answered with the RST a segment for no
+    /// connection gets (§3.10.7.1) as the connection returns to LISTEN (Linux
+    /// `tcp_check_req` → `embryonic_reset`). RFC 9293 §3.10.7.4 fourth returns it silently.
+    SynReceivedSynResets,
 }
 
 impl Deviation {
     /// Every deviation.
-    pub const ALL: [Deviation; 11] = [
+    pub const ALL: [Deviation; 12] = [
         Deviation::SynLinearTimeouts,
         Deviation::TimeWaitSilentOnRst,
         Deviation::RstAtFinSequence,
@@ -62,6 +66,7 @@ impl Deviation {
         Deviation::AckRangeBytesAcked,
         Deviation::WindowRightEdgeInclusive,
         Deviation::AcceptsTailBeyondWindow,
+        Deviation::SynReceivedSynResets,
     ];
 
     /// A short, stable name (JSON, `--permit`).
@@ -78,6 +83,7 @@ impl Deviation {
             Deviation::AckRangeBytesAcked => "ack-range-bytes-acked",
             Deviation::WindowRightEdgeInclusive => "window-right-edge-inclusive",
             Deviation::AcceptsTailBeyondWindow => "accepts-tail-beyond-window",
+            Deviation::SynReceivedSynResets => "syn-received-syn-resets",
         }
     }
 
@@ -100,6 +106,7 @@ impl Deviation {
             Deviation::AckRangeBytesAcked => "RFC 5961 §5.2: ACKs in [SND.UNA-MAX.SND.WND, SND.NXT] are acceptable",
             Deviation::WindowRightEdgeInclusive => "RFC 9293 Table 6: SEG.SEQ < RCV.NXT+RCV.WND",
             Deviation::AcceptsTailBeyondWindow => "RFC 9293 §3.10.7.4: text beyond the window is trimmed",
+            Deviation::SynReceivedSynResets => "RFC 9293 §3.10.7.4: a SYN in SYN-RECEIVED (passive) returns it to LISTEN, no RST",
         }
     }
 

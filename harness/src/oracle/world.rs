@@ -229,6 +229,9 @@ pub(crate) struct World {
     pub used: u32,
     /// SHOULD-level departures ([`Advice`]) this world's history contains.
     pub advised: u32,
+    /// SYN-RECEIVED (passive) kept on the hypothesis that a full accept queue dropped an
+    /// acceptable ACK (a resource decision, see `arrive`).
+    pub ack_dropped: bool,
 }
 
 /// A departure from a SHOULD: reported as advice, never as a violation.
@@ -292,6 +295,7 @@ impl World {
             duties: [None; DUTIES],
             used: 0,
             advised: 0,
+            ack_dropped: false,
         }
     }
 
@@ -323,6 +327,7 @@ impl World {
             && self.duties == other.duties
             && self.used == other.used
             && self.advised == other.advised
+            && self.ack_dropped == other.ack_dropped
     }
 
     /// Widens this world's bounds to cover `other`'s (an over-approximation: the joined
