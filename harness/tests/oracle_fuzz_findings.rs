@@ -199,3 +199,43 @@ fn linux_resets_a_syn_in_syn_received() {
     let rfc = run(OracleProfile::rfc9293());
     assert!(rfc.iter().any(|f| f.severity == Severity::Violation), "{rfc:?}");
 }
+
+/// §3.10.5: an ABORT in LAST-ACK (or CLOSING, TIME-WAIT) deletes the TCB without a RST; a
+/// segment after it meets no connection and draws §3.10.7.1's RST. The oracle had no silent
+/// deletion for an ABORT there and called that RST unexplained (the fuzz driver names an
+/// ABORT — SO_LINGER 0, then close() — `abort`).
+#[test]
+fn an_abort_in_last_ack_deletes_the_tcb_silently() {
+    let run = |call: &str| {
+        let mut t = Feed::new(OracleProfile::rfc9293());
+        t.established();
+        t.inbound(2, TcpFlags::FIN | TcpFlags::ACK, IRS + 1, ISS + 1, 0);
+        t.outbound(2, TcpFlags::ACK, ISS + 1, IRS + 2, 0);
+        t.checker.user_call(Duration::from_millis(3), "close(4)");
+        t.outbound(3, TcpFlags::FIN | TcpFlags::ACK, ISS + 1, IRS + 2, 0);
+        t.checker.user_call(Duration::from_millis(4), call);
+        t.inbound(5, TcpFlags::ACK, IRS + 2, ISS + 1, 0);
+        t.outbound(5, TcpFlags::RST, ISS + 1, 0, 0);
+        t.violations(6)
+    };
+    let v = run("abort(4)");
+    assert!(v.is_empty(), "{v:?}");
+    assert!(!run("getsockopt(4, ...)").is_empty(), "a RST from LAST-ACK without an ABORT must be a violation");
+}
+
+/// A listener the user closed: a segment to its port afterwards draws §3.10.7.1's RST. The
+/// oracle kept the LISTEN world (silent) and called the RST unexplained.
+#[test]
+fn a_closed_listener_leaves_its_port_closed() {
+    let run = |call: &str| {
+        let mut t = Feed::new(OracleProfile::rfc9293());
+        t.inbound(0, TcpFlags::EMPTY, IRS, 0, 10); // no flags: a listener drops it
+        t.checker.user_call(Duration::from_millis(10), call);
+        t.inbound(20, TcpFlags::EMPTY, IRS, 0, 5);
+        t.outbound(20, TcpFlags::RST | TcpFlags::ACK, 0, IRS + 5, 0);
+        t.violations(21)
+    };
+    let v = run("close(3)");
+    assert!(v.is_empty(), "{v:?}");
+    assert!(!run("getsockopt(3, ...)").is_empty(), "a listener still open drops the segment: the RST must be a violation");
+}

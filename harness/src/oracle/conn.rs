@@ -41,6 +41,8 @@ pub(crate) struct Global {
     stamps: VecDeque<u64>,
     pub last_user_call: Option<u64>,
     pub last_close: Option<u64>,
+    /// The last user ABORT seen (a call named `abort`).
+    pub last_abort: Option<u64>,
     /// Local endpoints seen answering a SYN with a SYN-ACK.
     pub listeners: Vec<SocketAddr>,
     /// §3.10 steps whose rules were applied.
@@ -60,6 +62,7 @@ impl Global {
             stamps: VecDeque::new(),
             last_user_call: None,
             last_close: None,
+            last_abort: None,
             listeners: Vec::new(),
             steps: Vec::new(),
             reqs: Vec::new(),
@@ -137,13 +140,19 @@ pub(crate) struct Conn {
 
 /// Whether the stack may have deleted the TCB without a word since: TIME-WAIT's 2·MSL is
 /// over (MUST-13), a give-up after retransmissions or unanswered probes (R2, MUST-20;
-/// keep-alive), a user CLOSE in SYN-SENT, a half-open connection dropped; Linux's FIN-WAIT-2
-/// timeout. Returns the deviations it relies on.
+/// keep-alive), a user CLOSE in SYN-SENT, a half-open connection dropped, a user ABORT in
+/// CLOSING, LAST-ACK or TIME-WAIT, a listener the user closed; Linux's FIN-WAIT-2 timeout.
+/// Returns the deviations it relies on.
 fn silent_close(w: &World, now: u64, p: &OracleProfile, permitted: u32, f: &Facts) -> Option<u32> {
     let since = now.saturating_sub(w.entered);
     let after = |d: Duration| since >= Cx::nanos(d);
     let gave_up = f.retransmitting || f.probe_unanswered;
     match w.state {
+        // §3.10.5 ABORT: "CLOSING STATE, LAST-ACK STATE, TIME-WAIT STATE: respond with "ok"
+        // and delete the TCB" — no RST.
+        State::Closing | State::LastAck | State::TimeWait if f.user_aborted => Some(0),
+        // A listener the user closed (§3.10.4: LISTEN, "delete TCB").
+        State::Listen if f.user_closed => Some(0),
         State::TimeWait if after(p.time_wait) => Some(0),
         State::TimeWait if permitted & Deviation::ShortTimeWait.bit() != 0 && after(p.short_time_wait) => {
             Some(Deviation::ShortTimeWait.bit())
@@ -257,6 +266,7 @@ impl Conn {
         self.expire(now, g);
         self.facts.last_user_call = g.last_user_call.filter(|_| g.profile.user_calls_visible);
         self.facts.user_closed = g.last_close.is_some_and(|t| t >= self.born);
+        self.facts.user_aborted = g.last_abort.is_some_and(|t| t >= self.born);
         let una_before = self.worlds.first().map(|w| w.una);
         let happened = if outbound { Some(describe(s)) } else { None };
         if outbound {

@@ -16,6 +16,8 @@ pub(crate) struct Facts {
     pub last_user_call: Option<u64>,
     /// A close() or shutdown() has been seen since the connection began.
     pub user_closed: bool,
+    /// An ABORT has been seen since the connection began.
+    pub user_aborted: bool,
     /// When the last inbound segment with text arrived.
     pub last_text_in: Option<u64>,
     /// A keep-alive or window probe went out and nothing came back since.

@@ -173,6 +173,12 @@ impl Checker {
         if name == "close" || name == "shutdown" {
             self.g.last_close = Some(now);
         }
+        // §3.10.5 ABORT (e.g. close() with SO_LINGER 0, when the caller names it `abort`):
+        // CLOSING, LAST-ACK and TIME-WAIT then delete the TCB without a word.
+        if name == "abort" {
+            self.g.last_close = Some(now);
+            self.g.last_abort = Some(now);
+        }
     }
 
     /// The §3.10 steps and requirements exercised so far.
