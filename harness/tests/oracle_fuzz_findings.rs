@@ -239,3 +239,24 @@ fn a_closed_listener_leaves_its_port_closed() {
     assert!(v.is_empty(), "{v:?}");
     assert!(!run("getsockopt(3, ...)").is_empty(), "a listener still open drops the segment: the RST must be a violation");
 }
+
+/// A port with no listener answers with a RST; after listen() a SYN to it draws a SYN-ACK.
+/// The oracle, sure of CLOSED once the RST had ruled out a listener, kept owing the SYN a RST.
+/// A listen() (and a close(), for the reverse) since a connection's last segment now lets a
+/// world without a TCB be the other kind.
+#[test]
+fn a_listen_call_may_open_a_closed_port() {
+    let run = |call: &str| {
+        let mss = vec![TcpOption::Mss(1460)];
+        let mut t = Feed::new(OracleProfile::rfc9293());
+        t.inbound(0, TcpFlags::EMPTY, IRS, 0, 0); // a listener would drop it; CLOSED resets
+        t.outbound(0, TcpFlags::RST | TcpFlags::ACK, 0, IRS, 0);
+        t.checker.user_call(Duration::ZERO, call);
+        t.packet(0, &segment(PEER, STACK, TcpFlags::SYN, IRS, 0, mss.clone(), 0), false);
+        t.packet(0, &segment(STACK, PEER, TcpFlags::SYN | TcpFlags::ACK, ISS, IRS + 1, mss, 0), true);
+        t.violations(1)
+    };
+    let v = run("listen(3, 1)");
+    assert!(v.is_empty(), "{v:?}");
+    assert!(!run("getsockopt(3, ...)").is_empty(), "a SYN-ACK from a port still closed must be a violation");
+}

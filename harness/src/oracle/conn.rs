@@ -43,6 +43,11 @@ pub(crate) struct Global {
     pub last_close: Option<u64>,
     /// The last user ABORT seen (a call named `abort`).
     pub last_abort: Option<u64>,
+    /// User calls seen, and the count at the last listen() and the last close() (0: none):
+    /// they order calls against a connection's segments within one instant.
+    pub calls: u64,
+    pub last_listen_call: u64,
+    pub last_close_call: u64,
     /// Local endpoints seen answering a SYN with a SYN-ACK.
     pub listeners: Vec<SocketAddr>,
     /// §3.10 steps whose rules were applied.
@@ -63,6 +68,9 @@ impl Global {
             last_user_call: None,
             last_close: None,
             last_abort: None,
+            calls: 0,
+            last_listen_call: 0,
+            last_close_call: 0,
             listeners: Vec::new(),
             steps: Vec::new(),
             reqs: Vec::new(),
@@ -136,6 +144,8 @@ pub(crate) struct Conn {
     /// Advice already reported on this connection.
     advised: u32,
     findings: u32,
+    /// `Global::calls` at this connection's last segment.
+    calls_seen: u64,
 }
 
 /// Whether the stack may have deleted the TCB without a word since: TIME-WAIT's 2·MSL is
@@ -231,6 +241,7 @@ impl Conn {
             gave_up: false,
             advised: 0,
             findings: 0,
+            calls_seen: g.calls,
         }
     }
 
@@ -238,6 +249,47 @@ impl Conn {
     fn fresh(local: SocketAddr, now: u64, g: &Global) -> Vec<World> {
         let order = if g.listeners.contains(&local) { [State::Listen, State::Closed] } else { [State::Closed, State::Listen] };
         order.iter().map(|s| World::no_tcb(*s, now)).collect()
+    }
+
+    /// A listen() or close() since this connection's last segment may have opened or closed a
+    /// listener on its local port (the oracle does not know which socket a call is on): a
+    /// world without a TCB may now be the other kind.
+    fn listener_calls(&mut self, now: u64, g: &Global) {
+        if g.calls == self.calls_seen {
+            return;
+        }
+        let opened = g.last_listen_call > self.calls_seen;
+        let closed = g.last_close_call > self.calls_seen;
+        self.calls_seen = g.calls;
+        for i in 0..self.worlds.len() {
+            let w = self.worlds[i];
+            let other = match (w.state, opened, closed) {
+                (State::Closed, true, _) => State::Listen,
+                (State::Listen, _, true) => State::Closed,
+                (
+                    State::Closed
+                    | State::Listen
+                    | State::SynSent
+                    | State::SynReceived
+                    | State::Established
+                    | State::FinWait1
+                    | State::FinWait2
+                    | State::CloseWait
+                    | State::Closing
+                    | State::LastAck
+                    | State::TimeWait,
+                    _,
+                    _,
+                ) => continue,
+            };
+            if self.worlds.iter().any(|x| x.state == other && !x.has_tcb()) {
+                continue;
+            }
+            let mut twin = World::no_tcb(other, now);
+            twin.used = w.used;
+            twin.advised = w.advised;
+            self.worlds.push(twin);
+        }
     }
 
     /// Whether the oracle judged this connection (some of it).
@@ -264,6 +316,7 @@ impl Conn {
         }
         self.tick += 1;
         self.expire(now, g);
+        self.listener_calls(now, g);
         self.facts.last_user_call = g.last_user_call.filter(|_| g.profile.user_calls_visible);
         self.facts.user_closed = g.last_close.is_some_and(|t| t >= self.born);
         self.facts.user_aborted = g.last_abort.is_some_and(|t| t >= self.born);

@@ -170,6 +170,13 @@ impl Checker {
         let now = nanos(at);
         self.g.last_user_call = Some(now);
         let name = call.split('(').next().unwrap_or("").trim();
+        self.g.calls += 1;
+        if name == "listen" {
+            self.g.last_listen_call = self.g.calls;
+        }
+        if name == "close" || name == "abort" {
+            self.g.last_close_call = self.g.calls;
+        }
         if name == "close" || name == "shutdown" {
             self.g.last_close = Some(now);
         }
