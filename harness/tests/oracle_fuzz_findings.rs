@@ -260,3 +260,23 @@ fn a_listen_call_may_open_a_closed_port() {
     assert!(v.is_empty(), "{v:?}");
     assert!(!run("getsockopt(3, ...)").is_empty(), "a SYN-ACK from a port still closed must be a violation");
 }
+
+/// In SYN-RECEIVED, a segment outside the window whose ACK is unacceptable may draw
+/// <SEQ=SEG.ACK><CTL=RST> (§3.5.2 reset generation, group 2, whatever the sequence number;
+/// Linux's `tcp_check_req` checks the ACK first, and so does the reference stack's linux
+/// profile) as well as §3.10.7.4 first's ACK. The oracle allowed only the ACK.
+#[test]
+fn syn_received_may_reset_an_unacceptable_ack_outside_the_window() {
+    let run = |rst_seq: u32| {
+        let mss = vec![TcpOption::Mss(1460)];
+        let mut t = Feed::new(OracleProfile::linux());
+        t.packet(0, &segment(PEER, STACK, TcpFlags::SYN, IRS, 0, mss.clone(), 0), false);
+        t.packet(0, &segment(STACK, PEER, TcpFlags::SYN | TcpFlags::ACK, ISS, IRS + 1, mss, 0), true);
+        t.inbound(1, TcpFlags::ACK, IRS + 100_000, ISS + 50, 0);
+        t.outbound(1, TcpFlags::RST, rst_seq, 0, 0);
+        t.violations(2)
+    };
+    let v = run(ISS + 50);
+    assert!(v.is_empty(), "{v:?}");
+    assert!(!run(ISS + 49).is_empty(), "a RST not at SEG.ACK must be a violation");
+}

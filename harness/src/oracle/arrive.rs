@@ -253,6 +253,15 @@ fn not_acceptable(w: &World, s: &Seg, cx: &mut Cx, out: &mut Vec<World>) {
     let (rst, syn, fin) = (s.flags.rst(), s.flags.syn(), s.flags.fin());
     let mut n = *w;
     n.ack_ok_until = cx.reply_due();
+    if w.state == State::SynReceived && s.has_ack() && !rst && !(w.una.before(s.ack) && s.ack.before_or_eq(w.snd_max)) {
+        // §3.5.2 (reset generation, 2): in a non-synchronized state, a segment with an
+        // unacceptable ACK draws <SEQ=SEG.ACK><CTL=RST> "if the incoming segment has an ACK
+        // field", whatever its sequence number — Linux (tcp_check_req) checks the ACK first.
+        let mut r = *w;
+        let owed = Owed::Rst { seq: s.ack, ack: None };
+        r.owe(cx.duty(owed, cx.reply_due(), other(Check::Ack), State::SynReceived, None));
+        out.push(r);
+    }
     if w.state == State::TimeWait && fin && !rst && s.seq + s.seg_len() == w.rcv {
         // "The only thing that can arrive in this state is a retransmission of the remote
         // FIN. Acknowledge it, and restart the 2 MSL timeout."
