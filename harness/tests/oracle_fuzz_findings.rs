@@ -280,3 +280,22 @@ fn syn_received_may_reset_an_unacceptable_ack_outside_the_window() {
     assert!(v.is_empty(), "{v:?}");
     assert!(!run(ISS + 49).is_empty(), "a RST not at SEG.ACK must be a violation");
 }
+
+/// The same with a stale duty: a segment a listener drops but CLOSED would reset leaves a
+/// CLOSED world owing that RST beside the LISTEN one; after close() of the listener, a later
+/// segment's RST is explained only by a fresh CLOSED world, without the stale duty (which
+/// kept the oracle from adding one).
+#[test]
+fn a_closed_listener_is_not_held_to_a_reset_it_never_owed() {
+    let run = |call: &str| {
+        let mut t = Feed::new(OracleProfile::rfc9293());
+        t.inbound(0, TcpFlags::EMPTY, IRS, 0, 536);
+        t.checker.user_call(Duration::ZERO, call);
+        t.inbound(0, TcpFlags::EMPTY, IRS, 0, 0);
+        t.outbound(0, TcpFlags::RST | TcpFlags::ACK, 0, IRS, 0);
+        t.violations(20)
+    };
+    let v = run("close(3)");
+    assert!(v.is_empty(), "{v:?}");
+    assert!(!run("getsockopt(3, ...)").is_empty(), "without a close() the first segment's RST is missing or the second's unexplained");
+}

@@ -282,13 +282,12 @@ impl Conn {
                     _,
                 ) => continue,
             };
-            if self.worlds.iter().any(|x| x.state == other && !x.has_tcb()) {
-                continue;
-            }
             let mut twin = World::no_tcb(other, now);
             twin.used = w.used;
             twin.advised = w.advised;
-            self.worlds.push(twin);
+            if !self.worlds.iter().any(|x| x.mergeable(&twin)) {
+                self.worlds.push(twin);
+            }
         }
     }
 
