@@ -1,11 +1,25 @@
 //! Event sequences against the reference stack: see `synack_fuzz::machine`. A panic in the
-//! stack or a broken invariant is a finding; every decision feeds the transition counters.
+//! stack, a broken invariant or a violation the RFC 9293 oracle finds is a finding; every
+//! decision feeds the transition counters. `SYNACK_FUZZ_MUTATION=NAME` plants one of the
+//! stack's mutants (see `machine::driver::planted_mutation`).
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use synack_fuzz::machine::{self, coverage, Input};
+use synack_fuzz::machine::{self, coverage, driver, Input};
 
-fuzz_target!(|input: Input| {
-    if let Err(violation) = machine::run(&input, &mut coverage::touch) {
-        panic!("state_machine invariant violated: {violation}");
+fuzz_target!(
+    init: {
+        match driver::planted_mutation() {
+            Ok(Some(name)) => eprintln!("state_machine: planted mutant {name}"),
+            Ok(None) => {}
+            Err(e) => {
+                eprintln!("state_machine: {e}");
+                std::process::exit(2);
+            }
+        }
+    },
+    |input: Input| {
+        if let Err(violation) = machine::run(&input, &mut coverage::touch) {
+            panic!("state_machine invariant violated: {violation}");
+        }
     }
-});
+);

@@ -2,19 +2,24 @@
 //! the clock, collecting after each event what the stack sent and decided.
 
 use super::check::{Monitor, Violation};
+use super::oracle::{self, Feed};
 use super::input::{Call, Delivery, Event, How, Knobs, Payload, Segment, SockOptSpec, Wait};
 use super::peer::{payload, payload_byte, View};
 use super::trace;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::OnceLock;
 use std::time::Duration;
 use synack_stack::config::ProbeStyle;
+use synack_stack::mutations::Mutations;
 use synack_stack::wire::TcpPacket;
 use synack_stack::{Config, Decision, Domain, Errno, Fd, Instant, SeqNum, Shutdown, SockOpt, SockOptName, Stack, State};
 
 pub const LISTEN_PORT: u16 = 8080;
 pub const PEER_PORTS: [u16; 2] = [40000, 40001];
-/// Timer deadlines one `Wait` fires one by one; later ones fire together, late.
-const MAX_TIMER_STEPS: usize = 16;
+/// Timer deadlines one `Wait` fires, each at its deadline; a wait that would fire more ends
+/// at the last one fired (timers stay punctual: the oracle reads retransmission backoff from
+/// the intervals between retransmissions).
+const MAX_TIMER_STEPS: usize = 64;
 
 /// A descriptor the application holds.
 #[derive(Clone, Copy, Debug)]
@@ -35,12 +40,30 @@ pub struct Driver {
     pub slots: Vec<(u16, u16)>,
     pub apps: Vec<AppSocket>,
     pub monitor: Monitor,
+    /// The RFC 9293 oracle, fed every segment in and out and the socket calls (when
+    /// [`oracle::enabled`]).
+    pub oracle: Option<Feed>,
     /// What the last event sent and decided.
     pub sent: Vec<TcpPacket>,
     pub decisions: Vec<Decision>,
 }
 
-/// The stack's configuration for `knobs` (see [`Knobs`]).
+/// The planted bug `SYNACK_FUZZ_MUTATION=NAME` names (read once): one of the stack's
+/// test-only mutants (`synack_stack::mutations`, e.g. `rst_anywhere_in_window`), switched on
+/// in every run, to show that the target finds a bug it is not told about. `Err` for a name
+/// that is not a mutant.
+pub fn planted_mutation() -> Result<Option<&'static str>, String> {
+    static NAME: OnceLock<Result<Option<String>, String>> = OnceLock::new();
+    let name = NAME.get_or_init(|| match std::env::var("SYNACK_FUZZ_MUTATION") {
+        Ok(n) if n.is_empty() => Ok(None),
+        Ok(n) if Mutations::NAMES.contains(&n.as_str()) => Ok(Some(n)),
+        Ok(n) => Err(format!("SYNACK_FUZZ_MUTATION={n}: no such mutant (one of {})", Mutations::NAMES.join(", "))),
+        Err(_) => Ok(None),
+    });
+    name.as_ref().map(|n| n.as_deref()).map_err(Clone::clone)
+}
+
+/// The stack's configuration for `knobs` (see [`Knobs`]), with the planted bug if any.
 pub fn config(knobs: Knobs) -> Config {
     let mut c = if knobs.has(Knobs::LINUX) { Config::linux() } else { Config::rfc9293() };
     if knobs.has(Knobs::STACK_PLAIN) {
@@ -59,6 +82,9 @@ pub fn config(knobs: Knobs) -> Config {
         };
     }
     c.abort_on_overflow = knobs.has(Knobs::ABORT_ON_OVERFLOW);
+    if let Ok(Some(name)) = planted_mutation() {
+        c.mutations.set(name);
+    }
     if knobs.has(Knobs::OTHER_FIN_TIMEOUT) {
         c.fin_wait_2_timeout = match c.fin_wait_2_timeout {
             Some(_) => None,
@@ -75,7 +101,9 @@ impl Driver {
         } else {
             (IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1)), IpAddr::V4(Ipv4Addr::new(198, 51, 100, 2)))
         };
-        let mut stack = Stack::new(config(knobs), 0x5eed);
+        let config = config(knobs);
+        let oracle = oracle::enabled().then(|| Feed::new(&config));
+        let mut stack = Stack::new(config, 0x5eed);
         stack.add_local_addr(local_ip);
         let now = Instant::from_millis(1_000);
         stack.advance(now);
@@ -87,6 +115,7 @@ impl Driver {
             slots: Vec::new(),
             apps: Vec::new(),
             monitor: Monitor::default(),
+            oracle,
             sent: Vec::new(),
             decisions: Vec::new(),
         }
@@ -111,12 +140,16 @@ impl Driver {
     /// Runs one event, then checks what it did.
     pub fn step(&mut self, event: &Event) -> Result<(), Violation> {
         let before = trace::snapshot(&self.stack);
+        self.sent.clear();
         match event {
-            Event::Segment(s) => self.segment(s),
-            Event::Call(c) => self.call(*c)?,
+            Event::Segment(s) => self.segment(s)?,
+            Event::Call(c) => {
+                self.call(*c)?;
+                self.drain(self.now)?;
+            }
             Event::Wait(w) => self.wait(*w)?,
         }
-        self.collect()?;
+        self.decisions = self.stack.take_decisions();
         let closed = trace::check(&before, &self.decisions, &self.stack)?;
         self.monitor.after_event(&self.stack, &self.sent, &self.decisions, &closed, self.now)
     }
@@ -141,9 +174,9 @@ impl Driver {
         found
     }
 
-    fn segment(&mut self, spec: &Segment) {
+    fn segment(&mut self, spec: &Segment) -> Result<(), Violation> {
         let Some(&(local_port, peer_port)) = self.slots.get(usize::from(spec.slot) % self.slots.len().max(1)) else {
-            return;
+            return Ok(());
         };
         let peer_iss = SeqNum::new(0x1000_0000 ^ (u32::from(peer_port) << 12) ^ u32::from(local_port));
         let seg = View { conn: self.slot_conn((local_port, peer_port)), peer_iss, now: self.now }.build(spec, local_port, peer_port);
@@ -160,15 +193,29 @@ impl Driver {
                 IpAddr::V6(_) => IpAddr::V6(Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 1)),
             }),
         }
-        let Ok(packet) = TcpPacket::new(src, dst, seg) else { return };
-        let Ok(mut bytes) = packet.emit() else { return };
+        let Ok(packet) = TcpPacket::new(src, dst, seg) else { return Ok(()) };
+        let Ok(mut bytes) = packet.emit() else { return Ok(()) };
         if spec.delivery == Delivery::BadChecksum {
             let at = packet.ip.buffer_len() + 16;
             if let Some(b) = bytes.get_mut(at) {
                 *b ^= 0xff;
             }
         }
+        // A segment for another host is not in the stack's trace.
+        if spec.delivery != Delivery::OtherHost {
+            if let Some(o) = &mut self.oracle {
+                o.inbound(self.now, &bytes);
+            }
+        }
         self.stack.handle_packet(self.now, &bytes);
+        self.drain(self.now)
+    }
+
+    /// Tells the oracle of a socket call (`"close"`, …) made now.
+    fn user_call(&mut self, name: &str) {
+        if let Some(o) = &mut self.oracle {
+            o.user_call(self.now, name);
+        }
     }
 
     /// The application socket `index` picks (modulo how many there are).
@@ -179,6 +226,7 @@ impl Driver {
     fn call(&mut self, call: Call) -> Result<(), Violation> {
         match call {
             Call::Accept => {
+                self.user_call("accept");
                 let listeners: Vec<Fd> = self.apps.iter().map(|a| a.fd).filter(|fd| self.stack.state(*fd) == Ok(State::Listen)).collect();
                 for l in listeners {
                     if let Ok((fd, _)) = self.stack.accept(l) {
@@ -189,6 +237,7 @@ impl Driver {
             Call::Connect { port } => {
                 let Ok(fd) = self.stack.socket(self.domain()) else { return Ok(()) };
                 let peer = SocketAddr::new(self.peer_ip, PEER_PORTS[usize::from(port % 2)]);
+                self.user_call("connect");
                 match self.stack.connect(fd, peer) {
                     Err(Errno::EINPROGRESS) => {
                         if let Ok(local) = self.stack.local_addr(fd) {
@@ -212,6 +261,7 @@ impl Driver {
                 };
                 let iss = self.stack.connection(app.fd).map_or(SeqNum::new(0), |c| c.tcb.iss);
                 let data = payload(iss + 1 + app.sent, n);
+                self.user_call("send");
                 if let Ok(taken) = self.stack.send(app.fd, &data) {
                     self.apps[i].sent = app.sent.wrapping_add(taken as u32);
                 }
@@ -220,6 +270,7 @@ impl Driver {
                 let Some(i) = self.app(fd) else { return Ok(()) };
                 let app = self.apps[i];
                 let irs = self.stack.connection(app.fd).map(|c| c.tcb.irs);
+                self.user_call("recv");
                 if let (Ok(data), Some(irs)) = (self.stack.recv(app.fd, usize::from(max), peek), irs) {
                     let start = irs + 1 + app.received;
                     if let Some(k) = (0..data.len()).find(|&k| data[k] != payload_byte(start + k as u32)) {
@@ -244,21 +295,27 @@ impl Driver {
                     How::Write => Shutdown::Write,
                     How::Both => Shutdown::Both,
                 };
+                self.user_call("shutdown");
                 let _ = self.stack.shutdown(self.apps[i].fd, how);
             }
             Call::Close { fd } => {
                 let Some(i) = self.app(fd) else { return Ok(()) };
                 let app = self.apps.remove(i);
+                self.user_call("close");
                 let _ = self.stack.close(app.fd);
             }
             Call::Abort { fd } => {
                 let Some(i) = self.app(fd) else { return Ok(()) };
                 let app = self.apps.remove(i);
+                // SO_LINGER 0 then close(): the oracle is told it is §3.10.5's ABORT.
+                self.user_call("setsockopt");
                 let _ = self.stack.setsockopt(app.fd, SockOpt::Linger(Some(Duration::ZERO)));
+                self.user_call("abort");
                 let _ = self.stack.close(app.fd);
             }
             Call::SetOpt { fd, opt } => {
                 let Some(i) = self.app(fd) else { return Ok(()) };
+                self.user_call("setsockopt");
                 let _ = self.stack.setsockopt(self.apps[i].fd, sockopt(opt));
             }
             Call::Listen { backlog } => self.listen(i32::from(backlog)),
@@ -276,6 +333,7 @@ impl Driver {
     /// listen() again on a listener the application holds, or on a new socket bound to the
     /// listening port.
     fn listen(&mut self, backlog: i32) {
+        self.user_call("listen");
         if let Some(l) = self.apps.iter().find(|a| self.stack.state(a.fd) == Ok(State::Listen)) {
             let _ = self.stack.listen(l.fd, backlog);
             return;
@@ -289,9 +347,10 @@ impl Driver {
         }
     }
 
-    /// Moves the clock, firing each timer at its deadline (a bounded number of them).
+    /// Moves the clock, firing each timer at its deadline (at most [`MAX_TIMER_STEPS`] of
+    /// them: then the wait ends early, at the last deadline fired).
     fn wait(&mut self, w: Wait) -> Result<(), Violation> {
-        let end = match w {
+        let mut end = match w {
             Wait::Short(us) => self.now + Duration::from_micros(u64::from(us)),
             Wait::Millis(ms) => self.now + Duration::from_millis(u64::from(ms)),
             Wait::Seconds(s) => self.now + Duration::from_secs(u64::from(s)),
@@ -299,9 +358,14 @@ impl Driver {
         };
         let mut fired = 0;
         while let Some(t) = self.stack.poll_timeout().filter(|t| *t <= end) {
-            let t = if fired < MAX_TIMER_STEPS { t.max(self.now) } else { end };
+            if fired == MAX_TIMER_STEPS {
+                end = self.now;
+                break;
+            }
+            let t = t.max(self.now);
             self.now = t;
             self.stack.handle_timeout(t);
+            self.drain(t)?;
             fired += 1;
             if let Some(left) = self.stack.poll_timeout().filter(|left| *left <= t) {
                 return Err(Violation::new(format!("handle_timeout({t}) left a timer due at {left} unfired")));
@@ -309,13 +373,16 @@ impl Driver {
         }
         self.now = end.max(self.now);
         self.stack.advance(self.now);
-        Ok(())
+        self.drain(self.now)
     }
 
-    /// Takes what the stack sent and decided during the event; every packet must parse.
-    fn collect(&mut self) -> Result<(), Violation> {
-        self.sent.clear();
+    /// Takes what the stack has sent, at `now`, for the oracle and the event's `sent`; every
+    /// packet must parse.
+    fn drain(&mut self, now: Instant) -> Result<(), Violation> {
         while let Some(bytes) = self.stack.poll_transmit() {
+            if let Some(o) = &mut self.oracle {
+                o.outbound(now, &bytes);
+            }
             let parsed = TcpPacket::parse(&bytes).map_err(|e| Violation::new(format!("the stack emitted a packet that does not parse: {e}")))?;
             if !(parsed.ip_checksum_ok && parsed.tcp_checksum_ok) {
                 return Err(Violation::new(format!("the stack emitted a bad checksum: {:?}", parsed.packet.tcp)));
@@ -326,7 +393,6 @@ impl Driver {
             }
             self.sent.push(p);
         }
-        self.decisions = self.stack.take_decisions();
         Ok(())
     }
 }

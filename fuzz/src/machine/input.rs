@@ -288,8 +288,8 @@ pub enum Wait {
     Short(u16),
     /// Up to 65 s in milliseconds, firing timers on the way.
     Millis(u16),
-    /// Up to 18 h in seconds, firing timers on the way (a bounded number of them; then the
-    /// rest fire late, together, as after a host that slept).
+    /// Up to 18 h in seconds, firing timers on the way (a bounded number of them; a wait
+    /// that would fire more ends at the last deadline fired).
     Seconds(u16),
     /// Exactly to the next timer deadline.
     NextTimer,

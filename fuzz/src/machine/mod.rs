@@ -4,9 +4,11 @@
 //! reached through ordinary events), a few configuration bits, then up to
 //! [`input::MAX_EVENTS`] events: inbound segments built relative to the current TCB (any of
 //! the twelve flag bits, options well-formed or not, text of any length), socket calls and
-//! clock advances. After every event [`check`] tests the invariants that need no oracle,
-//! every decision feeds [`coverage`], and [`oracle::oracle_check`] is called — the hook
-//! where issue 5's oracle will judge the responses (it checks nothing yet).
+//! clock advances. After every event [`check`] tests the invariants that need no oracle and
+//! every decision feeds [`coverage`]. With `SYNACK_FUZZ_ORACLE=1` the RFC 9293 oracle
+//! ([`oracle`], fed every segment in and out and every socket call) judges the stack's
+//! responses too: a violation it finds — after an event, or at the end of the run for a
+//! reply still owed — is a finding (not yet by default: see [`oracle`] for why).
 
 pub mod check;
 pub mod coverage;
@@ -41,6 +43,9 @@ pub fn run_observed(input: &Input, observe: &mut dyn FnMut(&Driver, &Event, bool
     }
     let (setup, expect) = fixture::events(input.fixture, input.knobs);
     for (i, event) in setup.iter().enumerate() {
+        if let Some(o) = &mut d.oracle {
+            o.step(i, true);
+        }
         step(&mut d, event, true, observe).map_err(|v| v.during(&format!("fixture {:?}, step {i}", input.fixture)))?;
     }
     d.add_listener_slots();
@@ -53,14 +58,17 @@ pub fn run_observed(input: &Input, observe: &mut dyn FnMut(&Driver, &Event, bool
         return Err(Violation::new(format!("fixture {:?} ended in {reached:?}, not {expect:?}", input.fixture)));
     }
     for (i, event) in input.events.iter().enumerate() {
+        if let Some(o) = &mut d.oracle {
+            o.step(i, false);
+        }
         step(&mut d, event, false, observe).map_err(|v| v.during(&format!("event {i}: {event:?}")))?;
     }
-    Ok(())
+    d.oracle.map_or(Ok(()), |o| o.finish(d.now))
 }
 
 fn step(d: &mut Driver, event: &Event, fixture: bool, observe: &mut dyn FnMut(&Driver, &Event, bool)) -> Result<(), Violation> {
     let result = d.step(event);
     observe(d, event, fixture);
     result?;
-    oracle::oracle_check(&oracle::Observation { event, sent: &d.sent, decisions: &d.decisions, stack: &d.stack })
+    d.oracle.as_mut().map_or(Ok(()), oracle::Feed::new_violation)
 }
