@@ -1,7 +1,8 @@
 //! Writes the committed seed corpora: `corpus/state_machine/` from the scripts in
 //! `packetdrill-scripts/` (see `synack_fuzz::seeds`) and one input per fixture,
 //! `corpus/segment_parse/` from packets built with the wire API, `corpus/script_parse/` from
-//! a few of the scripts. Every state_machine seed is checked to decode back to itself and to
+//! a few of the scripts, `corpus/pcap_check/` from captures of a few suite runs on the
+//! reference stack (pcap as `synack run --out` writes it, and one as pcapng). Every state_machine seed is checked to decode back to itself and to
 //! run without a violation before it is written.
 //!
 //! `cargo run --manifest-path fuzz/Cargo.toml --example corpus_seeds [REPO]` (REPO defaults to
@@ -58,7 +59,91 @@ fn run(repo: &Path) -> Result<(), String> {
         fs::copy(&from, &to).map_err(|e| format!("{}: {e}", from.display()))?;
     }
     out!("script_parse: {} seeds", SCRIPT_SEEDS.len());
+    let written = pcap_check(repo, &corpus.join("pcap_check"))?;
+    out!("pcap_check: {written} seeds");
     Ok(())
+}
+
+/// Scripts whose runs become pcap_check seeds (short: a seed should be small).
+const PCAP_SEEDS: [&str; 4] =
+    ["handshake/passive-open.pkt", "handshake/active-open.pkt", "rfc5961/rst-challenge-ack.pkt", "close/active-close.pkt"];
+
+/// A capture of each `PCAP_SEEDS` run (IPv4, IPv6 for the first), as pcap; the first also
+/// as pcapng.
+fn pcap_check(repo: &Path, dir: &Path) -> Result<usize, String> {
+    use synack::mode::{AddressPlan, IpMode};
+    use synack::suite::{self, Job, StackKind, SuiteConfig};
+    let config = |mode| SuiteConfig {
+        stack: StackKind::Reference,
+        profile: synack_stack::Profile::Linux,
+        modes: vec![mode],
+        jobs: 1,
+        out: None,
+        seed: 1,
+        unexpected: synack::runner::Unexpected::Fail,
+        addresses: AddressPlan::Documentation,
+    };
+    let mut n = 0;
+    for (i, name) in PCAP_SEEDS.iter().enumerate() {
+        let modes: &[IpMode] = if i == 0 { &[IpMode::Ipv4, IpMode::Ipv6] } else { &[IpMode::Ipv4] };
+        for &mode in modes {
+            let path = repo.join("packetdrill-scripts").join(name);
+            let (_, trace) = suite::run_job(&Job { path: path.clone(), mode }, &config(mode));
+            let trace = trace.ok_or_else(|| format!("{}: the script does not run", path.display()))?;
+            let stem = format!("{}-{mode}", name.trim_end_matches(".pkt").replace('/', "-"));
+            let pcap = synack::report::pcap::pcap_bytes(&trace);
+            synack_fuzz::pcap::check(&pcap);
+            write(dir, &format!("{stem}.pcap"), &pcap)?;
+            n += 1;
+            if i == 0 && mode == IpMode::Ipv4 {
+                let packets: Vec<(std::time::Duration, &[u8])> = trace.packets().map(|(at, _, b)| (at, b)).collect();
+                let ng = pcapng(&packets);
+                synack_fuzz::pcap::check(&ng);
+                write(dir, &format!("{stem}.pcapng"), &ng)?;
+                n += 1;
+            }
+        }
+    }
+    Ok(n)
+}
+
+/// A little-endian pcapng: section header, one LINKTYPE_RAW interface in nanoseconds
+/// (`if_tsresol` 9), one enhanced packet block per packet.
+fn pcapng(packets: &[(std::time::Duration, &[u8])]) -> Vec<u8> {
+    fn block(b: &mut Vec<u8>, kind: u32, body: &[u8]) {
+        let padded = body.len().next_multiple_of(4);
+        let len = (12 + padded) as u32;
+        b.extend(kind.to_le_bytes());
+        b.extend(len.to_le_bytes());
+        b.extend(body);
+        b.resize(b.len() + padded - body.len(), 0);
+        b.extend(len.to_le_bytes());
+    }
+    let mut b = Vec::new();
+    let mut shb = Vec::new();
+    shb.extend(0x1a2b_3c4du32.to_le_bytes());
+    shb.extend(1u16.to_le_bytes());
+    shb.extend(0u16.to_le_bytes());
+    shb.extend((-1i64).to_le_bytes());
+    block(&mut b, 0x0a0d_0d0a, &shb);
+    let mut idb = Vec::new();
+    idb.extend(101u16.to_le_bytes()); // LINKTYPE_RAW
+    idb.extend(0u16.to_le_bytes());
+    idb.extend(0u32.to_le_bytes());
+    idb.extend([9, 0, 1, 0, 9, 0, 0, 0, 0, 0, 0, 0]); // if_tsresol 9, opt_endofopt
+    block(&mut b, 1, &idb);
+    for (at, data) in packets {
+        let ts = u64::try_from(at.as_nanos()).unwrap_or(u64::MAX);
+        let mut epb = Vec::new();
+        epb.extend(0u32.to_le_bytes());
+        epb.extend(((ts >> 32) as u32).to_le_bytes());
+        epb.extend((ts as u32).to_le_bytes());
+        epb.extend((data.len() as u32).to_le_bytes());
+        epb.extend((data.len() as u32).to_le_bytes());
+        epb.extend(*data);
+        block(&mut b, 6, &epb);
+    }
+    b
 }
 
 fn write(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), String> {

@@ -5,10 +5,13 @@
 //!
 //! - [`segment`] — `segment_parse`: the wire parser, round trips, etherparse differential.
 //! - [`script`] — `script_parse`: the packetdrill script parser.
-//! - [`machine`] — `state_machine`: event sequences against the reference stack.
+//! - [`machine`] — `state_machine`: event sequences against the reference stack, judged by
+//!   the RFC 9293 oracle.
+//! - [`pcap`] — `pcap_check`: capture files into the offline oracle.
 //! - [`seeds`] — `state_machine` seeds derived from packetdrill scripts.
 
 pub mod machine;
+pub mod pcap;
 pub mod script;
 pub mod seeds;
 pub mod segment;
