@@ -6,8 +6,9 @@
 //! exact and every later reader parses them with the same `synack_stack::wire` code.
 
 use crate::mode::IpMode;
+use std::net::SocketAddr;
 use std::time::Duration;
-use synack_stack::{Decision, State};
+use synack_stack::{Decision, Errno, Shutdown, State};
 
 /// One run of one script on one stack in one IP mode.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -54,6 +55,9 @@ pub enum TraceKind {
         /// The errno name when the call failed, e.g. `EAGAIN`.
         errno: Option<String>,
     },
+    /// A socket call's arguments and result in the form the oracle judges (recorded beside
+    /// the [`TraceKind::SyscallReturn`] of the calls TCP's user interface is made of).
+    Socket(SocketCall),
     /// A backtick command, and what the backend did with it.
     Command {
         /// The command text.
@@ -84,6 +88,45 @@ pub enum TraceKind {
     Failure(String),
 }
 
+/// A returned socket call, as the oracle reads it (RFC 9293 §3.10.1–6 with POSIX names).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SocketCall {
+    /// The descriptor the call was made on (the backend's own numbering).
+    pub fd: i32,
+    /// What was asked.
+    pub op: SocketOp,
+    /// When the call started (the event's time is its return).
+    pub started: Duration,
+    /// The return value: a count, a new descriptor, 0, or -1.
+    pub value: i64,
+    /// The error when `value` is -1.
+    pub errno: Option<Errno>,
+}
+
+/// The socket calls the oracle judges.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SocketOp {
+    /// `socket()`: the new descriptor is the value.
+    Socket,
+    /// `bind()` to this local address.
+    Bind { local: SocketAddr },
+    /// `listen()`.
+    Listen,
+    /// `connect()` (§3.10.1 active OPEN).
+    Connect { remote: SocketAddr },
+    /// `accept()`: the new descriptor is the value.
+    Accept,
+    /// `write()`/`send()`/`sendto()`/`sendmsg()` of `len` octets (§3.10.2 SEND); `to`: an
+    /// address given with it (TCP Fast Open's `sendto()` connects).
+    Send { len: usize, to: Option<SocketAddr> },
+    /// `read()`/`recv()`/`recvmsg()` of up to `len` octets (§3.10.3 RECEIVE).
+    Recv { len: usize, peek: bool },
+    /// `shutdown()` (SHUT_WR is §3.10.4 CLOSE of the sending side).
+    Shutdown { how: Shutdown },
+    /// `close()`.
+    Close,
+}
+
 impl Trace {
     /// An empty trace.
     pub fn new(script: impl Into<String>, stack: impl Into<String>, mode: IpMode) -> Trace {
@@ -107,6 +150,7 @@ impl Trace {
             TraceKind::Outbound(b) => Some((e.at, false, b.as_slice())),
             TraceKind::SyscallStart { .. }
             | TraceKind::SyscallReturn { .. }
+            | TraceKind::Socket(_)
             | TraceKind::Command { .. }
             | TraceKind::Assertion { .. }
             | TraceKind::State { .. }

@@ -2,7 +2,8 @@
 //! simulated link (as `stack/tests/sim_transfer.rs`): each end is judged on exactly what it
 //! received and sent. Zero violations is the bar — the sessions are legal by construction
 //! (every byte arrives, both ends close), so any finding is a false alarm of the oracle or a
-//! conformance bug of the reference stack.
+//! conformance bug of the reference stack. Each end's socket calls are judged too (what
+//! RECEIVE returns, end-of-data, SEND after CLOSE).
 
 use proptest::prelude::*;
 use std::cmp::Reverse;
@@ -10,7 +11,8 @@ use std::collections::BinaryHeap;
 use std::net::SocketAddr;
 use std::time::Duration;
 use synack::oracle::{Checker, Finding, OracleProfile, Severity};
-use synack_stack::{Config, Domain, Errno, Fd, Instant, Shutdown, Stack, State};
+use synack::trace::{SocketCall, SocketOp};
+use synack_stack::{Config, Domain, Errno, Fd, Instant, Shutdown, Stack, State, Step};
 
 const SERVER: &str = "192.0.2.1:80";
 const CLIENT_IP: &str = "198.51.100.2";
@@ -25,20 +27,33 @@ struct App {
     close_at: Instant,
 }
 
+/// The calls an end made, for its checker: the name and the oracle's record of it.
+type Calls = Vec<(&'static str, SocketCall)>;
+
+fn record(calls: &mut Calls, name: &'static str, fd: Fd, op: SocketOp, now: Instant, r: Result<usize, Errno>) {
+    let (value, errno) = match r {
+        Ok(n) => (n as i64, None),
+        Err(e) => (-1, Some(e)),
+    };
+    calls.push((name, SocketCall { fd, op, started: Duration::from_nanos(now.as_nanos()), value, errno }));
+}
+
 impl App {
-    fn pump(&mut self, stack: &mut Stack, now: Instant, calls: &mut Vec<&'static str>) {
+    fn pump(&mut self, stack: &mut Stack, now: Instant, calls: &mut Calls) {
         let Some(fd) = self.fd else { return };
         while self.written < self.out.len() {
-            calls.push("send");
-            match stack.send(fd, &self.out[self.written..]) {
+            let r = stack.send(fd, &self.out[self.written..]);
+            record(calls, "send", fd, SocketOp::Send { len: self.out.len() - self.written, to: None }, now, r);
+            match r {
                 Ok(n) => self.written += n,
                 Err(Errno::EAGAIN) => break,
                 Err(e) => panic!("send failed: {e}"),
             }
         }
         loop {
-            calls.push("recv");
-            match stack.recv(fd, 65536, false) {
+            let r = stack.recv(fd, 65536, false);
+            record(calls, "recv", fd, SocketOp::Recv { len: 65536, peek: false }, now, r.as_ref().map(Vec::len).map_err(|e| *e));
+            match r {
                 Ok(d) if d.is_empty() => {
                     self.eof = true;
                     break;
@@ -49,8 +64,9 @@ impl App {
             }
         }
         if !self.shut && self.written == self.out.len() && now >= self.close_at {
-            calls.push("shutdown");
-            stack.shutdown(fd, Shutdown::Write).expect("shutdown");
+            let r = stack.shutdown(fd, Shutdown::Write);
+            record(calls, "shutdown", fd, SocketOp::Shutdown { how: Shutdown::Write }, now, r.map(|()| 0));
+            r.expect("shutdown");
             self.shut = true;
         }
     }
@@ -155,10 +171,12 @@ impl Session {
         true
     }
 
-    fn calls(&mut self, end: usize, calls: &mut Vec<&'static str>) {
+    fn calls(&mut self, end: usize, calls: &mut Calls) {
         let at = self.at();
-        for c in calls.drain(..) {
-            self.checkers[end].user_call(at, &format!("{c}()"));
+        for (name, c) in calls.drain(..) {
+            self.events += 1;
+            self.checkers[end].user_call(c.started, &format!("{name}()"));
+            self.checkers[end].socket_call(self.events, at, &c);
         }
     }
 }
@@ -180,11 +198,20 @@ fn session(config: &Config, profile: &OracleProfile, seed: u64, bytes: [usize; 2
         checkers: [Checker::new(profile.clone()), Checker::new(profile.clone())],
         events: 0,
     };
-    let listener = s.stacks[0].socket(Domain::Inet).unwrap();
+    let mut calls = Vec::new();
+    let (zero, i) = (Instant::ZERO, Domain::Inet);
+    let listener = s.stacks[0].socket(i).unwrap();
+    record(&mut calls, "socket", -1, SocketOp::Socket, zero, Ok(listener as usize));
     s.stacks[0].bind(listener, server).unwrap();
+    record(&mut calls, "bind", listener, SocketOp::Bind { local: server }, zero, Ok(0));
     s.stacks[0].listen(listener, 4).unwrap();
-    let client = s.stacks[1].socket(Domain::Inet).unwrap();
+    record(&mut calls, "listen", listener, SocketOp::Listen, zero, Ok(0));
+    s.calls(0, &mut calls);
+    let client = s.stacks[1].socket(i).unwrap();
+    record(&mut calls, "socket", -1, SocketOp::Socket, zero, Ok(client as usize));
     assert_eq!(s.stacks[1].connect(client, server), Err(Errno::EINPROGRESS));
+    record(&mut calls, "connect", client, SocketOp::Connect { remote: server }, zero, Err(Errno::EINPROGRESS));
+    s.calls(1, &mut calls);
     let pattern = |n: usize, salt: u8| (0..n).map(|i| (i as u8).wrapping_mul(31).wrapping_add(salt)).collect::<Vec<u8>>();
     let mut apps = [
         App { fd: None, out: pattern(bytes[0], 1), written: 0, got: vec![], eof: false, shut: false, close_at: Instant::from_millis(close_ms[0]) },
@@ -192,11 +219,12 @@ fn session(config: &Config, profile: &OracleProfile, seed: u64, bytes: [usize; 2
     ];
     let limit = Instant::from_millis(3_600_000);
     let mut connected = false;
-    let mut calls = Vec::new();
     loop {
         if apps[0].fd.is_none() {
             if let Ok((fd, _)) = s.stacks[0].accept(listener) {
                 apps[0].fd = Some(fd);
+                record(&mut calls, "accept", listener, SocketOp::Accept, s.now, Ok(fd as usize));
+                s.calls(0, &mut calls);
             }
         }
         if !connected {
@@ -234,6 +262,8 @@ fn session(config: &Config, profile: &OracleProfile, seed: u64, bytes: [usize; 2
     for c in [&ca, &cb] {
         let st = c.stats();
         assert!(st.segments >= 6 && st.connections == 1 && st.not_judged == 0, "{st:?}");
+        // Each end's descriptor was tied to its connection: the results were judged.
+        assert!(c.coverage().steps.contains(&Step::Receive), "no RECEIVE judged");
     }
     let mut findings = ca.finish(end);
     findings.extend(cb.finish(end));

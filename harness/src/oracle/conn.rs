@@ -10,7 +10,7 @@
 
 use super::arrive::arrive;
 use super::checks::{self, Series, Static};
-use super::context::{Cx, Facts};
+use super::context::{silent_close, Cx, Facts};
 use super::emit::{emit, force};
 use super::profile::{Deviation, OracleProfile};
 use super::segment::Seg;
@@ -20,7 +20,7 @@ use super::world::{Advice, Owed, Why, World};
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::time::Duration;
-use synack_stack::decision::{Check, TimerKind};
+use synack_stack::decision::TimerKind;
 use synack_stack::{State, Step};
 
 /// More worlds than this and the oracle stops judging the connection (it would otherwise
@@ -50,6 +50,12 @@ pub(crate) struct Global {
     pub last_close_call: u64,
     /// Local endpoints seen answering a SYN with a SYN-ACK.
     pub listeners: Vec<SocketAddr>,
+    /// Something other than TCP reached the stack (an ICMP error may then explain a socket
+    /// error such as ECONNREFUSED).
+    pub foreign_in: bool,
+    /// A user timeout was set (TCP_USER_TIMEOUT): a connection may be given up on before any
+    /// retransmission shows.
+    pub user_timeout: bool,
     /// §3.10 steps whose rules were applied.
     pub steps: Vec<Step>,
     /// Requirement IDs whose rules were evaluated.
@@ -72,20 +78,22 @@ impl Global {
             last_listen_call: 0,
             last_close_call: 0,
             listeners: Vec::new(),
+            foreign_in: false,
+            user_timeout: false,
             steps: Vec::new(),
             reqs: Vec::new(),
         }
     }
 
     /// Notes that a step's rules were applied (coverage).
-    fn hit(&mut self, step: Step) {
+    pub(crate) fn hit(&mut self, step: Step) {
         if !self.steps.contains(&step) {
             self.steps.push(step);
         }
     }
 
     /// Notes that a requirement's rule was evaluated (coverage).
-    fn covers(&mut self, id: &'static str) {
+    pub(crate) fn covers(&mut self, id: &'static str) {
         if !self.reqs.contains(&id) {
             self.reqs.push(id);
         }
@@ -146,73 +154,6 @@ pub(crate) struct Conn {
     findings: u32,
     /// `Global::calls` at this connection's last segment.
     calls_seen: u64,
-}
-
-/// Whether the stack may have deleted the TCB without a word since: TIME-WAIT's 2·MSL is
-/// over (MUST-13), a give-up after retransmissions or unanswered probes (R2, MUST-20;
-/// keep-alive), a user CLOSE in SYN-SENT, a half-open connection dropped, a user ABORT in
-/// CLOSING, LAST-ACK or TIME-WAIT, a listener the user closed; Linux's FIN-WAIT-2 timeout.
-/// Returns the deviations it relies on.
-fn silent_close(w: &World, now: u64, p: &OracleProfile, permitted: u32, f: &Facts) -> Option<u32> {
-    let since = now.saturating_sub(w.entered);
-    let after = |d: Duration| since >= Cx::nanos(d);
-    let gave_up = f.retransmitting || f.probe_unanswered;
-    match w.state {
-        // §3.10.5 ABORT: "CLOSING STATE, LAST-ACK STATE, TIME-WAIT STATE: respond with "ok"
-        // and delete the TCB" — no RST.
-        State::Closing | State::LastAck | State::TimeWait if f.user_aborted => Some(0),
-        // A listener the user closed (§3.10.4: LISTEN, "delete TCB").
-        State::Listen if f.user_closed => Some(0),
-        State::TimeWait if after(p.time_wait) => Some(0),
-        State::TimeWait if permitted & Deviation::ShortTimeWait.bit() != 0 && after(p.short_time_wait) => {
-            Some(Deviation::ShortTimeWait.bit())
-        }
-        State::FinWait2 if gave_up => Some(0),
-        State::FinWait2 if permitted & Deviation::FinWait2Timeout.bit() != 0 && after(p.fin_wait_2_timeout) => {
-            Some(Deviation::FinWait2Timeout.bit())
-        }
-        // A user's CLOSE, or a give-up after retransmitting the SYN (a listener's half-open
-        // connection, too); without the user's calls in the trace, any time.
-        State::SynSent | State::SynReceived if gave_up || f.user_closed || !p.user_calls_visible => Some(0),
-        State::Established | State::CloseWait | State::FinWait1 | State::Closing | State::LastAck if gave_up => Some(0),
-        State::TimeWait
-        | State::FinWait2
-        | State::SynSent
-        | State::SynReceived
-        | State::Established
-        | State::CloseWait
-        | State::FinWait1
-        | State::Closing
-        | State::LastAck
-        | State::Closed
-        | State::Listen => None,
-    }
-}
-
-/// `S. seq 1 ack 2 win 3 len 0 <mss 1460,ws 7,ts,sackOK>`.
-pub(crate) fn describe(s: &Seg) -> String {
-    let mut t = format!("{:?} seq {} ack {} win {} len {}", s.flags, s.seq, s.ack, s.window, s.len);
-    let o = &s.opts;
-    let mut parts = Vec::new();
-    if let Some(m) = o.mss {
-        parts.push(format!("mss {m}"));
-    }
-    if let Some(w) = o.wscale {
-        parts.push(format!("ws {w}"));
-    }
-    if o.sack_permitted {
-        parts.push("sackOK".into());
-    }
-    if o.sack_blocks > 0 {
-        parts.push(format!("sack {}", o.sack_blocks));
-    }
-    if let Some((v, e)) = o.timestamps {
-        parts.push(format!("TS val {v} ecr {e}"));
-    }
-    if !parts.is_empty() {
-        t += &format!(" <{}>", parts.join(","));
-    }
-    t
 }
 
 impl Conn {
@@ -320,7 +261,7 @@ impl Conn {
         self.facts.user_closed = g.last_close.is_some_and(|t| t >= self.born);
         self.facts.user_aborted = g.last_abort.is_some_and(|t| t >= self.born);
         let una_before = self.worlds.first().map(|w| w.una);
-        let happened = if outbound { Some(describe(s)) } else { None };
+        let happened = if outbound { Some(s.describe()) } else { None };
         if outbound {
             self.outbound_checks(ev, now, s, g, happened.as_deref().unwrap_or_default());
         } else {
@@ -373,8 +314,11 @@ impl Conn {
             }
         }
         self.settle(next, ev, now, g, happened.as_deref().unwrap_or_default());
+        if s.flags.rst() {
+            self.note_reset(outbound);
+        }
         if debug() {
-            eprintln!("#{ev} {:.6} {} {}", now as f64 / 1e9, if outbound { "out" } else { "in " }, describe(s));
+            eprintln!("#{ev} {:.6} {} {}", now as f64 / 1e9, if outbound { "out" } else { "in " }, s.describe());
             for w in &self.worlds {
                 eprintln!("    {w:?}");
             }
@@ -386,6 +330,48 @@ impl Conn {
         } else {
             self.after_inbound(ev, now, s, invalid, una_before);
         }
+    }
+
+    /// A RST went by: whether it may have reset (or refused) the connection, which lets the
+    /// user be told so (§3.10.7.3 second, §3.10.7.4 second). The stack's own RST aborts; an
+    /// inbound one resets when a world with a TCB before it has none after it.
+    fn note_reset(&mut self, outbound: bool) {
+        let gone = |w: &World| matches!(w.state, State::Closed | State::Listen);
+        if outbound {
+            self.facts.reset = true;
+        } else if self.worlds.iter().any(gone) {
+            self.facts.reset |= self.before_in.iter().any(|w| !gone(w));
+            let opening = |w: &World| w.state == State::SynSent || (w.state == State::SynReceived && !w.passive);
+            self.facts.refused |= self.before_in.iter().any(opening);
+        }
+    }
+
+    /// The worlds now, and those before the last inbound segment when it came within `skew`
+    /// of `now` (a stack may not have processed it when a call returns).
+    pub(crate) fn recent_worlds(&self, now: u64, skew: u64) -> impl Iterator<Item = &World> {
+        let lagging = skew > 0 && self.last_in.is_some_and(|(_, t, _)| now.saturating_sub(t) <= skew);
+        self.worlds.iter().chain(self.before_in.iter().filter(move |_| lagging))
+    }
+
+    pub(crate) fn facts(&self) -> Facts {
+        self.facts
+    }
+
+    /// The receive space of the incarnation whose peer chose `irs`.
+    pub(crate) fn space(&self, irs: synack_stack::SeqNum) -> Option<&RecvSpace> {
+        self.spaces.iter().find(|s| s.irs == irs)
+    }
+
+    /// Whether the oracle is following this connection (judged, not given up).
+    pub(crate) fn followed(&self) -> bool {
+        self.judged && !self.gave_up
+    }
+
+    /// A violation by a socket call's result on this connection.
+    pub(crate) fn report_call(&mut self, g: &mut Global, rule: Rule, step: Step, req: Option<&'static str>, expected: String, happened: &str, ev: usize, now: u64) {
+        let state = self.worlds.first().map_or(State::Closed, |w| w.state);
+        let r = Report { severity: Severity::Violation, rule, state, step: Some(step), req, expected, happened, event: ev, at: now, deviation: None };
+        self.record(g, r);
     }
 
     /// The format, timing and throttle bookkeeping of an outbound segment.
@@ -728,7 +714,7 @@ impl Conn {
             return;
         }
         g.reported |= d.bit();
-        let (step, req) = deviation_step(d);
+        let (step, req) = d.step();
         let r = Report {
             severity: Severity::Permitted,
             rule: Rule::Deviation,
@@ -776,7 +762,7 @@ impl Conn {
 }
 
 /// `SYNACK_ORACLE_DEBUG=1` prints every connection's worlds after each segment.
-fn debug() -> bool {
+pub(crate) fn debug() -> bool {
     static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     *ON.get_or_init(|| std::env::var_os("SYNACK_ORACLE_DEBUG").is_some())
 }
@@ -785,22 +771,5 @@ fn push_capped(q: &mut VecDeque<u64>, t: u64, cap: usize) {
     q.push_back(t);
     while q.len() > cap {
         q.pop_front();
-    }
-}
-
-/// The §3.10 step (and requirement) a deviation departs from.
-fn deviation_step(d: Deviation) -> (Step, Option<&'static str>) {
-    match d {
-        Deviation::SynLinearTimeouts => (Step::Timeout(TimerKind::Retransmission), Some("MUST-19")),
-        Deviation::TimeWaitSilentOnRst | Deviation::RstAtFinSequence | Deviation::FinWait2AcceptsAnyRst => {
-            (Step::Other(Check::Rst), Some("MAY-12"))
-        }
-        Deviation::FinWait2Timeout => (Step::Timeout(TimerKind::FinWait2), None),
-        Deviation::ShortTimeWait => (Step::Timeout(TimerKind::TimeWait), Some("MUST-13")),
-        Deviation::SimultaneousOpenSynAckCompletes | Deviation::WindowRightEdgeInclusive => (Step::Other(Check::Sequence), None),
-        Deviation::SimultaneousOpenRepeatsOptions => (Step::SynSent(4), None),
-        Deviation::AckRangeBytesAcked => (Step::Other(Check::Ack), Some("MAY-12")),
-        Deviation::AcceptsTailBeyondWindow => (Step::Other(Check::Text), None),
-        Deviation::SynReceivedSynResets => (Step::Other(Check::Syn), None),
     }
 }

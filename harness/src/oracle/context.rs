@@ -1,10 +1,12 @@
 //! What the rules see besides the world they move: the time, the profile, the connection's
 //! receive spaces, and the facts about the connection's history that explain a stack's own
-//! initiatives (a user call, data after CLOSE, an unanswered probe).
+//! initiatives (a user call, data after CLOSE, an unanswered probe) — and [`silent_close`],
+//! when the RFC lets a stack delete a TCB without a word.
 
 use super::profile::{Deviation, OracleProfile};
 use super::seqspace::RecvSpace;
 use super::world::{Duty, Owed, World};
+use std::time::Duration;
 use synack_stack::{SeqNum, State, Step};
 
 /// Facts about a connection's history, kept outside the worlds.
@@ -24,6 +26,12 @@ pub(crate) struct Facts {
     pub probe_unanswered: bool,
     /// Something was retransmitted and no new data has been acknowledged since.
     pub retransmitting: bool,
+    /// A RST may have reset the connection (one arrived and some world took it, or the stack
+    /// sent one): "connection reset" may be signalled to the user (§3.10.7.4 second).
+    pub reset: bool,
+    /// A RST may have refused our SYN (taken in SYN-SENT, or in a SYN-RECEIVED reached by
+    /// an active OPEN): "connection refused" may be signalled (§3.10.7.3 second).
+    pub refused: bool,
 }
 
 /// The context of one event for one connection.
@@ -116,5 +124,46 @@ impl Cx<'_> {
             self.covers(id);
         }
         Duty { owed, due, event: self.event, at: self.now, step, state, req }
+    }
+}
+
+/// Whether the stack may have deleted the TCB without a word since: TIME-WAIT's 2·MSL is
+/// over (MUST-13), a give-up after retransmissions or unanswered probes (R2, MUST-20;
+/// keep-alive), a user CLOSE in SYN-SENT, a half-open connection dropped, a user ABORT in
+/// CLOSING, LAST-ACK or TIME-WAIT, a listener the user closed; Linux's FIN-WAIT-2 timeout.
+/// Returns the deviations it relies on.
+pub(crate) fn silent_close(w: &World, now: u64, p: &OracleProfile, permitted: u32, f: &Facts) -> Option<u32> {
+    let since = now.saturating_sub(w.entered);
+    let after = |d: Duration| since >= Cx::nanos(d);
+    let gave_up = f.retransmitting || f.probe_unanswered;
+    match w.state {
+        // §3.10.5 ABORT: "CLOSING STATE, LAST-ACK STATE, TIME-WAIT STATE: respond with "ok"
+        // and delete the TCB" — no RST.
+        State::Closing | State::LastAck | State::TimeWait if f.user_aborted => Some(0),
+        // A listener the user closed (§3.10.4: LISTEN, "delete TCB").
+        State::Listen if f.user_closed => Some(0),
+        State::TimeWait if after(p.time_wait) => Some(0),
+        State::TimeWait if permitted & Deviation::ShortTimeWait.bit() != 0 && after(p.short_time_wait) => {
+            Some(Deviation::ShortTimeWait.bit())
+        }
+        State::FinWait2 if gave_up => Some(0),
+        State::FinWait2 if permitted & Deviation::FinWait2Timeout.bit() != 0 && after(p.fin_wait_2_timeout) => {
+            Some(Deviation::FinWait2Timeout.bit())
+        }
+        // A user's CLOSE, or a give-up after retransmitting the SYN (a listener's half-open
+        // connection, too); without the user's calls in the trace, any time.
+        State::SynSent | State::SynReceived if gave_up || f.user_closed || !p.user_calls_visible => Some(0),
+        State::Established | State::CloseWait | State::FinWait1 | State::Closing | State::LastAck if gave_up => Some(0),
+        State::TimeWait
+        | State::FinWait2
+        | State::SynSent
+        | State::SynReceived
+        | State::Established
+        | State::CloseWait
+        | State::FinWait1
+        | State::Closing
+        | State::LastAck
+        | State::Closed
+        | State::Listen => None,
     }
 }

@@ -24,7 +24,7 @@ pub fn all_steps() -> Vec<Step> {
     v.extend((1..=4).map(Step::Listen));
     v.extend([1, 2, 4, 5].map(Step::SynSent));
     v.extend([Check::Sequence, Check::Rst, Check::Syn, Check::Ack, Check::Text, Check::Fin].map(Step::Other));
-    v.extend([Step::Open, Step::Send, Step::Close, Step::Abort, Step::Timeout(TimerKind::Retransmission)]);
+    v.extend([Step::Open, Step::Send, Step::Receive, Step::Close, Step::Abort, Step::Timeout(TimerKind::Retransmission)]);
     v
 }
 

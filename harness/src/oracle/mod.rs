@@ -11,6 +11,7 @@
 //! - [`emit`]: what a world allows the stack to send (replies, user calls, timers).
 //! - [`checks`]: format (options, checksum, size) and retransmission backoff.
 //! - [`conn`]: a connection's worlds; dead worlds become [`Finding`]s.
+//! - [`calls`]: socket calls tied to connections, their results judged (§3.10.1–6).
 //! - [`profile`]: RFC 5961 / RFC 1337 switches, bounds, permitted deviations (`linux`).
 //! - [`requirements`]: RFC 9293's requirement table, for IDs in verdicts.
 //! - [`capture`]: pcap / pcapng files read into the same checker (`synack check`).
@@ -19,6 +20,7 @@
 //! Entry points: [`check`] for a run's [`Trace`]; [`Checker`] to feed packets one by one.
 
 mod arrive;
+mod calls;
 pub mod capture;
 mod checks;
 mod conn;
@@ -35,7 +37,7 @@ mod world;
 pub use profile::{Deviation, OracleProfile};
 pub use verdict::{any_violation, Finding, Rule, Severity};
 
-use crate::trace::{Trace, TraceKind};
+use crate::trace::{SocketCall, Trace, TraceKind};
 use conn::{Conn, Global};
 use segment::{Seg, SegError};
 use std::collections::HashMap;
@@ -65,7 +67,7 @@ fn feed(trace: &Trace, profile: &OracleProfile) -> (Checker, Duration) {
         .iter()
         .enumerate()
         .filter(|(_, e)| match &e.kind {
-            TraceKind::Inbound(_) | TraceKind::Outbound(_) | TraceKind::SyscallStart { .. } => true,
+            TraceKind::Inbound(_) | TraceKind::Outbound(_) | TraceKind::SyscallStart { .. } | TraceKind::Socket(_) => true,
             TraceKind::SyscallReturn { .. }
             | TraceKind::Command { .. }
             | TraceKind::Assertion { .. }
@@ -86,6 +88,7 @@ fn feed(trace: &Trace, profile: &OracleProfile) -> (Checker, Duration) {
                 let _ = checker.packet(i, at, bytes, true);
             }
             TraceKind::SyscallStart { call } => checker.user_call(at, call),
+            TraceKind::Socket(c) => checker.socket_call(i, at, c),
             TraceKind::SyscallReturn { .. }
             | TraceKind::Command { .. }
             | TraceKind::Assertion { .. }
@@ -115,6 +118,7 @@ pub struct Stats {
 pub struct Checker {
     g: Global,
     conns: Vec<Conn>,
+    sockets: calls::Sockets,
     index: HashMap<(SocketAddr, SocketAddr), usize>,
     last: Option<((SocketAddr, SocketAddr), usize)>,
     segments: u64,
@@ -123,12 +127,16 @@ pub struct Checker {
 impl Checker {
     /// A checker with this profile.
     pub fn new(profile: OracleProfile) -> Checker {
-        Checker { g: Global::new(profile), conns: Vec::new(), index: HashMap::new(), last: None, segments: 0 }
+        Checker { g: Global::new(profile), conns: Vec::new(), sockets: calls::Sockets::default(), index: HashMap::new(), last: None, segments: 0 }
     }
 
     /// A packet as IP bytes; non-TCP or unreadable packets are refused (and ignored).
     pub fn packet(&mut self, event: usize, at: Duration, bytes: &[u8], outbound: bool) -> Result<(), SegError> {
-        let seg = segment::parse(bytes)?;
+        let seg = segment::parse(bytes).inspect_err(|e| {
+            if !outbound && matches!(e, SegError::NotTcp(_)) {
+                self.g.foreign_in = true;
+            }
+        })?;
         self.segment(event, at, &seg, outbound);
         Ok(())
     }
@@ -162,10 +170,18 @@ impl Checker {
             }
         };
         self.conns[idx].on_segment(event, now, seg, outbound, &mut self.g);
+        self.sockets.after_segment(idx, &self.conns[idx], seg, outbound, now);
+    }
+
+    /// A socket call that returned at `at` (trace event `event`): its descriptor is tied to a
+    /// connection where the trace shows which, and its result judged (see [`calls`]).
+    pub fn socket_call(&mut self, event: usize, at: Duration, call: &SocketCall) {
+        self.sockets.call(event, nanos(at), call, &mut self.conns, &mut self.g);
     }
 
     /// A user call (`close(4)`, `shutdown(4, SHUT_WR)`, …) at `at`: it may explain a RST
-    /// (§3.10.5 ABORT) or data after CLOSE (SHLD-3).
+    /// (§3.10.5 ABORT) or data after CLOSE (SHLD-3); a TCP_USER_TIMEOUT setting, a give-up
+    /// before any retransmission shows. Its result is [`Checker::socket_call`]'s.
     pub fn user_call(&mut self, at: Duration, call: &str) {
         let now = nanos(at);
         self.g.last_user_call = Some(now);
@@ -185,6 +201,9 @@ impl Checker {
         if name == "abort" {
             self.g.last_close = Some(now);
             self.g.last_abort = Some(now);
+        }
+        if call.contains("TCP_USER_TIMEOUT") {
+            self.g.user_timeout = true;
         }
     }
 

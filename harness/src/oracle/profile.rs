@@ -8,6 +8,8 @@
 use crate::environment::{self, Action};
 use crate::trace::{Trace, TraceKind};
 use std::time::Duration;
+use synack_stack::decision::{Check, TimerKind};
+use synack_stack::Step;
 
 /// A behaviour outside the RFCs that a profile may permit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -112,6 +114,23 @@ impl Deviation {
 
     pub(crate) fn bit(self) -> u32 {
         1 << (self as u32)
+    }
+
+    /// The §3.10 step (and requirement) a deviation departs from.
+    pub(crate) fn step(self) -> (Step, Option<&'static str>) {
+        match self {
+            Deviation::SynLinearTimeouts => (Step::Timeout(TimerKind::Retransmission), Some("MUST-19")),
+            Deviation::TimeWaitSilentOnRst | Deviation::RstAtFinSequence | Deviation::FinWait2AcceptsAnyRst => {
+                (Step::Other(Check::Rst), Some("MAY-12"))
+            }
+            Deviation::FinWait2Timeout => (Step::Timeout(TimerKind::FinWait2), None),
+            Deviation::ShortTimeWait => (Step::Timeout(TimerKind::TimeWait), Some("MUST-13")),
+            Deviation::SimultaneousOpenSynAckCompletes | Deviation::WindowRightEdgeInclusive => (Step::Other(Check::Sequence), None),
+            Deviation::SimultaneousOpenRepeatsOptions => (Step::SynSent(4), None),
+            Deviation::AckRangeBytesAcked => (Step::Other(Check::Ack), Some("MAY-12")),
+            Deviation::AcceptsTailBeyondWindow => (Step::Other(Check::Text), None),
+            Deviation::SynReceivedSynResets => (Step::Other(Check::Syn), None),
+        }
     }
 }
 

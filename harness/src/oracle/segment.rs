@@ -53,6 +53,32 @@ pub struct Seg {
 }
 
 impl Seg {
+    /// `S. seq 1 ack 2 win 3 len 0 <mss 1460,ws 7,ts,sackOK>`.
+    pub fn describe(&self) -> String {
+        let mut t = format!("{:?} seq {} ack {} win {} len {}", self.flags, self.seq, self.ack, self.window, self.len);
+        let o = &self.opts;
+        let mut parts = Vec::new();
+        if let Some(m) = o.mss {
+            parts.push(format!("mss {m}"));
+        }
+        if let Some(w) = o.wscale {
+            parts.push(format!("ws {w}"));
+        }
+        if o.sack_permitted {
+            parts.push("sackOK".into());
+        }
+        if o.sack_blocks > 0 {
+            parts.push(format!("sack {}", o.sack_blocks));
+        }
+        if let Some((v, e)) = o.timestamps {
+            parts.push(format!("TS val {v} ecr {e}"));
+        }
+        if !parts.is_empty() {
+            t += &format!(" <{}>", parts.join(","));
+        }
+        t
+    }
+
     /// SEG.LEN: text plus one for SYN and one for FIN (RFC 9293 §3.4).
     pub fn seg_len(&self) -> u32 {
         self.len + u32::from(self.flags.syn()) + u32::from(self.flags.fin())

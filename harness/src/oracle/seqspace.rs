@@ -8,6 +8,9 @@
 
 use synack_stack::SeqNum;
 
+/// The offset of the IRS (the SYN): the first octet of text is at `ORIGIN + 1`.
+const ORIGIN: u64 = 1 << 40;
+
 /// At most this many separate ranges are kept; more are merged (which only widens what may
 /// have been accepted, never narrows it).
 const MAX_RANGES: usize = 32;
@@ -32,7 +35,7 @@ pub struct RecvSpace {
 impl RecvSpace {
     /// An empty space for a connection whose peer chose `irs` (offset 0 is the SYN).
     pub fn new(irs: SeqNum) -> RecvSpace {
-        RecvSpace { irs, may: Vec::new(), tail: Vec::new(), fin: None, anchor: (irs, 1 << 40) }
+        RecvSpace { irs, may: Vec::new(), tail: Vec::new(), fin: None, anchor: (irs, ORIGIN) }
     }
 
     /// The offset of `seq` (relative to the anchor: within 2^31 of it).
@@ -77,7 +80,25 @@ impl RecvSpace {
     /// The furthest RCV.NXT reachable from `from` over octets that may have been accepted
     /// (with the beyond-the-window tails when `with_tail`), the FIN included when reached.
     pub fn reach(&self, from: SeqNum, with_tail: bool) -> SeqNum {
-        let mut cur = self.off(from);
+        let mut cur = self.run(self.off(from), with_tail);
+        if self.fin == Some(cur) {
+            cur += 1;
+        }
+        self.seq(cur)
+    }
+
+    /// What the stack can have received in sequence since the SYN, at most: the octets of
+    /// text, and whether the peer's FIN follows them (with the beyond-the-window tails when
+    /// `with_tail`). A RECEIVE returns no more than that text, and end-of-data only after
+    /// that FIN.
+    pub fn in_order(&self, with_tail: bool) -> (u64, bool) {
+        let start = ORIGIN + 1;
+        let end = self.run(start, with_tail);
+        (end - start, self.fin == Some(end))
+    }
+
+    /// The end of the octets that may have been accepted contiguously from offset `cur`.
+    fn run(&self, mut cur: u64, with_tail: bool) -> u64 {
         loop {
             let before = cur;
             cur = extend(&self.may, cur);
@@ -85,13 +106,9 @@ impl RecvSpace {
                 cur = extend(&self.tail, cur);
             }
             if cur == before {
-                break;
+                return cur;
             }
         }
-        if self.fin == Some(cur) {
-            cur += 1;
-        }
-        self.seq(cur)
     }
 }
 
@@ -150,6 +167,21 @@ mod tests {
         r.reanchor(at(400));
         assert_eq!(r.reach(at(0), true), at(401));
         assert_eq!(r.fin(), Some(at(400)));
+    }
+
+    #[test]
+    fn in_order_counts_text_from_the_syn_and_the_fin_after_it() {
+        let irs = SeqNum::new(u32::MAX - 10);
+        let mut r = RecvSpace::new(irs);
+        let at = |k: u32| irs + 1 + k;
+        assert_eq!(r.in_order(false), (0, false));
+        r.add(at(100), at(200), false);
+        r.add_fin(at(200));
+        assert_eq!(r.in_order(false), (0, false), "a hole before the text and the FIN");
+        r.add(at(0), at(100), false);
+        assert_eq!(r.in_order(false), (200, true));
+        r.reanchor(at(150));
+        assert_eq!(r.in_order(false), (200, true));
     }
 
     #[test]

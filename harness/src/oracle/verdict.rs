@@ -68,6 +68,15 @@ pub enum Rule {
     AckBitMissing,
     /// MAY-2: a connection reopened from TIME-WAIT with an ISN that is not larger.
     TimeWaitIsn,
+    /// RECEIVE returned more text than may have arrived in sequence (§3.10.3, §3.10.7.4).
+    ReceivedNotArrived,
+    /// RECEIVE reported end-of-data before the peer's FIN arrived in sequence (MUST-12).
+    EndOfDataEarly,
+    /// A call reported "connection reset", "refused" or "closing" with nothing to explain it
+    /// (MUST-12).
+    UnexplainedError,
+    /// SEND succeeded after the user's CLOSE of the sending side (§3.10.2).
+    SendAfterClose,
     /// A permitted deviation was used.
     Deviation,
     /// The oracle lost track of a connection and stopped judging it.
@@ -93,6 +102,10 @@ impl Rule {
             Rule::Checksum => "checksum",
             Rule::AckBitMissing => "ack-bit-missing",
             Rule::TimeWaitIsn => "time-wait-isn",
+            Rule::ReceivedNotArrived => "received-not-arrived",
+            Rule::EndOfDataEarly => "end-of-data-early",
+            Rule::UnexplainedError => "unexplained-error",
+            Rule::SendAfterClose => "send-after-close",
             Rule::Deviation => "deviation",
             Rule::LostTrack => "lost-track",
         }

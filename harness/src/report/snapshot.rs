@@ -67,6 +67,10 @@ pub fn normalized(trace: &Trace) -> String {
     let numbered = conns.keys.len() > 1;
     let mut out = String::new();
     for event in &trace.events {
+        // A socket call's structured record repeats its call and return lines.
+        if let TraceKind::Socket(_) = event.kind {
+            continue;
+        }
         event_line(&mut out, &mut conns, numbered, event);
         out.push('\n');
     }
@@ -124,6 +128,8 @@ fn event_line(out: &mut String, conns: &mut Connections, numbered: bool, e: &Tra
             }
             out.push_str(&one_line(&d.to_string()));
         }
+        // Left out by `normalized` (its call and return lines say it all).
+        TraceKind::Socket(_) => {}
         TraceKind::Note(text) => {
             let _ = write!(out, "note {}", one_line(text));
         }

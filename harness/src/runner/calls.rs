@@ -28,6 +28,9 @@ impl Runner<'_> {
                 errno: returned.errno.map(|e| e.name().to_string()),
             },
         );
+        if let Some(call) = super::socket_call::socket_call(&p.call, p.started, &returned) {
+            self.trace.push(at, Some(span.start.line), TraceKind::Socket(call));
+        }
         let tolerance = p.window.latest - p.window.nominal;
         syscalls::check_result(&p.event, &p.expect, &returned, &self.config.defines, tolerance)
             .map_err(|m| Stop::fail(span, m))?;

@@ -590,4 +590,5 @@ impl<'a> Runner<'a> {
 }
 
 mod calls;
+mod socket_call;
 use calls::call_text;
