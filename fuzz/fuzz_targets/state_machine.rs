@@ -1,7 +1,11 @@
 //! Event sequences against the reference stack: see `synack_fuzz::machine`. A panic in the
-//! stack, a broken invariant or a violation the RFC 9293 oracle finds is a finding; every
-//! decision feeds the transition counters. `SYNACK_FUZZ_MUTATION=NAME` plants one of the
-//! stack's mutants (see `machine::driver::planted_mutation`).
+//! stack, a broken invariant or (with `SYNACK_FUZZ_ORACLE=1`) a violation the RFC 9293 oracle
+//! finds is a finding; every decision feeds the transition counters.
+//!
+//! `SYNACK_FUZZ_MUTATION=NAME` plants one of the stack's mutants (see
+//! `machine::driver::planted_mutation`); then a finding is an input that fails with the
+//! mutant and passes without it (run again, differentially), so only what the planted bug
+//! causes counts.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use synack_fuzz::machine::{self, coverage, driver, Input};
@@ -19,6 +23,12 @@ fuzz_target!(
     },
     |input: Input| {
         if let Err(violation) = machine::run(&input, &mut coverage::touch) {
+            if let Ok(Some(name)) = driver::planted_mutation() {
+                if driver::without_mutation(|| machine::run(&input, &mut |_| {})).is_err() {
+                    return; // not the mutant's doing
+                }
+                panic!("state_machine: planted mutant {name} found: {violation}");
+            }
             panic!("state_machine invariant violated: {violation}");
         }
     }

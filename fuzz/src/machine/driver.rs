@@ -63,6 +63,19 @@ pub fn planted_mutation() -> Result<Option<&'static str>, String> {
     name.as_ref().map(|n| n.as_deref()).map_err(Clone::clone)
 }
 
+thread_local! {
+    static WITHOUT_MUTATION: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` with the planted bug switched off: the control run that tells a finding of the
+/// mutant from one the input draws anyway (an oracle false alarm, say).
+pub fn without_mutation<T>(f: impl FnOnce() -> T) -> T {
+    WITHOUT_MUTATION.with(|w| w.set(true));
+    let out = f();
+    WITHOUT_MUTATION.with(|w| w.set(false));
+    out
+}
+
 /// The stack's configuration for `knobs` (see [`Knobs`]), with the planted bug if any.
 pub fn config(knobs: Knobs) -> Config {
     let mut c = if knobs.has(Knobs::LINUX) { Config::linux() } else { Config::rfc9293() };
@@ -82,7 +95,7 @@ pub fn config(knobs: Knobs) -> Config {
         };
     }
     c.abort_on_overflow = knobs.has(Knobs::ABORT_ON_OVERFLOW);
-    if let Ok(Some(name)) = planted_mutation() {
+    if let (Ok(Some(name)), false) = (planted_mutation(), WITHOUT_MUTATION.with(|w| w.get())) {
         c.mutations.set(name);
     }
     if knobs.has(Knobs::OTHER_FIN_TIMEOUT) {
