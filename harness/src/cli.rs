@@ -220,7 +220,15 @@ fn check(file: &std::path::Path, endpoints: &[synack::oracle::capture::Endpoint]
         println!("capture ends early: {why}");
     }
     let s = report.stats;
-    println!("{} packets, {} TCP segments judged, {} connections ({} joined mid-stream, not judged), {} violations", report.packets, s.segments, s.connections, s.not_judged, report.violations());
+    println!(
+        "{} packets, {} TCP segments judged, {} connections ({} joined mid-stream, {} not judged), {} violations",
+        report.packets,
+        s.segments,
+        s.connections,
+        s.joined + s.not_judged,
+        s.not_judged,
+        report.violations()
+    );
     if let Some(path) = json {
         let text = serde_json::to_string_pretty(&report.json(&file.display().to_string(), &profile)).unwrap_or_default();
         if let Err(e) = std::fs::write(path, text) {

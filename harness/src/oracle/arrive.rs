@@ -313,6 +313,18 @@ fn accepted(w: &World, s: &Seg, hi: SeqNum, cx: &mut Cx, out: &mut Vec<World>) {
         out.push(*w);
         return;
     }
+    if w.joined && s.ack.after(w.snd_max) {
+        // Joined mid-stream: the stack may have sent this much before the capture began — or
+        // not, and the ACK acknowledges something not yet sent.
+        let mut sent = *w;
+        sent.snd_max = s.ack;
+        ack_field(&sent, s, cx, out);
+    }
+    ack_field(w, s, cx, out);
+}
+
+/// §3.10.7.4 fifth, a segment with the ACK bit.
+fn ack_field(w: &World, s: &Seg, cx: &mut Cx, out: &mut Vec<World>) {
     if w.state == State::SynReceived {
         if w.una.before(s.ack) && s.ack.before_or_eq(w.snd_max) {
             let mut n = *w;
@@ -373,8 +385,9 @@ fn ack_range(w: &World, s: &Seg, cx: &Cx) -> (Tri, bool) {
     if cx.permits(Deviation::AckRangeBytesAcked) && rfc.may() {
         // SND.UNA - min(MAX.SND.WND, bytes acknowledged): nothing below ISS (active open,
         // whose SYN counts) or ISS+1 (passive) is in range.
+        // Joined mid-stream, the bytes acknowledged are unknown: any older ACK may be out.
         let base = if w.passive { w.iss + 1 } else { w.iss };
-        if s.ack.before(base) {
+        if s.ack.before(base) || (w.joined && s.ack.before(w.una_hi)) {
             return (Tri::Maybe, rfc == Tri::Yes);
         }
     }
@@ -391,13 +404,15 @@ fn established(n: &mut World, s: &Seg, cx: &Cx) {
     // "SND.WND <- SEG.WND, SND.WL1 <- SEG.SEQ, SND.WL2 <- SEG.ACK".
     n.wl1 = s.seq;
     n.wl2 = s.ack;
-    n.cur_edge = s.ack + (u32::from(s.window) << n.snd_scale());
+    n.cur_edge = s.ack + (u32::from(s.window) << n.snd_shifts().1);
     window_update(n, s);
 }
 
-/// The window update (§3.10.7.4 fifth): the peer's right edge and MAX.SND.WND.
+/// The window update (§3.10.7.4 fifth): the peer's right edge and MAX.SND.WND (with the
+/// largest shift the scale allows for the edges and the upper bound, the least for the lower).
 fn window_update(n: &mut World, s: &Seg) {
-    let wnd = u32::from(s.window) << n.snd_scale();
+    let (lo, hi) = n.snd_shifts();
+    let wnd = u32::from(s.window) << hi;
     let edge = s.ack + wnd;
     if edge.after(n.peer_edge) {
         n.peer_edge = edge;
@@ -405,7 +420,7 @@ fn window_update(n: &mut World, s: &Seg) {
     n.max_wnd_hi = n.max_wnd_hi.max(wnd);
     // If SND.WL1 < SEG.SEQ, or SND.WL1 = SEG.SEQ and SND.WL2 =< SEG.ACK: the new window.
     if s.seq.after(n.wl1) || (s.seq == n.wl1 && s.ack.after_or_eq(n.wl2)) {
-        n.max_wnd_lo = n.max_wnd_lo.max(wnd);
+        n.max_wnd_lo = n.max_wnd_lo.max(u32::from(s.window) << lo);
         n.wl1 = s.seq;
         n.wl2 = s.ack;
         n.cur_edge = edge;

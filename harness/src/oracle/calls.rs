@@ -266,7 +266,7 @@ impl Sockets {
             SocketOp::Send { to: None, .. } | SocketOp::Recv { .. } | SocketOp::Shutdown { .. } => {}
         }
         let Some(d) = self.desc(c.fd) else { return };
-        if super::conn::debug() {
+        if super::context::debug() {
             eprintln!("#{ev} {:.6} call {} on {:?}", now as f64 / 1e9, describe(c), d.bound);
         }
         let Some(inc) = d.bound else { return };

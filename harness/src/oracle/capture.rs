@@ -5,7 +5,8 @@
 //! Link types: raw IP (LINKTYPE_RAW, IPV4, IPV6), Ethernet (with 802.1Q / 802.1ad tags),
 //! Linux cooked capture v1 and v2, BSD loopback (NULL, LOOP). Non-TCP packets are skipped;
 //! packets cut by the snap length are read as far as their headers go (lengths come from
-//! IP). A capture may start mid-connection: such a connection is judged from its next SYN.
+//! IP). A capture may start mid-connection: such a connection is judged from the stack's first
+//! ACK (see `join`), or from its next SYN.
 //! A capture is taken next to the endpoints (nothing is lost between the capture point and
 //! them); checksums and segment sizes are not judged (offload leaves them unfinished).
 //!
@@ -338,6 +339,7 @@ impl CaptureReport {
             "segments": self.stats.segments,
             "connections": self.stats.connections,
             "not_judged": self.stats.not_judged,
+            "joined": self.stats.joined,
             "skipped": {
                 "not_tcp": self.skipped.not_tcp,
                 "unknown_link": self.skipped.unknown_link,

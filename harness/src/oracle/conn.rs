@@ -10,8 +10,9 @@
 
 use super::arrive::arrive;
 use super::checks::{self, Series, Static};
-use super::context::{silent_close, Cx, Facts};
-use super::emit::{emit, force};
+use super::context::{debug, push_capped, silent_close, Cx, Facts};
+use super::emit::{emit, force, opened};
+use super::join::{Begin, Joining};
 use super::profile::{Deviation, OracleProfile};
 use super::segment::Seg;
 use super::seqspace::RecvSpace;
@@ -56,6 +57,8 @@ pub(crate) struct Global {
     /// A user timeout was set (TCP_USER_TIMEOUT): a connection may be given up on before any
     /// retransmission shows.
     pub user_timeout: bool,
+    /// When the first segment was seen.
+    pub first: u64,
     /// §3.10 steps whose rules were applied.
     pub steps: Vec<Step>,
     /// Requirement IDs whose rules were evaluated.
@@ -80,6 +83,7 @@ impl Global {
             listeners: Vec::new(),
             foreign_in: false,
             user_timeout: false,
+            first: 0,
             steps: Vec::new(),
             reqs: Vec::new(),
         }
@@ -147,6 +151,10 @@ pub(crate) struct Conn {
     stamps: VecDeque<u64>,
     /// Judged at all (a capture may join a connection mid-stream).
     judged: bool,
+    /// What the peer sent before a connection joined mid-stream is followed, and the event
+    /// it was followed from.
+    joining: Joining,
+    joined_at: Option<usize>,
     /// Stopped judging (too many worlds or findings).
     gave_up: bool,
     /// Advice already reported on this connection.
@@ -179,6 +187,8 @@ impl Conn {
             invalid_in: None,
             stamps: VecDeque::new(),
             judged,
+            joining: Joining::default(),
+            joined_at: None,
             gave_up: false,
             advised: 0,
             findings: 0,
@@ -237,6 +247,11 @@ impl Conn {
         self.judged
     }
 
+    /// The event a connection joined mid-stream was followed from.
+    pub(crate) fn joined_at(&self) -> Option<usize> {
+        self.joined_at
+    }
+
     pub(crate) fn name(&self) -> &str {
         &self.name
     }
@@ -244,12 +259,27 @@ impl Conn {
     /// One segment, inbound (from the peer) or outbound (from the judged stack).
     pub(crate) fn on_segment(&mut self, ev: usize, now: u64, s: &Seg, outbound: bool, g: &mut Global) {
         if !self.judged {
-            if !(s.flags.syn() && !s.has_ack() && !s.flags.rst()) {
-                return;
+            match self.joining.begin(ev, now, s, outbound, g.profile.complete, &mut self.facts) {
+                Begin::Wait => return,
+                Begin::Joined => {
+                    // Followed from the stack's own numbers (see `join`).
+                    self.worlds = self.joining.worlds(s, now, &mut self.spaces);
+                    self.judged = true;
+                    self.joined_at = Some(ev);
+                    return;
+                }
+                Begin::Fresh { replay } => {
+                    // A new incarnation begins: judged from here.
+                    self.judged = true;
+                    self.worlds = Self::fresh(self.local, now, g);
+                    if let Some((sev, snow, syn, simultaneous)) = replay {
+                        if simultaneous {
+                            self.worlds.push(opened(&World::no_tcb(State::Closed, snow), s, snow));
+                        }
+                        self.on_segment(sev, snow, &syn, false, g);
+                    }
+                }
             }
-            // A new incarnation begins: judged from here.
-            self.judged = true;
-            self.worlds = Self::fresh(self.local, now, g);
         }
         if self.gave_up {
             return;
@@ -315,7 +345,7 @@ impl Conn {
         }
         self.settle(next, ev, now, g, happened.as_deref().unwrap_or_default());
         if s.flags.rst() {
-            self.note_reset(outbound);
+            self.facts.note_reset(outbound, &self.before_in, &self.worlds);
         }
         if debug() {
             eprintln!("#{ev} {:.6} {} {}", now as f64 / 1e9, if outbound { "out" } else { "in " }, s.describe());
@@ -329,20 +359,6 @@ impl Conn {
             }
         } else {
             self.after_inbound(ev, now, s, invalid, una_before);
-        }
-    }
-
-    /// A RST went by: whether it may have reset (or refused) the connection, which lets the
-    /// user be told so (§3.10.7.3 second, §3.10.7.4 second). The stack's own RST aborts; an
-    /// inbound one resets when a world with a TCB before it has none after it.
-    fn note_reset(&mut self, outbound: bool) {
-        let gone = |w: &World| matches!(w.state, State::Closed | State::Listen);
-        if outbound {
-            self.facts.reset = true;
-        } else if self.worlds.iter().any(gone) {
-            self.facts.reset |= self.before_in.iter().any(|w| !gone(w));
-            let opening = |w: &World| w.state == State::SynSent || (w.state == State::SynReceived && !w.passive);
-            self.facts.refused |= self.before_in.iter().any(opening);
         }
     }
 
@@ -590,7 +606,12 @@ impl Conn {
         let recent = |stamps: &VecDeque<u64>, window: u64| stamps.iter().filter(|&&t| t <= at && at - t < window).count();
         let per_conn = g.profile.challenge_interval.is_some_and(|iv| recent(&self.stamps, Cx::nanos(iv)) > 0);
         let global = g.profile.challenge_budget.is_some_and(|(n, win)| recent(&g.stamps, Cx::nanos(win)) >= n as usize);
-        per_conn || global
+        // On a connection a capture joined mid-stream, the challenge ACKs sent before the
+        // capture began are unseen: either throttle may be spent.
+        let joined = self.joined_at.is_some();
+        let unseen_here = g.profile.challenge_interval.is_some_and(|iv| joined && at < self.born.saturating_add(Cx::nanos(iv)));
+        let unseen = g.profile.challenge_budget.is_some_and(|(_, win)| joined && at < g.first.saturating_add(Cx::nanos(win)));
+        per_conn || global || unseen_here || unseen
     }
 
     /// Tries the explanation that the stack deleted the TCB silently (see [`silent_close`]):
@@ -758,18 +779,5 @@ impl Conn {
             deviation: r.deviation,
             occurrences: 1,
         });
-    }
-}
-
-/// `SYNACK_ORACLE_DEBUG=1` prints every connection's worlds after each segment.
-pub(crate) fn debug() -> bool {
-    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *ON.get_or_init(|| std::env::var_os("SYNACK_ORACLE_DEBUG").is_some())
-}
-
-fn push_capped(q: &mut VecDeque<u64>, t: u64, cap: usize) {
-    q.push_back(t);
-    while q.len() > cap {
-        q.pop_front();
     }
 }

@@ -6,6 +6,7 @@
 use super::profile::{Deviation, OracleProfile};
 use super::seqspace::RecvSpace;
 use super::world::{Duty, Owed, World};
+use std::collections::VecDeque;
 use std::time::Duration;
 use synack_stack::{SeqNum, State, Step};
 
@@ -32,6 +33,22 @@ pub(crate) struct Facts {
     /// A RST may have refused our SYN (taken in SYN-SENT, or in a SYN-RECEIVED reached by
     /// an active OPEN): "connection refused" may be signalled (§3.10.7.3 second).
     pub refused: bool,
+}
+
+impl Facts {
+    /// A RST went by: whether it may have reset (or refused) the connection, which lets the
+    /// user be told so (§3.10.7.3 second, §3.10.7.4 second). The stack's own RST aborts; an
+    /// inbound one resets when a world with a TCB before it has none after it.
+    pub(crate) fn note_reset(&mut self, outbound: bool, before: &[World], after: &[World]) {
+        let gone = |w: &World| matches!(w.state, State::Closed | State::Listen);
+        if outbound {
+            self.reset = true;
+        } else if after.iter().any(gone) {
+            self.reset |= before.iter().any(|w| !gone(w));
+            let opening = |w: &World| w.state == State::SynSent || (w.state == State::SynReceived && !w.passive);
+            self.refused |= before.iter().any(opening);
+        }
+    }
 }
 
 /// The context of one event for one connection.
@@ -143,6 +160,8 @@ pub(crate) fn silent_close(w: &World, now: u64, p: &OracleProfile, permitted: u3
         // A listener the user closed (§3.10.4: LISTEN, "delete TCB").
         State::Listen if f.user_closed => Some(0),
         State::TimeWait if after(p.time_wait) => Some(0),
+        // Joined mid-stream: the timers started before the capture.
+        State::TimeWait | State::FinWait2 if w.joined => Some(0),
         State::TimeWait if permitted & Deviation::ShortTimeWait.bit() != 0 && after(p.short_time_wait) => {
             Some(Deviation::ShortTimeWait.bit())
         }
@@ -165,5 +184,18 @@ pub(crate) fn silent_close(w: &World, now: u64, p: &OracleProfile, permitted: u3
         | State::LastAck
         | State::Closed
         | State::Listen => None,
+    }
+}
+
+/// `SYNACK_ORACLE_DEBUG=1` prints every connection's worlds after each segment.
+pub(crate) fn debug() -> bool {
+    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ON.get_or_init(|| std::env::var_os("SYNACK_ORACLE_DEBUG").is_some())
+}
+
+pub(crate) fn push_capped(q: &mut VecDeque<u64>, t: u64, cap: usize) {
+    q.push_back(t);
+    while q.len() > cap {
+        q.pop_front();
     }
 }

@@ -97,7 +97,7 @@ fn no_tcb(n: World, s: &Seg, rst_sent: bool, cx: &mut Cx, out: &mut Vec<World>) 
 }
 
 /// §3.10.1 OPEN: SYN-SENT with the SYN's number as ISS.
-fn opened(n: &World, s: &Seg, now: u64) -> World {
+pub(crate) fn opened(n: &World, s: &Seg, now: u64) -> World {
     let mut m = World::no_tcb(State::SynSent, now);
     m.used = n.used;
     m.iss = s.seq;
@@ -165,7 +165,8 @@ fn synchronized(n: World, s: &Seg, rst_sent: bool, cx: &mut Cx, out: &mut Vec<Wo
         // §3.10.5: ABORT sends <SEQ=SND.NXT><CTL=RST> from these states only; CLOSING,
         // LAST-ACK and TIME-WAIT are deleted without one.
         let abortable = matches!(state, State::SynReceived | State::Established | State::FinWait1 | State::FinWait2 | State::CloseWait);
-        let in_range = s.seq.after_or_eq(n.una) && s.seq.before_or_eq(n.snd_max);
+        // (Joined mid-stream, SND.NXT may be beyond what the capture showed.)
+        let in_range = s.seq.after_or_eq(n.una) && (n.joined || s.seq.before_or_eq(n.snd_max));
         if abortable && in_range && abort_explained(&n, cx) {
             n.deleted(cx.now, out);
             return Ok(());
@@ -236,11 +237,12 @@ fn learn_ack(mut n: World, s: &Seg, cx: &mut Cx, out: &mut Vec<World>) -> Result
         }
     }
     n.rcv = s.ack;
-    let scale = n.rcv_scale();
-    let right = s.ack + (u32::from(s.window) << scale);
+    let (lo, hi) = n.rcv_shifts();
+    let right = s.ack + (u32::from(s.window) << hi);
     // The field is rounded to the scale's granularity: the window itself may be up to one
     // unit smaller than advertised.
-    let floor = if scale > 0 && s.window > 0 { right - ((1u32 << scale) - 1) } else { right };
+    let least = s.ack + (u32::from(s.window) << lo);
+    let floor = if lo > 0 && s.window > 0 { least - ((1u32 << lo) - 1) } else { least };
     n.edge = floor.latest(n.rcv);
     if right.after(n.edge_max) {
         n.edge_max = right;
@@ -264,6 +266,10 @@ fn send_rules(mut n: World, s: &Seg, out: &mut Vec<World>) -> Result<(), Why> {
     let end = data_end + u32::from(fin);
     if s.len == 0 && !fin {
         // An ACK: <SEQ=SND.NXT> (probes use SND.UNA-1 or SND.NXT-1).
+        if n.joined && s.seq.after(n.snd_max) {
+            // Joined mid-stream: SND.NXT may be beyond what the capture showed (a probe first).
+            n.snd_max = s.seq;
+        }
         let lo = n.una - 1;
         if s.seq.before(lo) || s.seq.after(n.snd_max) {
             return Err(why(Rule::SequenceOutOfRange, None, state, None, Expect::SeqRange { lo, hi: n.snd_max }));
@@ -372,9 +378,9 @@ pub(crate) fn force(w: &World, s: &Seg, cx: &mut Cx, out: &mut Vec<World>) {
     }
     if s.has_ack() && s.ack.after(n.rcv) {
         n.rcv = s.ack;
-        let right = s.ack + (u32::from(s.window) << n.rcv_scale());
-        n.edge = right;
-        n.edge_max = n.edge_max.latest(right);
+        let (lo, hi) = n.rcv_shifts();
+        n.edge = s.ack + (u32::from(s.window) << lo);
+        n.edge_max = n.edge_max.latest(s.ack + (u32::from(s.window) << hi));
     }
     let data_end = s.seq + s.len;
     if s.flags.fin() && n.fin_seq.is_none() {

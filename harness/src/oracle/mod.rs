@@ -11,6 +11,7 @@
 //! - [`emit`]: what a world allows the stack to send (replies, user calls, timers).
 //! - [`checks`]: format (options, checksum, size) and retransmission backoff.
 //! - [`conn`]: a connection's worlds; dead worlds become [`Finding`]s.
+//! - [`join`]: connections a capture joins mid-stream, followed from the stack's numbers.
 //! - [`calls`]: socket calls tied to connections, their results judged (§3.10.1–6).
 //! - [`profile`]: RFC 5961 / RFC 1337 switches, bounds, permitted deviations (`linux`).
 //! - [`requirements`]: RFC 9293's requirement table, for IDs in verdicts.
@@ -27,6 +28,7 @@ mod conn;
 mod context;
 pub mod coverage;
 mod emit;
+mod join;
 pub mod profile;
 pub mod requirements;
 pub mod segment;
@@ -109,8 +111,11 @@ pub struct Stats {
     pub segments: u64,
     /// Connections (per judged endpoint).
     pub connections: usize,
-    /// Connections never judged (a capture joined them mid-stream).
+    /// Connections never judged (a capture joined them mid-stream and the stack sent
+    /// nothing to follow them from).
     pub not_judged: usize,
+    /// Connections a capture joined mid-stream, judged from the stack's first ACK.
+    pub joined: usize,
 }
 
 /// The oracle fed event by event. Segments are inbound (to the judged stack) or outbound
@@ -149,6 +154,9 @@ impl Checker {
         }
         let key = if outbound { (seg.src, seg.dst) } else { (seg.dst, seg.src) };
         let now = nanos(at);
+        if self.segments == 1 {
+            self.g.first = now;
+        }
         let idx = match self.last {
             Some((k, i)) if k == key => i,
             Some(_) | None => {
@@ -157,8 +165,9 @@ impl Checker {
                     None => {
                         let i = self.conns.len();
                         // In a run every connection is seen from its start; a capture may join
-                        // one mid-stream, which is judged only from its next SYN.
-                        let first = seg.flags.syn() && !seg.has_ack() && !seg.flags.rst();
+                        // one mid-stream (see `join`): its first segment is its first only if
+                        // it is the stack's SYN (the peer's may be one into a connection).
+                        let first = outbound && seg.flags.syn() && !seg.has_ack() && !seg.flags.rst();
                         let judged = self.g.profile.complete || first;
                         self.conns.push(Conn::new(i, key.0, key.1, now, judged, &self.g));
                         self.index.insert(key, i);
@@ -224,6 +233,7 @@ impl Checker {
             segments: self.segments,
             connections: self.conns.len(),
             not_judged: self.conns.iter().filter(|c| !c.judged()).count(),
+            joined: self.conns.iter().filter(|c| c.joined_at().is_some()).count(),
         }
     }
 
@@ -235,22 +245,29 @@ impl Checker {
         }
         let mut notes = Vec::new();
         for c in &self.conns {
-            if !c.judged() {
-                notes.push(Finding {
-                    severity: Severity::Note,
-                    rule: Rule::LostTrack,
-                    connection: c.name().to_string(),
-                    state: synack_stack::State::Established,
-                    step: None,
-                    requirement: None,
-                    expected: "a connection seen from its SYN".into(),
-                    happened: "the capture joined it mid-stream; not judged".into(),
-                    event: 0,
-                    at: Duration::ZERO,
-                    deviation: None,
-                    occurrences: 1,
-                });
-            }
+            let (rule, happened, event) = match (c.judged(), c.joined_at()) {
+                (false, _) => (Rule::LostTrack, "the capture joined it mid-stream and the stack sent no ACK; not judged".into(), 0),
+                (true, Some(ev)) => (
+                    Rule::JoinedMidStream,
+                    format!("the capture joined it mid-stream; judged from #{ev} (the window scales and what came before unknown)"),
+                    ev,
+                ),
+                (true, None) => continue,
+            };
+            notes.push(Finding {
+                severity: Severity::Note,
+                rule,
+                connection: c.name().to_string(),
+                state: synack_stack::State::Established,
+                step: None,
+                requirement: None,
+                expected: "a connection seen from its SYN".into(),
+                happened,
+                event,
+                at: Duration::ZERO,
+                deviation: None,
+                occurrences: 1,
+            });
         }
         let mut findings = self.g.findings;
         findings.extend(notes);

@@ -81,6 +81,8 @@ pub enum Rule {
     Deviation,
     /// The oracle lost track of a connection and stopped judging it.
     LostTrack,
+    /// A capture joined the connection mid-stream: judged from the stack's first ACK.
+    JoinedMidStream,
 }
 
 impl Rule {
@@ -108,6 +110,7 @@ impl Rule {
             Rule::SendAfterClose => "send-after-close",
             Rule::Deviation => "deviation",
             Rule::LostTrack => "lost-track",
+            Rule::JoinedMidStream => "joined-mid-stream",
         }
     }
 }

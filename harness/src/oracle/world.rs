@@ -232,6 +232,9 @@ pub(crate) struct World {
     /// SYN-RECEIVED (passive) kept on the hypothesis that a full accept queue dropped an
     /// acceptable ACK (a resource decision, see `arrive`).
     pub ack_dropped: bool,
+    /// Joined mid-stream (a capture): the handshake was not seen, so the window scales are
+    /// unknown (any shift from 0 to 14) and SND.NXT may be beyond what the capture shows.
+    pub joined: bool,
 }
 
 /// A departure from a SHOULD: reported as advice, never as a violation.
@@ -296,6 +299,7 @@ impl World {
             used: 0,
             advised: 0,
             ack_dropped: false,
+            joined: false,
         }
     }
 
@@ -327,6 +331,7 @@ impl World {
             && self.duties == other.duties
             && self.used == other.used
             && self.advised == other.advised
+            && self.joined == other.joined
             && self.ack_dropped == other.ack_dropped
     }
 
@@ -373,14 +378,26 @@ impl World {
         self.ours.ws.is_some() && self.peers.ws.is_some()
     }
 
-    /// The shift of the windows the peer sends.
-    pub(crate) fn snd_scale(&self) -> u32 {
-        if self.ws_on() { u32::from(self.peers.ws.unwrap_or(0).min(14)) } else { 0 }
+    /// The shift of the windows the peer sends: (least, most) — one value once the SYNs
+    /// were seen, any when the connection was joined mid-stream.
+    pub(crate) fn snd_shifts(&self) -> (u32, u32) {
+        self.shifts(self.peers.ws)
     }
 
-    /// The shift of the windows we send.
-    pub(crate) fn rcv_scale(&self) -> u32 {
-        if self.ws_on() { u32::from(self.ours.ws.unwrap_or(0).min(14)) } else { 0 }
+    /// The shift of the windows we send: (least, most).
+    pub(crate) fn rcv_shifts(&self) -> (u32, u32) {
+        self.shifts(self.ours.ws)
+    }
+
+    fn shifts(&self, ws: Option<u8>) -> (u32, u32) {
+        if self.joined {
+            (0, 14)
+        } else if self.ws_on() {
+            let s = u32::from(ws.unwrap_or(0).min(14));
+            (s, s)
+        } else {
+            (0, 0)
+        }
     }
 
     /// RFC 7323 §3.2: timestamps in use.
