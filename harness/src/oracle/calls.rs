@@ -25,6 +25,9 @@
 //!   sent its FIN or lost its TCB: "error: connection closing" / "connection does not exist"
 //!   (§3.10.2).
 //!
+//! A connection's calls are judged until its first violation: after one the oracle carries
+//! on from what the stack evidently did, a guess no result is held against.
+//!
 //! Traffic other than TCP reaching the stack (an ICMP error) may explain any error: after it,
 //! errors are not judged. Linux's shutdown() in SYN-SENT deletes the TCB silently and reports
 //! ECONNRESET once (`tcp_disconnect`); that too is allowed.

@@ -378,9 +378,11 @@ impl Conn {
         self.spaces.iter().find(|s| s.irs == irs)
     }
 
-    /// Whether the oracle is following this connection (judged, not given up).
+    /// Whether the oracle follows this connection soundly: judged, not given up, and no
+    /// violation yet (after one it carries on from what the stack evidently did, a guess
+    /// the socket calls' results are not judged against).
     pub(crate) fn followed(&self) -> bool {
-        self.judged && !self.gave_up
+        self.judged && !self.gave_up && self.findings == 0
     }
 
     /// A violation by a socket call's result on this connection.
