@@ -107,6 +107,9 @@ struct RunArgs {
     /// (for upstream scripts whose commands or TFO cookies assume them).
     #[arg(long, value_enum, default_value = "documentation")]
     addresses: AddressArg,
+    /// Exit 1 when the RFC 9293 oracle finds a violation, even if every script passed.
+    #[arg(long)]
+    fail_on_oracle: bool,
     /// Scripts or folders.
     #[arg(required = true)]
     paths: Vec<PathBuf>,
@@ -346,7 +349,7 @@ fn run(args: RunArgs) -> i32 {
     if scripts.iter().any(|p| std::fs::read(p).map_or(true, |src| script::parse("", &src).is_err())) {
         return 2;
     }
-    exit_status(&summary)
+    exit_status(&summary, args.fail_on_oracle)
 }
 
 fn write_reports(summary: &Summary, args: &RunArgs) -> Result<(), i32> {
@@ -365,10 +368,11 @@ fn write_reports(summary: &Summary, args: &RunArgs) -> Result<(), i32> {
     Ok(())
 }
 
-/// 1 if any run failed or errored, else 0.
-fn exit_status(summary: &Summary) -> i32 {
+/// 1 if any run failed or errored (or, with `--fail-on-oracle`, the oracle found a
+/// violation), else 0.
+fn exit_status(summary: &Summary, fail_on_oracle: bool) -> i32 {
     let t = summary.totals();
-    if t.fail + t.error > 0 {
+    if t.fail + t.error > 0 || (fail_on_oracle && summary.oracle_violations() > 0) {
         1
     } else {
         0

@@ -31,6 +31,23 @@ const FIN: &str = "\
 ";
 
 #[test]
+fn fail_on_oracle_turns_a_violation_into_exit_status_1() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("good.pkt"), FIN.replace("ACK", "2")).unwrap();
+    let buggy = format!("`sysctl -q synack.mutation=fin_not_acked`\n{}", FIN.replace("ACK", "1"));
+    std::fs::write(dir.path().join("buggy.pkt"), buggy).unwrap();
+    let run = |script: &str| synack(&["run", "--mode", "ipv4", "--out", "runs", "--fail-on-oracle", script], dir.path());
+    // The buggy script passes, but the oracle finds the FIN unacknowledged.
+    let bad = run("buggy.pkt");
+    assert_eq!(bad.status.code(), Some(1), "{}", text(&bad));
+    assert!(text(&bad).contains("pass         1") && text(&bad).contains("fail         0"), "{}", text(&bad));
+    assert!(text(&bad).contains("oracle       2 violations"), "{}", text(&bad));
+    // Without violations the flag changes nothing.
+    let good = run("good.pkt");
+    assert_eq!(good.status.code(), Some(0), "{}", text(&good));
+}
+
+#[test]
 fn oracle_verdicts_sit_beside_the_scripts_own() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("good.pkt"), FIN.replace("ACK", "2")).unwrap();
