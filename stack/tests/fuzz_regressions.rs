@@ -217,6 +217,25 @@ fn a_keepalive_octet_only_where_snd_nxt_minus_one_is_text() {
     }
 }
 
+/// state_machine, invariant "SND.UNA never moves back" (found by ci/fuzz-smoke's 5-minute
+/// run, input `corpus/state_machine/regress-ack-half-circle-away`): without RFC 5961, an ACK
+/// exactly 2^31 from SND.UNA = SND.NXT passed "SND.UNA < SEG.ACK =< SND.NXT" (at that
+/// distance `SeqNum::before` holds both ways) and SND.UNA jumped half the circle back. It is
+/// no new ACK (RFC 9293 §3.10.7.4 fifth; §3.4 compares modulo 2^32 and leaves the antipode undefined):
+/// SND.UNA stays.
+#[test]
+fn an_ack_half_the_circle_away_acknowledges_nothing() {
+    let mut c = synack_stack::Config::rfc9293();
+    (c.timestamps, c.sack, c.window_scaling, c.delayed_ack_enabled, c.rfc5961) = (false, false, false, false, false);
+    let mut t = Ladder::new(c);
+    let (_, fd) = t.established_passive();
+    let una = t.stack.connection(fd).unwrap().tcb.snd_una;
+    assert_eq!(una, t.our(1));
+    t.inject(seg().flags(A).seq(1).ack_abs(una + 0x8000_0000));
+    assert_eq!(t.stack.connection(fd).unwrap().tcb.snd_una, una, "SND.UNA moved on an ACK 2^31 away");
+    assert_eq!(t.stack.state(fd).unwrap(), State::Established);
+}
+
 /// state_machine, invariant "text sent beyond SND.NXT" again, by fast retransmit (found by
 /// ci/fuzz-smoke: 100 octets in flight, 100 held back by Nagle, three duplicate ACKs): the
 /// retransmission of the head took a full SMSS from SND.UNA, the held-back octets included,

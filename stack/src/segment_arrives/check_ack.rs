@@ -71,7 +71,10 @@ pub fn check(c: &mut Connection, seg: &Incoming, ctx: &mut Ctx) -> ControlFlow<(
             if !seg.ack.before(c.tcb.snd_una) {
                 apply_ts_recent(c, seg, now);
             }
-            if c.tcb.snd_una.before(seg.ack) {
+            // SND.UNA < SEG.ACK, asked as "SEG.ACK after SND.UNA": 2^31 apart, SeqNum calls
+            // each number `before` the other, so `SND.UNA.before(SEG.ACK)` took an ACK half
+            // the circle away for new data and moved SND.UNA back (fuzz_regressions).
+            if seg.ack.after(c.tcb.snd_una) {
                 new_ack(c, seg, ctx);
             } else if seg.ack == c.tcb.snd_una {
                 duplicate_ack(c, seg, ctx);
