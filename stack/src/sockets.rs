@@ -261,14 +261,14 @@ impl Stack {
         let id = self.conn_of(fd)?;
         let state = self.conns.get(&id).map(|c| c.state).ok_or(Errno::ENOTCONN)?;
         if state == State::SynSent {
-            // §3.10.4 CLOSE in SYN-SENT: "Delete the TCB". Linux (inet_shutdown → disconnect)
-            // does the same for any `how`, and reports ECONNRESET once afterwards.
+            // §3.10.4 CLOSE in SYN-SENT: "Delete the TCB" and answer what waits "error:
+            // closing". Linux (inet_shutdown → disconnect) does the same for any `how` and
+            // reports ECONNRESET once afterwards; its choice for the error, in both profiles
+            // (no RST was received: ECONNREFUSED would be wrong, MUST-12).
             self.sock_mut(fd)?.shut_write = true;
             self.drive(id, |c, ctx| {
                 let _ = user_calls::close(c, ctx);
-                if linux {
-                    c.error = Some(Errno::ECONNRESET);
-                }
+                c.error = Some(Errno::ECONNRESET);
             });
             return Ok(());
         }

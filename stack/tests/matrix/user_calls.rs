@@ -206,6 +206,8 @@ fn close_in_every_state() {
                 c.expect_nothing();
                 assert_rows(at, &rows, &[(State::SynSent, Step::Close, Some(State::Closed))]);
                 c.expect_state(State::Closed);
+                // The pending OPEN learns "closing" — not a refusal: no RST came (MUST-12).
+                assert_eq!(c.t.stack.connect_result(fd), Some(Err(Errno::ECONNRESET)));
                 // The peer's SYN-ACK now finds no TCB (§3.10.7.1).
                 c.arrive(seg().flags(S | A).ack_abs(c.t.our(1)));
                 c.expect_rst(c.t.our(1));
