@@ -22,7 +22,11 @@ impl SeqNum {
         self.0
     }
 
-    /// Signed distance from `other` to `self` (`self - other`), in (-2^31, 2^31].
+    /// Signed distance from `other` to `self` (`self - other`), in [-2^31, 2^31). Numbers
+    /// exactly 2^31 apart (the antipode, where RFC 1982 §3.2 leaves the order undefined) are
+    /// -2^31 apart both ways: each is `before` the other and neither is `after` — so "is
+    /// SEG.ACK newer than SND.UNA" must be asked as `ack.after(una)`, never `!ack.before_or_eq(una)`
+    /// or `una.before(ack)`.
     pub fn since(self, other: SeqNum) -> i32 {
         self.0.wrapping_sub(other.0) as i32
     }
@@ -208,6 +212,15 @@ mod tests {
     }
 
     #[test]
+    fn antipode_is_before_both_ways_and_after_neither() {
+        let (a, b) = (SeqNum::new(7), SeqNum::new(7) + 0x8000_0000);
+        assert!(a.before(b) && b.before(a));
+        assert!(!a.after(b) && !b.after(a));
+        assert_eq!(a.since(b), i32::MIN);
+        assert_eq!(b.since(a), i32::MIN);
+    }
+
+    #[test]
     fn window_scale_is_clamped_to_14() {
         assert_eq!(WindowScale::clamped(15).get(), 14);
         assert_eq!(WindowScale::new(15), None);
@@ -227,11 +240,11 @@ mod tests {
         #[test]
         fn before_and_after_are_mirror_images(a: u32, b: u32) {
             let (a, b) = (SeqNum::new(a), SeqNum::new(b));
-            prop_assert_eq!(a.before(b), b.after(a));
-            prop_assert_eq!(a.before_or_eq(b), b.after_or_eq(a));
-            // Exactly one of <, =, > holds, except at the antipode where both sides say "before".
+            // Exactly one of <, =, > holds, except at the antipode (see `antipode_is_before_both_ways`).
             let antipode = a.get().wrapping_sub(b.get()) == 0x8000_0000;
             if !antipode {
+                prop_assert_eq!(a.before(b), b.after(a));
+                prop_assert_eq!(a.before_or_eq(b), b.after_or_eq(a));
                 let count = [a.before(b), a == b, a.after(b)].iter().filter(|&&x| x).count();
                 prop_assert_eq!(count, 1);
             }
