@@ -116,7 +116,7 @@ pub fn execute(call: &Call) -> Returned {
                 let (sa, len) = sockaddr(addr);
                 result(libc::connect(*fd, &sa as *const _ as *const libc::sockaddr, len).into())
             }
-            Call::Send { fd, len, flags, to, null_buf: false, iov } if iov.len() > 1 => sendmsg(*fd, iov, *flags, to.as_ref()),
+            Call::Send { fd, flags, to, null_buf: false, iov, .. } if iov.len() > 1 => sendmsg(*fd, iov, *flags, to.as_ref()),
             Call::Send { fd, len, flags, to, null_buf, iov: _ } => {
                 let buf = vec![0u8; *len];
                 let ptr = if *null_buf { std::ptr::null() } else { buf.as_ptr() as *const libc::c_void };
