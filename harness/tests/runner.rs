@@ -165,6 +165,19 @@ fn blocking_calls_return_at_their_time() {
 }
 
 #[test]
+fn a_call_waits_for_the_blocked_one_within_its_scripted_window() {
+    // As packetdrill's await_idle_thread: the getsockopt() scripted at 0.108 starts once the
+    // poll() scripted to block until 0.11 has returned, not while it is still blocked.
+    let poll = "+0...0.11 poll([{fd=4, events=POLLIN, revents=0}], 1, 100) = 0\n";
+    let next = "0.108 getsockopt(4, IPPROTO_TCP, TCP_NODELAY, [0], [4]) = 0\n";
+    passes(&established(&format!("{poll}{next}")));
+    // But only for as long as the script lets it block: a call still blocked past the end of
+    // its window is a failure of that call.
+    let long = "+0...0.11 poll([{fd=4, events=POLLIN, revents=0}], 1, 500) = 0\n";
+    fails_with(&established(&format!("{long}{next}")), Verdict::Fail, "is still blocked when this call starts");
+}
+
+#[test]
 fn syscall_results_and_errnos_are_checked() {
     passes("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 listen(3, 1) = 0\n+0 listen(3, 1) = 0\n+0 close(3) = 0\n+0 close(3) = -1 EBADF (Bad file descriptor)\n");
     fails_with(

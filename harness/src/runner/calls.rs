@@ -176,10 +176,11 @@ impl Runner<'_> {
     /// After the last event: the blocked call must return in time, and the stack must send
     /// nothing more by the last event's time (plus the fixed tolerance).
     pub(super) fn finish(&mut self, last: Span) -> Result<(), Stop> {
-        while let Some(p) = &self.pending {
-            let (deadline, span) = (p.window.latest, p.event.name.span);
-            while self.pending.is_some() && self.fetch(deadline, span)? {}
+        if let Some(p) = &self.pending {
+            let span = p.event.name.span;
+            self.await_pending(span)?;
             if let Some(p) = &self.pending {
+                let deadline = p.window.latest;
                 return Err(Stop::fail(
                     span,
                     format!("{} is still blocked at {}; the script expects it to return at {}", p.text, fmt_time(deadline), p.window.describe()),

@@ -318,6 +318,22 @@ impl<'a> Runner<'a> {
         Ok(got)
     }
 
+    /// Waits for the blocked call, if any, to return — at most until the end of the window
+    /// the script gives its return — and picks up what the stack sends meanwhile. The wait
+    /// is in short steps, since a backend wakes for packets, not for a call's return.
+    fn await_pending(&mut self, span: Span) -> Result<(), Stop> {
+        const STEP: Duration = Duration::from_millis(1);
+        while let Some(p) = &self.pending {
+            let deadline = p.window.latest;
+            let now = self.backend.now();
+            if now >= deadline {
+                break;
+            }
+            self.fetch(deadline.min(now + STEP), span)?;
+        }
+        Ok(())
+    }
+
     /// Lets the backend run to `t`. Emitted packets wait for the outbound lines that follow
     /// (packetdrill matches in order, so `connect()` then `setsockopt()` then `> S` is fine),
     /// but one that is still unmatched when script time has moved past it by more than the
@@ -555,6 +571,10 @@ impl<'a> Runner<'a> {
     }
 
     fn syscall(&mut self, ev: &SyscallEvent, window: Window, span: Span) -> Result<(), Stop> {
+        // As packetdrill's await_idle_thread: a call begins once the blocked one has returned.
+        // On a real clock a call scripted to return at this call's start may return a little
+        // after it; waiting up to the end of its scripted window is what the script allows.
+        self.await_pending(span)?;
         if let Some(p) = &self.pending {
             return Err(Stop::fail(
                 span,
