@@ -299,3 +299,62 @@ fn a_closed_listener_is_not_held_to_a_reset_it_never_owed() {
     assert!(v.is_empty(), "{v:?}");
     assert!(!run("getsockopt(3, ...)").is_empty(), "without a close() the first segment's RST is missing or the second's unexplained");
 }
+
+/// A retransmitted SYN in SYN-RECEIVED whose text (or FIN) reaches into the window is
+/// acceptable by Table 6, but §3.10.7.4 first trims "any portions that lie outside the window
+/// (including SYN and FIN)": the SYN at IRS lies before RCV.NXT, so the fourth check never
+/// sees it, and the fifth drops the rest (no ACK bit). The reference stack, like Linux's
+/// `tcp_check_req`, answers it with the SYN-ACK again. The oracle only returned the
+/// connection to LISTEN, and the retransmitted SYN-ACK (window scaling, which the
+/// retransmitted SYN did not offer) then looked like an answer to a new SYN without it.
+#[test]
+fn a_retransmitted_syn_with_text_in_syn_received_keeps_the_connection() {
+    let run = |profile: OracleProfile, resyn: u32| {
+        let opts = vec![TcpOption::Mss(1460), TcpOption::NoOp, TcpOption::WindowScale(7)];
+        let mut t = Feed::new(profile);
+        t.packet(0, &segment(PEER, STACK, TcpFlags::SYN, IRS, 0, opts.clone(), 0), false);
+        let synack = segment(STACK, PEER, TcpFlags::SYN | TcpFlags::ACK, ISS, IRS + 1, opts, 0);
+        t.packet(0, &synack, true);
+        t.inbound(10, TcpFlags::SYN | TcpFlags::FIN, resyn, 0, 100);
+        t.packet(10, &synack, true);
+        t.packet(1000, &synack, true);
+        t.violations(1001)
+    };
+    for profile in [OracleProfile::rfc9293(), OracleProfile::linux()] {
+        let v = run(profile.clone(), IRS);
+        assert!(v.is_empty(), "{v:?}");
+        // A SYN inside the window is no retransmission: it returns the connection to LISTEN
+        // (or, on Linux, resets it), and the old SYN-ACK answers nothing.
+        assert!(!run(profile, IRS + 1).is_empty(), "a SYN-ACK after a new SYN in the window must be a violation");
+    }
+}
+
+/// A listener's half-open connection retransmits its SYN-ACK, gives up and is deleted
+/// silently (§3.10.8: R2 for the SYN; Linux's `tcp_synack_retries`). A RST carrying an ACK
+/// field that came afterwards had cleared the oracle's "retransmitting" mark, as if it had
+/// acknowledged new data — but a RST's ACK field acknowledges nothing (§3.10.7.4: the RST
+/// check comes before the ACK field's), so the give-up stayed unexplained: the oracle owed
+/// the RST a challenge ACK from SYN-RECEIVED and called the next SYN's SYN-ACK wrong.
+#[test]
+fn a_reset_with_an_ack_field_does_not_end_a_retransmission_episode() {
+    let run = |retransmissions: &[u64]| {
+        let mss = vec![TcpOption::Mss(1460)];
+        let mut t = Feed::new(OracleProfile::rfc9293());
+        t.packet(0, &segment(PEER, STACK, TcpFlags::SYN, IRS, 0, mss.clone(), 0), false);
+        let synack = segment(STACK, PEER, TcpFlags::SYN | TcpFlags::ACK, ISS, IRS + 1, mss.clone(), 0);
+        t.packet(0, &synack, true);
+        for &ms in retransmissions {
+            t.packet(ms, &synack, true);
+        }
+        // In the window but not at RCV.NXT: SYN-RECEIVED would owe a challenge ACK (RFC 5961 §3).
+        t.inbound(20_000, TcpFlags::RST | TcpFlags::ACK, IRS + 101, ISS + 1, 0);
+        t.packet(20_010, &segment(PEER, STACK, TcpFlags::SYN, IRS + 1, 0, mss.clone(), 0), false);
+        t.packet(20_010, &segment(STACK, PEER, TcpFlags::SYN | TcpFlags::ACK, ISS + 7_000_000, IRS + 2, mss, 0), true);
+        t.violations(20_011)
+    };
+    let v = run(&[1_000, 3_000, 7_000]);
+    assert!(v.is_empty(), "{v:?}");
+    // Without a retransmission there was no give-up: the connection lived, and the missing
+    // challenge ACK (or the new SYN-ACK) is a violation.
+    assert!(!run(&[]).is_empty(), "a half-open connection deleted without a give-up must be a violation");
+}

@@ -217,6 +217,14 @@ fn other_states(w: &World, s: &Seg, cx: &mut Cx, out: &mut Vec<World>) {
         }
     }
     cx.hit(other(Check::Sequence));
+    if w.state == State::SynReceived && syn && !rst && !s.has_ack() && s.seq.before(w.rcv) {
+        // §3.10.7.4 first: "trimming off any portions that lie outside the window (including
+        // SYN and FIN)" — a retransmitted SYN whose text reaches into the window loses its
+        // SYN, which lies before RCV.NXT, and the fourth check never sees it; the fifth drops
+        // the rest ("if the ACK bit is off, drop the segment"). Linux (tcp_check_req) answers
+        // it with the SYN-ACK again, which SYN-RECEIVED may retransmit at any time.
+        out.push(*w);
+    }
     if w.state == State::TimeWait {
         cx.covers("MUST-13");
     }

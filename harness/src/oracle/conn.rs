@@ -141,6 +141,8 @@ pub(crate) struct Conn {
     /// The tick of the last segment from the peer.
     last_heard: Option<u64>,
     last_in: Option<(usize, u64, Seg)>,
+    /// The stack has sent a segment since `last_in`.
+    sent_since_in: bool,
     /// The worlds and facts before the last inbound segment (a silent close may have come
     /// before it).
     before_in: Vec<World>,
@@ -182,6 +184,7 @@ impl Conn {
             tick: 0,
             last_heard: None,
             last_in: None,
+            sent_since_in: false,
             before_in: Vec::new(),
             facts_before_in: Facts::default(),
             invalid_in: None,
@@ -354,6 +357,7 @@ impl Conn {
             }
         }
         if outbound {
+            self.sent_since_in = true;
             if s.flags.syn() && s.has_ack() && self.worlds.iter().any(|w| w.passive) && !g.listeners.contains(&self.local) {
                 g.listeners.push(self.local);
             }
@@ -479,14 +483,22 @@ impl Conn {
                 self.facts.peer_ts_max = Some(tsval);
             }
         }
-        if s.has_ack() && una_before.is_some_and(|u| s.ack.after(u)) {
-            // New data acknowledged: the retransmission episode is over.
+        // New data acknowledged: the retransmission episode is over — if the stack took the
+        // ACK, as it does in every world that has a TCB. A RST's or an unacceptable
+        // segment's ACK field acknowledges nothing (§3.10.7.4: the RST and SYN checks come
+        // before the ACK field's), so a give-up after the retransmissions stays possible.
+        let taken = |u: synack_stack::SeqNum| {
+            let mut tcbs = self.worlds.iter().filter(|w| w.has_tcb()).peekable();
+            tcbs.peek().is_some() && tcbs.all(|w| w.una.after(u))
+        };
+        if s.has_ack() && !s.flags.rst() && una_before.is_some_and(|u| s.ack.after(u) && taken(u)) {
             self.facts.retransmitting = false;
         }
         if invalid {
             self.invalid_in = Some(now);
         }
         self.last_in = Some((ev, now, *s));
+        self.sent_since_in = false;
     }
 
     /// Installs the next worlds, reports deviations they all rely on, and gives up on a
@@ -632,9 +644,15 @@ impl Conn {
                 }
             }
         }
-        let recent = self.last_in.filter(|(_, t, _)| now.saturating_sub(*t) <= window);
+        // An overdue reply (no `s`) may be owed by the last inbound segment however long ago
+        // it came, if the stack has sent nothing since: the TCB may have gone before it (a
+        // give-up, a user call — not the unknown timers of a connection joined mid-stream,
+        // whose silent close explains any silence and would hide the missing reply).
+        let quiet = s.is_none() && !self.sent_since_in;
+        let recent = self.last_in.filter(|(_, t, _)| quiet || now.saturating_sub(*t) <= window);
+        let within = self.last_in.is_some_and(|(_, t, _)| now.saturating_sub(t) <= window);
         if let Some((_, t, _)) = recent {
-            for w in &self.before_in {
+            for w in self.before_in.iter().filter(|w| within || !w.joined) {
                 if let Some(bits) = silent_close(w, t, &g.profile, g.permitted, &self.facts_before_in) {
                     let mut w = *w;
                     w.used |= bits;
