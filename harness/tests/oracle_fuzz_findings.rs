@@ -358,3 +358,31 @@ fn a_reset_with_an_ack_field_does_not_end_a_retransmission_episode() {
     // challenge ACK (or the new SYN-ACK) is a violation.
     assert!(!run(&[]).is_empty(), "a half-open connection deleted without a give-up must be a violation");
 }
+
+/// A half-open connection that gave up after its SYN-ACK retransmissions, then a new SYN
+/// from the same port below the old IRS (out of the old window): the listener answers it
+/// with a SYN-ACK offering window scaling, which the new SYN offered. The oracle judged the
+/// SYN-ACK's options (RFC 7323 §2.2) by its first world — the old SYN-RECEIVED one, whose
+/// SYN had no Window Scale option — before any world explained the segment. It now judges
+/// them by the SYN the SYN-ACK answers (the one whose IRS+1 it acknowledges).
+#[test]
+fn a_syn_ack_options_are_judged_by_the_syn_it_answers() {
+    let run = |new_syn_ws: bool| {
+        let mss = vec![TcpOption::Mss(1460)];
+        let ws = vec![TcpOption::Mss(1460), TcpOption::NoOp, TcpOption::WindowScale(7)];
+        let mut t = Feed::new(OracleProfile::linux());
+        t.packet(0, &segment(PEER, STACK, TcpFlags::SYN, IRS, 0, mss.clone(), 0), false);
+        let synack = segment(STACK, PEER, TcpFlags::SYN | TcpFlags::ACK, ISS, IRS + 1, mss.clone(), 0);
+        t.packet(0, &synack, true);
+        for ms in [1_000, 3_000, 7_000] {
+            t.packet(ms, &synack, true);
+        }
+        let offer = if new_syn_ws { ws.clone() } else { mss };
+        t.packet(60_000, &segment(PEER, STACK, TcpFlags::SYN, IRS - 100, 0, offer, 0), false);
+        t.packet(60_000, &segment(STACK, PEER, TcpFlags::SYN | TcpFlags::ACK, ISS + 9_000_000, IRS - 99, ws, 0), true);
+        t.violations(60_001)
+    };
+    let v = run(true);
+    assert!(v.is_empty(), "{v:?}");
+    assert!(!run(false).is_empty(), "window scaling offered to a SYN without it must be a violation");
+}

@@ -7,7 +7,7 @@ use super::context::Cx;
 use super::profile::{Deviation, OracleProfile};
 use super::segment::Seg;
 use super::verdict::Rule;
-use super::world::World;
+use super::world::{SynOpts, World};
 use std::time::Duration;
 use synack_stack::decision::TimerKind;
 use synack_stack::{SeqNum, State, Step};
@@ -27,8 +27,51 @@ fn st(rule: Rule, step: Option<Step>, req: Option<&'static str>, expected: impl 
     Static { rule, step, req, expected: expected.into(), deviation: None }
 }
 
-/// The format checks of one outbound segment, given what the handshake negotiated (`w`).
-pub(crate) fn format(w: &World, s: &Seg, profile: &OracleProfile, out: &mut Vec<Static>) {
+/// The SYN a SYN-ACK `s` answers, when the first world is a listener's or SYN-RECEIVED (in
+/// any other the SYN-ACK answers nothing the oracle saw, and its options are not judged):
+/// the SYN whose IRS+1 it acknowledges — held by a listener's world, a SYN-RECEIVED world's
+/// (with our ISS), or else, for a listener, the last inbound segment if it is that SYN (the
+/// SYN-ACK is then explained only by a silent close before that SYN, which the oracle tries
+/// after these checks). None if no SYN fits (the worlds judge the segment itself).
+pub(crate) fn answered_syn(worlds: &[World], s: &Seg, last_in: Option<&Seg>) -> Option<(SynOpts, bool)> {
+    let listener = match worlds.first().map(|w| w.state) {
+        Some(State::Listen) => true,
+        Some(State::SynReceived) => worlds[0].passive,
+        Some(
+            State::SynSent
+            | State::Closed
+            | State::Established
+            | State::FinWait1
+            | State::FinWait2
+            | State::CloseWait
+            | State::Closing
+            | State::LastAck
+            | State::TimeWait,
+        )
+        | None => return None,
+    };
+    let found = worlds.iter().find_map(|w| match w.state {
+        State::Listen => w.held.filter(|h| h.irs + 1 == s.ack).map(|h| (h.opts, true)),
+        State::SynReceived if w.irs + 1 == s.ack && w.iss == s.seq => Some((w.peers, w.passive)),
+        State::SynReceived
+        | State::SynSent
+        | State::Closed
+        | State::Established
+        | State::FinWait1
+        | State::FinWait2
+        | State::CloseWait
+        | State::Closing
+        | State::LastAck
+        | State::TimeWait => None,
+    });
+    let syn = |i: &&Seg| listener && i.flags.syn() && !i.has_ack() && !i.flags.rst() && i.seq + 1 == s.ack;
+    found.or_else(|| last_in.filter(syn).map(|i| (super::arrive::syn_opts(i), true)))
+}
+
+/// The format checks of one outbound segment, given what the handshake negotiated (`w`) and,
+/// for a SYN-ACK, the options of the SYN it answers and whether that SYN came to a listener
+/// (see [`answered_syn`]).
+pub(crate) fn format(w: &World, s: &Seg, answering: Option<(SynOpts, bool)>, profile: &OracleProfile, out: &mut Vec<Static>) {
     let (syn, rst) = (s.flags.syn(), s.flags.rst());
     if profile.check_checksums && s.checksum_ok == Some(false) {
         out.push(st(Rule::Checksum, None, Some("MUST-2"), "a TCP checksum over the pseudo-header and the segment"));
@@ -41,19 +84,6 @@ pub(crate) fn format(w: &World, s: &Seg, profile: &OracleProfile, out: &mut Vec<
     }
     if syn && s.has_ack() {
         // RFC 7323 §2.2, §3.2: a SYN-ACK carries WS or TS only if the SYN did.
-        let answering = match w.state {
-            State::Listen => w.held.map(|h| (h.opts, true)),
-            State::SynReceived => Some((w.peers, w.passive)),
-            State::SynSent
-            | State::Closed
-            | State::Established
-            | State::FinWait1
-            | State::FinWait2
-            | State::CloseWait
-            | State::Closing
-            | State::LastAck
-            | State::TimeWait => None,
-        };
         if let Some((peer, passive)) = answering {
             let extra_ws = s.opts.wscale.is_some() && peer.ws.is_none();
             let extra_ts = s.opts.timestamps.is_some() && !peer.ts;

@@ -400,7 +400,8 @@ impl Conn {
     fn outbound_checks(&mut self, ev: usize, now: u64, s: &Seg, g: &mut Global, happened: &str) {
         let Some(w0) = self.worlds.first().copied() else { return };
         let mut found = Vec::new();
-        checks::format(&w0, s, &g.profile, &mut found);
+        let answering = if s.flags.syn() && s.has_ack() { checks::answered_syn(&self.worlds, s, self.last_in.as_ref().map(|(_, _, i)| i)) } else { None };
+        checks::format(&w0, s, answering, &g.profile, &mut found);
         if g.profile.check_checksums && s.checksum_ok.is_some() {
             g.covers("MUST-2");
         }
