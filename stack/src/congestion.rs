@@ -17,6 +17,14 @@ pub trait CongestionControl: core::fmt::Debug {
     /// The retransmission timer expired (RFC 5681 §3.1, equation 4 and LW = 1 SMSS).
     fn on_rto(&mut self, flight: u32, smss: u32);
     fn name(&self) -> &'static str;
+    /// A boxed copy in the same state (what makes a `Connection`, and so a `Stack`, `Clone`).
+    fn box_clone(&self) -> Box<dyn CongestionControl>;
+}
+
+impl Clone for Box<dyn CongestionControl> {
+    fn clone(&self) -> Self {
+        self.box_clone()
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -88,6 +96,10 @@ impl CongestionControl for Reno {
 
     fn name(&self) -> &'static str {
         "reno"
+    }
+
+    fn box_clone(&self) -> Box<dyn CongestionControl> {
+        Box::new(self.clone())
     }
 }
 

@@ -57,7 +57,7 @@ pub struct ConnOptions {
     pub syn_retries: Option<u8>,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Connection {
     pub local: SocketAddr,
     pub remote: SocketAddr,

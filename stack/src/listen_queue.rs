@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 
 pub type ConnId = u32;
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Listener {
     pub local: SocketAddr,
     /// listen(backlog), capped by somaxconn.

@@ -22,14 +22,14 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::net::{IpAddr, SocketAddr};
 
 /// What a file descriptor refers to.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) enum SocketKind {
     Fresh,
     Listening(u32),
     Connection(ConnId),
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct Socket {
     pub domain: Domain,
     pub local: Option<SocketAddr>,
@@ -39,6 +39,9 @@ pub(crate) struct Socket {
     pub shut_write: bool,
 }
 
+/// `Clone` gives an independent stack in the same state (the `state_machine` fuzz target
+/// builds each fixture once and clones it per input).
+#[derive(Clone)]
 pub struct Stack {
     pub(crate) config: Config,
     pub(crate) secrets: Secrets,

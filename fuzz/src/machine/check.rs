@@ -59,7 +59,7 @@ struct Track {
     edge: Option<SeqNum>,
 }
 
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct Monitor {
     tracks: Vec<Track>,
 }

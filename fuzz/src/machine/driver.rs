@@ -67,6 +67,11 @@ thread_local! {
     static WITHOUT_MUTATION: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
+/// Whether runs now have the planted bug switched on (one named, not [`without_mutation`]).
+pub fn mutation_active() -> bool {
+    matches!(planted_mutation(), Ok(Some(_))) && !WITHOUT_MUTATION.with(|w| w.get())
+}
+
 /// Runs `f` with the planted bug switched off: the control run that tells a finding of the
 /// mutant from one the input draws anyway (an oracle false alarm, say).
 pub fn without_mutation<T>(f: impl FnOnce() -> T) -> T {
@@ -131,6 +136,24 @@ impl Driver {
             oracle,
             sent: Vec::new(),
             decisions: Vec::new(),
+        }
+    }
+
+    /// An independent copy of this driver — the stack, the application's sockets, the
+    /// monitor's memory — with `oracle` as its oracle feed (a [`oracle::Feed`] holds no
+    /// `Clone` checker; see [`oracle::Feed::replay`]).
+    pub fn fork(&self, oracle: Option<Feed>) -> Driver {
+        Driver {
+            stack: self.stack.clone(),
+            now: self.now,
+            local_ip: self.local_ip,
+            peer_ip: self.peer_ip,
+            slots: self.slots.clone(),
+            apps: self.apps.clone(),
+            monitor: self.monitor.clone(),
+            oracle,
+            sent: self.sent.clone(),
+            decisions: self.decisions.clone(),
         }
     }
 
@@ -225,7 +248,7 @@ impl Driver {
     }
 
     /// Tells the oracle of a socket call (`"close"`, …) made now.
-    fn user_call(&mut self, name: &str) {
+    fn user_call(&mut self, name: &'static str) {
         if let Some(o) = &mut self.oracle {
             o.user_call(self.now, name);
         }

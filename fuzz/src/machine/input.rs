@@ -40,7 +40,7 @@ impl<'a> Arbitrary<'a> for Input {
 
 /// Where an input starts: the stack is walked there through the same events the fuzzer
 /// uses (see `fixture`), then the input's own events follow.
-#[derive(Arbitrary, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Arbitrary, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Fixture {
     /// No socket at all: segments meet §3.10.7.1.
     Closed,

@@ -18,6 +18,7 @@ pub mod fixture;
 pub mod input;
 pub mod oracle;
 pub mod peer;
+pub mod prepared;
 pub mod trace;
 
 pub use check::Violation;
@@ -27,26 +28,40 @@ use driver::Driver;
 use input::{Event, Fixture};
 use synack_stack::{Decision, State};
 
-/// Runs `input`; `on_decision` sees every decision the stack records, in order.
+/// Runs `input`; `on_decision` sees every decision the stack records, in order (the fixture's
+/// first). The fixture is walked once per (fixture, knobs) and cloned for each input (see
+/// [`prepared`]): the same stack, monitor and oracle state, the same decisions, the same
+/// violation if the fixture itself breaks an invariant.
 pub fn run(input: &Input, on_decision: &mut dyn FnMut(&Decision)) -> Result<(), Violation> {
-    run_observed(input, &mut |d: &Driver, _: &Event, _: bool| d.decisions.iter().for_each(&mut *on_decision))
+    let d = prepared::start(input.fixture, input.knobs, on_decision)?;
+    run_events(d, &input.events, &mut |d: &Driver, _: &Event, _: bool| d.decisions.iter().for_each(&mut *on_decision))
 }
 
 /// Runs `input`, calling `observe` after every event (fixture events included, flagged
 /// `true`) with the driver as the event left it — also when the event broke an invariant,
-/// before the violation is returned.
+/// before the violation is returned. The fixture is walked afresh.
 pub fn run_observed(input: &Input, observe: &mut dyn FnMut(&Driver, &Event, bool)) -> Result<(), Violation> {
-    let mut d = Driver::new(input.knobs);
-    let active = matches!(input.fixture, Fixture::SynSent | Fixture::EstablishedActive);
+    let d = walk_fixture(input.fixture, input.knobs, false, observe)?;
+    run_events(d, &input.events, observe)
+}
+
+/// A fresh driver walked through `fixture`'s events, checked to end where the fixture says;
+/// `record`: its oracle feed (if any) keeps what it is fed (see [`oracle::Feed::replay`]).
+pub fn walk_fixture(fixture: Fixture, knobs: input::Knobs, record: bool, observe: &mut dyn FnMut(&Driver, &Event, bool)) -> Result<Driver, Violation> {
+    let mut d = Driver::new(knobs);
+    if record {
+        d.oracle = d.oracle.take().map(|_| oracle::Feed::recording(&driver::config(knobs)));
+    }
+    let active = matches!(fixture, Fixture::SynSent | Fixture::EstablishedActive);
     if !active {
         d.add_listener_slots();
     }
-    let (setup, expect) = fixture::events(input.fixture, input.knobs);
+    let (setup, expect) = fixture::events(fixture, knobs);
     for (i, event) in setup.iter().enumerate() {
         if let Some(o) = &mut d.oracle {
             o.step(i, true);
         }
-        step(&mut d, event, true, observe).map_err(|v| v.during(&format!("fixture {:?}, step {i}", input.fixture)))?;
+        step(&mut d, event, true, observe).map_err(|v| v.during(&format!("fixture {fixture:?}, step {i}")))?;
     }
     d.add_listener_slots();
     let reached = match expect {
@@ -55,9 +70,14 @@ pub fn run_observed(input: &Input, observe: &mut dyn FnMut(&Driver, &Event, bool
         None => None,
     };
     if reached != expect {
-        return Err(Violation::new(format!("fixture {:?} ended in {reached:?}, not {expect:?}", input.fixture)));
+        return Err(Violation::new(format!("fixture {fixture:?} ended in {reached:?}, not {expect:?}")));
     }
-    for (i, event) in input.events.iter().enumerate() {
+    Ok(d)
+}
+
+/// The input's own events, from where the fixture left `d`; then the oracle's end of run.
+fn run_events(mut d: Driver, events: &[Event], observe: &mut dyn FnMut(&Driver, &Event, bool)) -> Result<(), Violation> {
+    for (i, event) in events.iter().enumerate() {
         if let Some(o) = &mut d.oracle {
             o.step(i, false);
         }
