@@ -386,3 +386,30 @@ fn a_syn_ack_options_are_judged_by_the_syn_it_answers() {
     assert!(v.is_empty(), "{v:?}");
     assert!(!run(false).is_empty(), "window scaling offered to a SYN without it must be a violation");
 }
+
+/// Linux checks a half-open connection's ACK field before anything else (`tcp_check_req`):
+/// with an unacceptable ACK the segment goes to the listener, which drops a RST — so a RST
+/// at RCV.NXT with a bad ACK leaves SYN-RECEIVED as it was (the reference stack's linux
+/// profile too), where RFC 9293 §3.10.7.4 second (a RST is validated by its SEQ field,
+/// §3.5.3) returns it to LISTEN. The oracle called the next SYN-ACK retransmission
+/// unexplained; now a deviation the `linux` profile permits.
+#[test]
+fn linux_ignores_a_rst_with_a_bad_ack_in_syn_received() {
+    use synack::oracle::Deviation;
+    let run = |profile: OracleProfile, ack: u32| {
+        let mss = vec![TcpOption::Mss(1460)];
+        let mut t = Feed::new(profile);
+        t.packet(0, &segment(PEER, STACK, TcpFlags::SYN, IRS, 0, mss.clone(), 0), false);
+        let synack = segment(STACK, PEER, TcpFlags::SYN | TcpFlags::ACK, ISS, IRS + 1, mss, 0);
+        t.packet(0, &synack, true);
+        t.inbound(10, TcpFlags::RST | TcpFlags::ACK, IRS + 1, ack, 0);
+        t.packet(1000, &synack, true);
+        t.checker.finish(Duration::from_millis(1001))
+    };
+    let linux = run(OracleProfile::linux(), ISS + 43_690);
+    assert!(!linux.iter().any(|f| f.severity == Severity::Violation), "{linux:?}");
+    assert!(linux.iter().any(|f| f.deviation == Some(Deviation::SynReceivedIgnoresRstWithBadAck) && f.severity == Severity::Permitted), "{linux:?}");
+    let violation = |f: &Vec<Finding>| f.iter().any(|f| f.severity == Severity::Violation);
+    assert!(violation(&run(OracleProfile::rfc9293(), ISS + 43_690)), "RFC 9293: the RST resets SYN-RECEIVED");
+    assert!(violation(&run(OracleProfile::linux(), ISS + 1)), "Linux: a RST with a good ACK resets SYN-RECEIVED");
+}

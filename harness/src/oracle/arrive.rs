@@ -582,6 +582,17 @@ fn rst_step(w: &World, s: &Seg, hi: SeqNum, cx: &mut Cx, out: &mut Vec<World>) {
     if exact.may() {
         reset(w, cx, out);
     }
+    if w.state == State::SynReceived
+        && w.passive
+        && s.has_ack()
+        && !(w.una.before(s.ack) && s.ack.before_or_eq(w.snd_max))
+        && cx.permits(Deviation::SynReceivedIgnoresRstWithBadAck)
+    {
+        // Linux: the listener gets it, and drops a RST (tcp_check_req, tcp_rcv_state_process).
+        let mut d = *w;
+        d.used |= Deviation::SynReceivedIgnoresRstWithBadAck.bit();
+        out.push(d);
+    }
     if exact.may_not() {
         cx.invalid = true;
         let mut n = *w;

@@ -52,11 +52,16 @@ pub enum Deviation {
     /// connection gets (§3.10.7.1) as the connection returns to LISTEN (Linux
     /// `tcp_check_req` → `embryonic_reset`). RFC 9293 §3.10.7.4 fourth returns it silently.
     SynReceivedSynResets,
+    /// A RST whose ACK field is unacceptable leaves a SYN-RECEIVED connection (from a
+    /// passive OPEN) as it was, whatever its sequence number (Linux `tcp_check_req` checks
+    /// the ACK first and hands the segment to the listener, which drops a RST). RFC 9293
+    /// §3.10.7.4 second (and §3.5.3: a RST is validated by its SEQ field) returns it to LISTEN.
+    SynReceivedIgnoresRstWithBadAck,
 }
 
 impl Deviation {
     /// Every deviation.
-    pub const ALL: [Deviation; 12] = [
+    pub const ALL: [Deviation; 13] = [
         Deviation::SynLinearTimeouts,
         Deviation::TimeWaitSilentOnRst,
         Deviation::RstAtFinSequence,
@@ -69,6 +74,7 @@ impl Deviation {
         Deviation::WindowRightEdgeInclusive,
         Deviation::AcceptsTailBeyondWindow,
         Deviation::SynReceivedSynResets,
+        Deviation::SynReceivedIgnoresRstWithBadAck,
     ];
 
     /// A short, stable name (JSON, `--permit`).
@@ -86,6 +92,7 @@ impl Deviation {
             Deviation::WindowRightEdgeInclusive => "window-right-edge-inclusive",
             Deviation::AcceptsTailBeyondWindow => "accepts-tail-beyond-window",
             Deviation::SynReceivedSynResets => "syn-received-syn-resets",
+            Deviation::SynReceivedIgnoresRstWithBadAck => "syn-received-ignores-rst-with-bad-ack",
         }
     }
 
@@ -109,6 +116,7 @@ impl Deviation {
             Deviation::WindowRightEdgeInclusive => "RFC 9293 Table 6: SEG.SEQ < RCV.NXT+RCV.WND",
             Deviation::AcceptsTailBeyondWindow => "RFC 9293 §3.10.7.4: text beyond the window is trimmed",
             Deviation::SynReceivedSynResets => "RFC 9293 §3.10.7.4: a SYN in SYN-RECEIVED (passive) returns it to LISTEN, no RST",
+            Deviation::SynReceivedIgnoresRstWithBadAck => "RFC 9293 §3.10.7.4: a RST in the window returns SYN-RECEIVED (passive) to LISTEN, whatever its ACK field",
         }
     }
 
@@ -130,6 +138,7 @@ impl Deviation {
             Deviation::AckRangeBytesAcked => (Step::Other(Check::Ack), Some("MAY-12")),
             Deviation::AcceptsTailBeyondWindow => (Step::Other(Check::Text), None),
             Deviation::SynReceivedSynResets => (Step::Other(Check::Syn), None),
+            Deviation::SynReceivedIgnoresRstWithBadAck => (Step::Other(Check::Rst), None),
         }
     }
 }
