@@ -413,3 +413,29 @@ fn linux_ignores_a_rst_with_a_bad_ack_in_syn_received() {
     assert!(violation(&run(OracleProfile::rfc9293(), ISS + 43_690)), "RFC 9293: the RST resets SYN-RECEIVED");
     assert!(violation(&run(OracleProfile::linux(), ISS + 1)), "Linux: a RST with a good ACK resets SYN-RECEIVED");
 }
+
+/// A SYN in the window of SYN-RECEIVED whose ACK field is unacceptable: §3.5.2 (reset
+/// generation, group 2) answers a segment with an unacceptable ACK in a non-synchronized
+/// state with <SEQ=SEG.ACK><CTL=RST>, "the connection remains in the same state" — which
+/// Linux's `tcp_check_req` does before looking at the SYN bit (and the reference stack's
+/// linux profile). The oracle took the RST as §3.10.7.4 fourth's reset of the connection
+/// and called its next ACK one from LISTEN.
+#[test]
+fn syn_received_may_reset_a_syn_with_an_unacceptable_ack_and_stay() {
+    let run = |ack: u32| {
+        let mss = vec![TcpOption::Mss(1460)];
+        let mut t = Feed::new(OracleProfile::linux());
+        t.packet(0, &segment(PEER, STACK, TcpFlags::SYN, IRS, 0, mss.clone(), 0), false);
+        t.packet(0, &segment(STACK, PEER, TcpFlags::SYN | TcpFlags::ACK, ISS, IRS + 1, mss, 0), true);
+        t.inbound(10, TcpFlags::SYN | TcpFlags::ACK, IRS + 1, ack, 100);
+        t.outbound(10, TcpFlags::RST, ack, 0, 0);
+        // Still SYN-RECEIVED: an unacceptable segment draws the ACK.
+        t.inbound(20, TcpFlags::EMPTY, IRS + 100_000, 0, 10);
+        t.outbound(20, TcpFlags::ACK, ISS + 1, IRS + 1, 0);
+        t.violations(21)
+    };
+    let v = run(ISS);
+    assert!(v.is_empty(), "{v:?}");
+    // With an acceptable ACK the SYN's RST (Linux) closed the connection: no ACK after it.
+    assert!(!run(ISS + 1).is_empty(), "an ACK from a connection reset by a SYN must be a violation");
+}

@@ -217,6 +217,16 @@ fn other_states(w: &World, s: &Seg, cx: &mut Cx, out: &mut Vec<World>) {
         }
     }
     cx.hit(other(Check::Sequence));
+    if w.state == State::SynReceived && s.has_ack() && !rst && !(w.una.before(s.ack) && s.ack.before_or_eq(w.snd_max)) {
+        // §3.5.2 (reset generation, 2): in a non-synchronized state, a segment with an
+        // unacceptable ACK draws <SEQ=SEG.ACK><CTL=RST> "if the incoming segment has an ACK
+        // field", and "the connection remains in the same state" — whatever its sequence
+        // number or SYN bit. Linux (tcp_check_req) checks the ACK first.
+        let mut r = *w;
+        let owed = Owed::Rst { seq: s.ack, ack: None };
+        r.owe(cx.duty(owed, cx.reply_due(), other(Check::Ack), State::SynReceived, None));
+        out.push(r);
+    }
     if w.state == State::SynReceived && syn && !rst && !s.has_ack() && s.seq.before(w.rcv) {
         // §3.10.7.4 first: "trimming off any portions that lie outside the window (including
         // SYN and FIN)" — a retransmitted SYN whose text reaches into the window loses its
@@ -261,15 +271,6 @@ fn not_acceptable(w: &World, s: &Seg, cx: &mut Cx, out: &mut Vec<World>) {
     let (rst, syn, fin) = (s.flags.rst(), s.flags.syn(), s.flags.fin());
     let mut n = *w;
     n.ack_ok_until = cx.reply_due();
-    if w.state == State::SynReceived && s.has_ack() && !rst && !(w.una.before(s.ack) && s.ack.before_or_eq(w.snd_max)) {
-        // §3.5.2 (reset generation, 2): in a non-synchronized state, a segment with an
-        // unacceptable ACK draws <SEQ=SEG.ACK><CTL=RST> "if the incoming segment has an ACK
-        // field", whatever its sequence number — Linux (tcp_check_req) checks the ACK first.
-        let mut r = *w;
-        let owed = Owed::Rst { seq: s.ack, ack: None };
-        r.owe(cx.duty(owed, cx.reply_due(), other(Check::Ack), State::SynReceived, None));
-        out.push(r);
-    }
     if w.state == State::TimeWait && fin && !rst && s.seq + s.seg_len() == w.rcv {
         // "The only thing that can arrive in this state is a retransmission of the remote
         // FIN. Acknowledge it, and restart the 2 MSL timeout."
