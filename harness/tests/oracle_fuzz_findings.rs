@@ -439,3 +439,28 @@ fn syn_received_may_reset_a_syn_with_an_unacceptable_ack_and_stay() {
     // With an acceptable ACK the SYN's RST (Linux) closed the connection: no ACK after it.
     assert!(!run(ISS + 1).is_empty(), "an ACK from a connection reset by a SYN must be a violation");
 }
+
+/// A SYN with a FIN to a listener (the FIN held, §3.10.7.2 third), then text from IRS+1 over
+/// the FIN's number, which the stack takes (it had discarded the FIN). Its ACK of that text
+/// lies past the FIN, and the oracle took any ACK past a FIN for the FIN's: CLOSE-WAIT, whose
+/// RCV.NXT no later text may move. A FIN is acknowledged only by the ACK just past it
+/// (§3.10.7.4 eighth: nothing follows it); further text keeps the connection ESTABLISHED.
+#[test]
+fn an_ack_past_a_fin_the_text_ran_over_does_not_take_the_fin() {
+    let run = |more_text: bool| {
+        let mss = vec![TcpOption::Mss(1460)];
+        let mut t = Feed::new(OracleProfile::linux());
+        t.packet(0, &segment(PEER, STACK, TcpFlags::SYN | TcpFlags::FIN, IRS, 0, mss.clone(), 0), false);
+        t.packet(0, &segment(STACK, PEER, TcpFlags::SYN | TcpFlags::ACK, ISS, IRS + 1, mss, 0), true);
+        t.inbound(10, TcpFlags::ACK, IRS + 1, ISS + 1, 85);
+        t.outbound(10, TcpFlags::ACK, ISS + 1, IRS + 86, 0);
+        if more_text {
+            t.inbound(20, TcpFlags::ACK | TcpFlags::PSH, IRS + 1, ISS + 1, 100);
+        }
+        t.outbound(20, TcpFlags::ACK, ISS + 1, IRS + 101, 0);
+        t.violations(21)
+    };
+    let v = run(true);
+    assert!(v.is_empty(), "{v:?}");
+    assert!(!run(false).is_empty(), "an ACK of text never sent must be a violation");
+}

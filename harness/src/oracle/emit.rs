@@ -249,7 +249,7 @@ fn learn_ack(mut n: World, s: &Seg, cx: &mut Cx, out: &mut Vec<World>) -> Result
     }
     let space = cx.space(n.irs);
     space.reanchor(n.rcv);
-    if space.fin().is_some_and(|f| !n.fin_in && s.ack.after(f)) {
+    if !n.fin_in && space.acks_fin(s.ack) {
         n.fin_in = true;
         fin_transition(n, cx.now, out);
         return Ok(());

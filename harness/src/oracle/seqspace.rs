@@ -15,6 +15,9 @@ const ORIGIN: u64 = 1 << 40;
 /// have been accepted, never narrows it).
 const MAX_RANGES: usize = 32;
 
+/// At most this many different FINs of the peer's are kept.
+const MAX_FINS: usize = 4;
+
 /// One incarnation's receive space.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RecvSpace {
@@ -26,8 +29,9 @@ pub struct RecvSpace {
     /// Octets beyond the right edge that arrived on segments starting inside the window
     /// (acceptable only under [`super::profile::Deviation::AcceptsTailBeyondWindow`]).
     tail: Vec<(u64, u64)>,
-    /// Offset of the peer's FIN, once one arrived inside the window.
-    fin: Option<u64>,
+    /// Offsets of the peer's FINs that arrived inside the window (a peer that changes its
+    /// mind sends more than one; the first few distinct ones are kept).
+    fins: Vec<u64>,
     /// Unwrapping anchor: this sequence number has this offset.
     anchor: (SeqNum, u64),
 }
@@ -35,7 +39,7 @@ pub struct RecvSpace {
 impl RecvSpace {
     /// An empty space for a connection whose peer chose `irs` (offset 0 is the SYN).
     pub fn new(irs: SeqNum) -> RecvSpace {
-        RecvSpace { irs, may: Vec::new(), tail: Vec::new(), fin: None, anchor: (irs, ORIGIN) }
+        RecvSpace { irs, may: Vec::new(), tail: Vec::new(), fins: Vec::new(), anchor: (irs, ORIGIN) }
     }
 
     /// The offset of `seq` (relative to the anchor: within 2^31 of it).
@@ -65,23 +69,31 @@ impl RecvSpace {
         insert(set, s, e);
     }
 
-    /// Records the peer's FIN at `at` (the first one seen is kept).
+    /// Records a FIN of the peer's at `at` (up to [`MAX_FINS`] different ones).
     pub fn add_fin(&mut self, at: SeqNum) {
-        if self.fin.is_none() {
-            self.fin = Some(self.off(at));
+        let off = self.off(at);
+        if !self.fins.contains(&off) && self.fins.len() < MAX_FINS {
+            self.fins.push(off);
         }
     }
 
-    /// The peer's FIN, if one arrived inside the window.
-    pub fn fin(&self) -> Option<SeqNum> {
-        self.fin.map(|f| self.seq(f))
+    /// Whether an ACK of `ack` acknowledges one of the peer's FINs: only the FIN just below
+    /// it (a FIN is the last octet of the stream; an ACK past one with text between did not
+    /// take that FIN — RFC 9293 §3.10.7.4 eighth).
+    pub fn acks_fin(&self, ack: SeqNum) -> bool {
+        let a = self.off(ack);
+        self.fins.iter().any(|&f| f + 1 == a)
+    }
+
+    fn fin_at(&self, off: u64) -> bool {
+        self.fins.contains(&off)
     }
 
     /// The furthest RCV.NXT reachable from `from` over octets that may have been accepted
     /// (with the beyond-the-window tails when `with_tail`), the FIN included when reached.
     pub fn reach(&self, from: SeqNum, with_tail: bool) -> SeqNum {
         let mut cur = self.run(self.off(from), with_tail);
-        if self.fin == Some(cur) {
+        if self.fin_at(cur) {
             cur += 1;
         }
         self.seq(cur)
@@ -94,7 +106,7 @@ impl RecvSpace {
     pub fn in_order(&self, with_tail: bool) -> (u64, bool) {
         let start = ORIGIN + 1;
         let end = self.run(start, with_tail);
-        (end - start, self.fin == Some(end))
+        (end - start, self.fin_at(end))
     }
 
     /// The end of the octets that may have been accepted contiguously from offset `cur`.
@@ -166,7 +178,22 @@ mod tests {
         // Beyond the 2^32 wrap and back.
         r.reanchor(at(400));
         assert_eq!(r.reach(at(0), true), at(401));
-        assert_eq!(r.fin(), Some(at(400)));
+        assert!(r.acks_fin(at(401)) && !r.acks_fin(at(400)) && !r.acks_fin(at(402)));
+    }
+
+    #[test]
+    fn a_fin_the_text_runs_past_is_not_acknowledged_by_acks_beyond_it() {
+        // A FIN on the SYN (at IRS+1), then text from IRS+1 that the stack took instead.
+        let irs = SeqNum::new(5000);
+        let mut r = RecvSpace::new(irs);
+        r.add_fin(irs + 1);
+        r.add(irs + 1, irs + 86, false);
+        assert_eq!(r.reach(irs + 1, false), irs + 86);
+        assert!(r.acks_fin(irs + 2) && !r.acks_fin(irs + 86));
+        // A second FIN, after the text, is kept too.
+        r.add_fin(irs + 86);
+        assert_eq!(r.reach(irs + 1, false), irs + 87);
+        assert!(r.acks_fin(irs + 87));
     }
 
     #[test]
