@@ -464,3 +464,26 @@ fn an_ack_past_a_fin_the_text_ran_over_does_not_take_the_fin() {
     assert!(v.is_empty(), "{v:?}");
     assert!(!run(false).is_empty(), "an ACK of text never sent must be a violation");
 }
+
+/// A SYN with a FIN to a listener; the stack (the reference rfc9293 profile) queues the FIN
+/// (§3.10.7.2 third: "any other control or text should be queued for processing later") and
+/// processes it when the handshake's ACK makes the connection ESTABLISHED — before that
+/// ACK's own text, which starts at the same number and is then ignored in CLOSE-WAIT
+/// (§3.10.7.4 seventh). Its ACK covers the FIN only. The oracle had the text accepted first.
+#[test]
+fn a_fin_queued_from_the_syn_is_processed_before_the_handshake_acks_text() {
+    let run = |ack: u32| {
+        let mss = vec![TcpOption::Mss(1460)];
+        let mut t = Feed::new(OracleProfile::rfc9293());
+        t.packet(0, &segment(PEER, STACK, TcpFlags::SYN | TcpFlags::FIN, IRS, 0, mss.clone(), 0), false);
+        t.packet(0, &segment(STACK, PEER, TcpFlags::SYN | TcpFlags::ACK, ISS, IRS + 1, mss, 0), true);
+        t.inbound(10, TcpFlags::ACK, IRS + 1, ISS + 1, 255);
+        t.outbound(10, TcpFlags::ACK, ISS + 1, ack, 0);
+        t.violations(11)
+    };
+    let v = run(IRS + 2);
+    assert!(v.is_empty(), "{v:?}");
+    assert!(v.is_empty() && run(IRS + 256).is_empty(), "the text accepted first is the RFC's reading too");
+    // Neither reading leaves RCV.NXT where it was.
+    assert!(!run(IRS + 1).is_empty(), "an ACK of neither the FIN nor the text must be a violation");
+}

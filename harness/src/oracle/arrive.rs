@@ -336,9 +336,13 @@ fn accepted(w: &World, s: &Seg, hi: SeqNum, cx: &mut Cx, out: &mut Vec<World>) {
 fn ack_field(w: &World, s: &Seg, cx: &mut Cx, out: &mut Vec<World>) {
     if w.state == State::SynReceived {
         if w.una.before(s.ack) && s.ack.before_or_eq(w.snd_max) {
+            // (Asked before take_ack adds this segment's text to the receive space.)
+            let mut queued = Vec::new();
+            queued_syn_fin(w, s, cx, &mut queued);
             let mut n = *w;
             established(&mut n, s, cx);
             take_ack(n, s, cx, out);
+            out.append(&mut queued);
             if w.passive {
                 // A listener whose accept queue is full may drop the ACK (a resource
                 // decision outside the RFC; the SYN-ACK is retransmitted later).
@@ -401,6 +405,30 @@ fn ack_range(w: &World, s: &Seg, cx: &Cx) -> (Tri, bool) {
         }
     }
     (rfc, false)
+}
+
+/// SYN-RECEIVED → ESTABLISHED with the text and FIN queued from the SYN (§3.10.7.2 third,
+/// §3.10.7.3 fourth: "queued for processing later") processed first: a FIN among them takes
+/// RCV.NXT past it and the connection to CLOSE-WAIT before this segment's text, which then
+/// lies below RCV.NXT or is ignored (§3.10.7.4 seventh, CLOSE-WAIT) — whereas
+/// [`take_ack`] alone has the segment's text at RCV.NXT accepted. In SYN-RECEIVED the receive
+/// space holds only what came on the SYN.
+fn queued_syn_fin(w: &World, s: &Seg, cx: &mut Cx, out: &mut Vec<World>) {
+    let space = cx.space(w.irs);
+    let end = space.reach(w.rcv, false);
+    if end == w.rcv || !space.acks_fin(end) {
+        return;
+    }
+    let mut n = *w;
+    established(&mut n, s, cx);
+    n.advance_rcv(end, cx.now);
+    n.fin_in = true;
+    n.owe(cx.duty(Owed::AckUpTo(end), cx.ack_due(), other(Check::Fin), State::Established, Some("MUST-40")));
+    let mut closed = Vec::with_capacity(1);
+    fin_transition(n, cx.now, &mut closed);
+    for m in closed {
+        take_ack(m, s, cx, out);
+    }
 }
 
 /// SYN-RECEIVED → ESTABLISHED on an acceptable ACK.
