@@ -114,8 +114,9 @@ pub trait Backend {
     /// Time since the run started.
     fn now(&self) -> Duration;
 
-    /// Makes now the script's time 0 (called after the script's init command, which
-    /// packetdrill runs before the script's clock starts). A virtual clock has nothing to do.
+    /// Makes now the script's time 0 (called before the first event, after the script's
+    /// init command, which packetdrill runs before the script's clock starts). A real clock
+    /// may wait a little first, to start on a kernel tick. A virtual clock has nothing to do.
     fn restart_clock(&mut self) {}
 
     /// Lets the stack run until `deadline` or until it emits a packet, whichever comes

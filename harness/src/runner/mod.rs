@@ -230,10 +230,12 @@ impl<'a> Runner<'a> {
         }
         if let Some(cmd) = &script.init_command {
             self.command(&cmd.text, cmd.span)?;
-            self.backend.restart_clock();
-            for e in &mut self.trace.events {
-                e.at = Duration::ZERO;
-            }
+        }
+        // Script time 0 starts now (after the init command, which packetdrill runs before
+        // the script's clock starts; on a real clock, on a kernel tick: see `restart_clock`).
+        self.backend.restart_clock();
+        for e in &mut self.trace.events {
+            e.at = Duration::ZERO;
         }
         for event in &script.events {
             self.event(event)?;

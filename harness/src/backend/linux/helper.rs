@@ -11,7 +11,7 @@
 use super::native;
 use crate::backend::call::{Call, Returned};
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
-use std::sync::mpsc::{channel, Receiver, Sender, TryRecvError};
+use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -67,16 +67,17 @@ impl Helper {
     pub fn start(&self, call: Call) -> Result<Option<Done>, String> {
         self.calls.send(call).map_err(|_| "the syscall thread is gone".to_string())?;
         loop {
-            match self.results.try_recv() {
+            // Woken by the result as soon as it is sent (a call that does not block costs
+            // two thread switches, not a sleep); every 50 µs, look whether it sleeps.
+            match self.results.recv_timeout(Duration::from_micros(50)) {
                 Ok(done) => return Ok(Some(done)),
-                Err(TryRecvError::Disconnected) => return Err("the syscall thread is gone".to_string()),
-                Err(TryRecvError::Empty) => {}
+                Err(RecvTimeoutError::Disconnected) => return Err("the syscall thread is gone".to_string()),
+                Err(RecvTimeoutError::Timeout) => {}
             }
             if self.in_call.load(Ordering::SeqCst) && self.sleeping() {
                 // Asleep in the kernel; check once more that it did not just return.
                 return Ok(self.results.try_recv().ok());
             }
-            std::thread::sleep(Duration::from_micros(20));
         }
     }
 

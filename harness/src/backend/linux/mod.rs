@@ -10,6 +10,7 @@ mod capture;
 mod helper;
 pub mod native;
 pub mod netns;
+pub mod tick;
 
 use super::call::{CallOutput, CmsgData, Returned};
 use super::{Backend, BackendError, Call, CallOutcome, CommandOutcome, Completion, Emitted, InfoValues, Setup};
@@ -270,12 +271,23 @@ impl Backend for LinuxBackend {
     }
 
     fn restart_clock(&mut self) {
+        // Time 0 just after a kernel tick, so that jiffy timers and counters land the same
+        // way in every run (tick.rs). Waits at most a tick period plus the margin.
+        let lattice = tick::Lattice::get();
+        if let Some(l) = lattice {
+            l.sleep_to_start();
+        }
         let now = realtime();
         let shift = now.saturating_sub(self.start);
         self.start = now;
         for (at, _) in &mut self.events {
             *at = at.saturating_sub(shift);
         }
+        let note = match lattice {
+            Some(l) => format!("script time 0 is just after a kernel tick (HZ={}, measured)", l.hz()),
+            None => "the kernel's tick could not be measured: script time 0 is not aligned with it".to_string(),
+        };
+        self.events.push((Duration::ZERO, TraceKind::Note(note)));
     }
 
     fn next_outbound(&mut self, deadline: Duration) -> Result<Option<Emitted>, BackendError> {
