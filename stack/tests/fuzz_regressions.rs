@@ -304,3 +304,32 @@ fn a_fast_retransmission_stays_within_the_peers_window() {
     check(&t.sent(), A, t.our(1), Some(Ladder::peer(1)), 100);
     t.sent_nothing();
 }
+
+/// state_machine with the oracle (`corpus/state_machine/regress-syn-received-no-ack-past-window`):
+/// in SYN-RECEIVED, a segment without the ACK bit whose text runs past the window's right
+/// edge drew an ACK — the trimming of its tail asked for one — although §3.10.7.4 fifth
+/// drops it unprocessed ("if the ACK bit is off, drop the segment and return"; Linux's
+/// `tcp_check_req` too). SYN-RECEIVED answers only an unacceptable segment with an ACK.
+/// With the ACK bit the segment completes the handshake and the trimmed text is acknowledged.
+#[test]
+fn syn_received_does_not_ack_a_segment_without_ack_past_the_window() {
+    for mut c in [synack_stack::Config::rfc9293(), synack_stack::Config::linux()] {
+        c.timestamps = false;
+        c.sack = false;
+        c.window_scaling = false;
+        c.delayed_ack_enabled = false;
+        let mut t = Ladder::new(c);
+        t.syn_received();
+        t.stack.take_decisions();
+        // Text from 100 octets below the right edge of the window to 100 beyond it.
+        let edge = 1 + t.stack.connections().next().expect("the half-open connection").tcb.rcv_wnd();
+        let text = vec![0x5a; 200];
+        t.inject(seg().seq(edge - 100).data(&text));
+        t.sent_nothing();
+        assert_eq!(t.stack.connections().next().unwrap().state, State::SynReceived);
+        // The same with the ACK bit: ESTABLISHED, and the ACK says where RCV.NXT is.
+        t.inject(seg().flags(A).seq(1).ack_abs(t.our(1)).data(&text));
+        let ack = t.sent();
+        assert_eq!((ack.flags, ack.ack), (A, Ladder::peer(201)));
+    }
+}

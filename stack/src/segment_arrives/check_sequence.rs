@@ -114,7 +114,12 @@ pub fn check<'a>(c: &mut Connection, mut seg: Incoming<'a>, ctx: &mut Ctx) -> Co
     if seg.payload.len() > room {
         seg.payload = &seg.payload[..room];
         seg.fin = false;
-        c.ack_pending = AckPending::Now;
+        // Not in SYN-RECEIVED for a segment without the ACK bit: the fifth check drops it
+        // unprocessed (§3.10.7.4 fifth; Linux tcp_check_req drops it silently), and
+        // SYN-RECEIVED acknowledges only unacceptable segments (first check).
+        if c.state != State::SynReceived || seg.flags.ack() {
+            c.ack_pending = AckPending::Now;
+        }
     }
     if zero_window_probe && !seg.segment.payload.is_empty() {
         c.ack_pending = AckPending::Now;
