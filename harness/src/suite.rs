@@ -168,7 +168,7 @@ pub fn run_job(job: &Job, config: &SuiteConfig) -> (RunReport, Option<Trace>) {
     };
     let setup = match setup_for(&script, job, config.addresses) {
         Ok(s) => s,
-        Err(m) => return finish(Verdict::Error, format!("{shown}: {m}"), None, None),
+        Err((verdict, m)) => return finish(verdict, m, None, None),
     };
     let outcome = match config.stack {
         StackKind::Reference => {
@@ -206,31 +206,40 @@ fn run_on_linux(shown: &str, script: &Script, setup: &Setup, run: RunConfig) -> 
 }
 
 /// Addresses for a run: the mode's documentation-range defaults, unless the script sets
-/// `--local_ip` / `--remote_ip` (which always win).
-pub fn setup_for(script: &Script, job: &Job, plan: AddressPlan) -> Result<Setup, String> {
+/// `--local_ip` / `--remote_ip` (which always win). A script whose own address is of the
+/// other IP version does not run in this mode: an IPv4 address makes a script IPv4-only, and
+/// in ipv6 mode the run is unsupported (upstream's runner replaces such addresses, and most
+/// such runs then fail on what the script derived from them, e.g. its TFO cookies).
+pub fn setup_for(script: &Script, job: &Job, plan: AddressPlan) -> Result<Setup, (Verdict, String)> {
     let (mut local, mut local_prefix, mut remote, mut remote_prefix) = plan.addresses(job.mode);
-    let mut notes = Vec::new();
     for (name, slot) in [("local_ip", &mut local), ("remote_ip", &mut remote)] {
-        if let Some(Some(v)) = script.option(name) {
-            let ip: IpAddr = v.parse().map_err(|_| format!("--{name}={v} is not an IP address"))?;
-            if ip.is_ipv6() != job.mode.wire_is_ipv6() {
-                // An IPv4 address cannot serve an IPv6 run (upstream's runner replaces such
-                // addresses; so do we, and say so).
-                notes.push(format!("--{name}={v} does not fit {} mode; the run uses the default address", job.mode));
-                continue;
-            }
-            *slot = ip;
-            // A script's own address is a host of its own.
-            let host = if ip.is_ipv6() { 128 } else { 32 };
-            if name == "local_ip" {
-                local_prefix = local_prefix.min(host);
-            } else {
-                remote_prefix = host;
-            }
+        let Some(option) = script.options.iter().rev().find(|o| o.name.value == name) else { continue };
+        let Some(v) = &option.value else { continue };
+        let at = v.span.start;
+        let ip: IpAddr = v.value.parse().map_err(|_| {
+            (Verdict::Error, format!("{}:{}:{}: --{name}={} is not an IP address", job.path.display(), at.line, at.col, v.value))
+        })?;
+        if ip.is_ipv6() != job.mode.wire_is_ipv6() {
+            let version = if ip.is_ipv6() { "IPv6" } else { "IPv4" };
+            return Err((
+                Verdict::Unsupported,
+                format!(
+                    "{}:{}:{}: unsupported: --{name}={} makes this an {version}-only script; it does not run in {} mode",
+                    job.path.display(), at.line, at.col, v.value, job.mode
+                ),
+            ));
+        }
+        *slot = ip;
+        // A script's own address is a host of its own.
+        let host = if ip.is_ipv6() { 128 } else { 32 };
+        if name == "local_ip" {
+            local_prefix = local_prefix.min(host);
+        } else {
+            remote_prefix = host;
         }
     }
     let script_dir = job.path.parent().map(Path::to_path_buf).unwrap_or_default();
-    Ok(Setup { mode: job.mode, local_ip: local, remote_ip: remote, local_prefix, remote_prefix, script_dir, notes })
+    Ok(Setup { mode: job.mode, local_ip: local, remote_ip: remote, local_prefix, remote_prefix, script_dir, notes: Vec::new() })
 }
 
 /// `<out>/<script path>/<mode>.pcap`, `.trace` (normalized text) and `.log` (the message).

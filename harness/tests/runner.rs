@@ -423,3 +423,24 @@ fn explicit_socket_addresses_are_understood() {
         "bad IPv4 address 300.1.1.1",
     );
 }
+
+#[test]
+fn a_scripts_own_address_wins_and_keeps_it_out_of_the_other_ip_version() {
+    let src = format!("--local_ip=203.0.113.7\n--remote_ip=198.51.100.9\n{LISTEN}");
+    let script = synack::script::parse("v4.pkt", src.as_bytes()).unwrap();
+    for mode in [IpMode::Ipv4, IpMode::Ipv4MappedIpv6] {
+        let setup = setup_for(&script, &Job { path: "v4.pkt".into(), mode }, AddressPlan::Documentation).unwrap();
+        assert_eq!(setup.local_ip.to_string(), "203.0.113.7", "{mode}");
+        assert_eq!(setup.remote_ip.to_string(), "198.51.100.9", "{mode}");
+    }
+    // An IPv4 address makes the script IPv4-only: in ipv6 mode it is unsupported, not run
+    // with other addresses, and the message points at the option.
+    let (verdict, message) = setup_for(&script, &Job { path: "v4.pkt".into(), mode: IpMode::Ipv6 }, AddressPlan::Documentation).unwrap_err();
+    assert_eq!(verdict, Verdict::Unsupported);
+    assert!(message.starts_with("v4.pkt:1:12: unsupported: --local_ip=203.0.113.7 makes this an IPv4-only script"), "{message}");
+    // A malformed address is an error with its place.
+    let bad = synack::script::parse("bad.pkt", b"--remote_ip=203.0.113.\n0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n").unwrap();
+    let (verdict, message) = setup_for(&bad, &Job { path: "bad.pkt".into(), mode: IpMode::Ipv4 }, AddressPlan::Documentation).unwrap_err();
+    assert_eq!(verdict, Verdict::Error);
+    assert!(message.starts_with("bad.pkt:1:13: --remote_ip=203.0.113. is not an IP address"), "{message}");
+}
