@@ -100,17 +100,21 @@ pub fn plan(scripts: &[PathBuf], modes: &[IpMode]) -> Vec<Job> {
     jobs
 }
 
-/// Runs every job on `config.jobs` threads; `on_done` sees each report as it finishes.
+/// Runs every job on `config.jobs` threads; `on_done` sees each report as it finishes. The
+/// reports come back in plan order; the runs start longest first (by their scripts' own
+/// timelines), so that a long run does not start last and keep the others' workers idle.
 pub fn run_all(jobs: &[Job], config: &SuiteConfig, on_done: &(dyn Fn(&RunReport) + Sync)) -> Summary {
     let started = Instant::now();
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<RunReport>>> = Mutex::new(vec![None; jobs.len()]);
     let workers = config.jobs.clamp(1, jobs.len().max(1));
+    let mut order: Vec<(std::time::Duration, usize)> = jobs.iter().enumerate().map(|(i, j)| (scripted_length(&j.path), i)).collect();
+    order.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
     std::thread::scope(|s| {
         for _ in 0..workers {
             s.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(job) = jobs.get(i) else { break };
+                let Some(&(_, i)) = order.get(next.fetch_add(1, Ordering::Relaxed)) else { break };
+                let job = &jobs[i];
                 let (report, _) = run_job(job, config);
                 on_done(&report);
                 if let Ok(mut r) = results.lock() {
@@ -121,6 +125,34 @@ pub fn run_all(jobs: &[Job], config: &SuiteConfig, on_done: &(dyn Fn(&RunReport)
     });
     let runs = results.into_inner().unwrap_or_default().into_iter().flatten().collect();
     Summary { stack: stack_name(config), runs, wall_seconds: started.elapsed().as_secs_f64() }
+}
+
+/// How long a script's own timeline runs: the time of its last event (the end of a blocking
+/// call's window included). Zero for a script that cannot be read or parsed (its run is
+/// quick: an error).
+fn scripted_length(path: &Path) -> std::time::Duration {
+    let Ok(source) = std::fs::read(path) else { return Default::default() };
+    script::parse(&path.display().to_string(), &source).map_or(Default::default(), |s| timeline_length(&s))
+}
+
+fn timeline_length(script: &Script) -> std::time::Duration {
+    use crate::script::{EventKind, EventTime};
+    let (mut now, mut last) = (0u64, 0u64);
+    for event in &script.events {
+        // A blocking call's end is on its start's basis: absolute, or after the event before.
+        let (base, start) = match &event.time {
+            EventTime::Absolute(t) | EventTime::AbsoluteRange { start: t, .. } => (0, t.micros),
+            EventTime::Relative(t) | EventTime::RelativeRange { start: t, .. } => (now, now + t.micros),
+            EventTime::Any(_) => (now, now),
+        };
+        now = start;
+        let end = match &event.kind {
+            EventKind::Syscall(call) => call.end_time.map_or(now, |t| now.max(base + t.micros)),
+            EventKind::Packet(_) | EventKind::Command(_) | EventKind::Code(_) => now,
+        };
+        last = last.max(end);
+    }
+    std::time::Duration::from_micros(last)
 }
 
 /// The stack's name as reports show it.
@@ -268,4 +300,23 @@ fn write_artifacts(out: &Path, job: &Job, report: &RunReport, trace: Option<&Tra
         log += &format!("oracle: {f}\n");
     }
     std::fs::write(base.with_extension("log"), log)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn length(src: &str) -> std::time::Duration {
+        timeline_length(&script::parse("t.pkt", src.as_bytes()).unwrap())
+    }
+
+    #[test]
+    fn a_timeline_ends_at_its_last_event_or_blocking_return() {
+        let socket = "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n";
+        assert_eq!(length(&format!("{socket}+1 close(3) = 0\n+.5 close(3) = -1\n")).as_millis(), 1500);
+        assert_eq!(length(&format!("{socket}2 close(3) = 0\n+0.25 close(3) = -1\n")).as_millis(), 2250);
+        // A blocking call's end, relative like its start, after the last event.
+        assert_eq!(length(&format!("{socket}+1 close(3) = 0\n+0...3 read(3, ..., 1) = 0\n")).as_millis(), 4000);
+        assert_eq!(length(&format!("{socket}1...3 read(3, ..., 1) = 0\n")).as_millis(), 3000);
+    }
 }
