@@ -487,3 +487,27 @@ fn a_fin_queued_from_the_syn_is_processed_before_the_handshake_acks_text() {
     // Neither reading leaves RCV.NXT where it was.
     assert!(!run(IRS + 1).is_empty(), "an ACK of neither the FIN nor the text must be a violation");
 }
+
+/// Table 6 tests a segment's first and last octets: one covering the whole receive window
+/// with both ends outside it is, literally, not acceptable (the reference stack acknowledges
+/// and drops it), though a stack may take it for its octets inside (Linux `tcp_sequence`).
+/// The oracle held it certainly acceptable and called the stack's ACK too low.
+#[test]
+fn a_segment_covering_the_whole_window_may_be_unacceptable() {
+    let run = |seq: u32| {
+        let mss = vec![TcpOption::Mss(1460)];
+        let mut t = Feed::new(OracleProfile::rfc9293());
+        t.packet(0, &segment(PEER, STACK, TcpFlags::SYN, IRS, 0, mss.clone(), 0), false);
+        let mut synack = TcpPacket::parse(&segment(STACK, PEER, TcpFlags::SYN | TcpFlags::ACK, ISS, IRS + 1, mss, 0)).unwrap().packet;
+        synack.tcp.window = 100; // RCV.WND: [IRS+1, IRS+101)
+        t.packet(0, &synack.emit().unwrap(), true);
+        t.inbound(1, TcpFlags::ACK, IRS + 1, ISS + 1, 0);
+        t.inbound(2, TcpFlags::ACK, seq, ISS + 1, 200);
+        t.outbound(2, TcpFlags::ACK, ISS + 1, IRS + 1, 0);
+        t.violations(3)
+    };
+    let v = run(IRS); // [IRS, IRS+200): both ends outside the window
+    assert!(v.is_empty(), "{v:?}");
+    // Its last octet inside the window: acceptable, the text at RCV.NXT must be taken.
+    assert!(!run(IRS - 99).is_empty(), "text at RCV.NXT in an acceptable segment must be acknowledged");
+}

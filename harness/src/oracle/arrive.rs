@@ -164,9 +164,12 @@ fn acceptable(seq: SeqNum, len: u32, lo: SeqNum, hi: SeqNum, es: SeqNum, el: Seq
         let possible = lo.before_or_eq(seq) && (seq.before(el) || seq.before_or_eq(hi) || (inclusive && seq == el));
         return Tri::from_bounds(certain, possible);
     }
-    // Some octet of the segment lies in [RCV.NXT, RCV.NXT+RCV.WND), RCV.WND > 0.
+    // The first or the last octet lies in [RCV.NXT, RCV.NXT+RCV.WND), RCV.WND > 0 — Table 6
+    // literally; a segment covering the whole window with both ends outside it may also be
+    // taken (any octet in the window, Linux tcp_sequence), so it only may be acceptable.
     let end = seq + len;
-    let certain = hi.before(es) && seq.before(es) && end.after(hi);
+    let last = end - 1;
+    let certain = (hi.before_or_eq(seq) && seq.before(es)) || (hi.before_or_eq(last) && last.before(es));
     let possible = lo.before(el) && (seq.before(el) || (inclusive && seq == el)) && end.after(lo);
     let zero_window = Tri::from_bounds(
         lo == hi && seq == lo && el.before_or_eq(lo),
