@@ -511,3 +511,31 @@ fn a_segment_covering_the_whole_window_may_be_unacceptable() {
     // Its last octet inside the window: acceptable, the text at RCV.NXT must be taken.
     assert!(!run(IRS - 99).is_empty(), "text at RCV.NXT in an acceptable segment must be acknowledged");
 }
+
+/// Linux's TIME-WAIT socket answers every segment it does not take with an ACK, within one
+/// per-connection rate limit (`tcp_timewait_check_oow_rate_limit`, 500 ms), which the
+/// challenge ACK for a SYN shares (the reference stack's linux profile too). The oracle
+/// counted only ACKs answering invalid segments against the throttle, so the SYN's
+/// challenge ACK, suppressed 20 ms after an ACK for text in TIME-WAIT, was missing.
+#[test]
+fn time_wait_replies_share_the_challenge_ack_throttle() {
+    let run = |text_acked: bool| {
+        let mut t = Feed::new(OracleProfile::linux());
+        t.established();
+        t.checker.user_call(Duration::from_millis(2), "shutdown(4, SHUT_WR)");
+        t.outbound(2, TcpFlags::FIN | TcpFlags::ACK, ISS + 1, IRS + 1, 0);
+        t.inbound(3, TcpFlags::FIN | TcpFlags::ACK, IRS + 1, ISS + 2, 0);
+        t.outbound(3, TcpFlags::ACK, ISS + 2, IRS + 2, 0);
+        if text_acked {
+            t.inbound(100, TcpFlags::ACK, IRS + 2, ISS + 2, 10);
+            t.outbound(100, TcpFlags::ACK, ISS + 2, IRS + 2, 0);
+        }
+        // A SYN at RCV.NXT (not above it: no new incarnation) — RFC 5961 §4's challenge ACK,
+        // throttled.
+        t.inbound(120, TcpFlags::SYN, IRS + 2, 0, 0);
+        t.violations(1000)
+    };
+    let v = run(true);
+    assert!(v.is_empty(), "{v:?}");
+    assert!(!run(false).is_empty(), "a challenge ACK missing with no reply in the last 500 ms must be a violation");
+}

@@ -464,10 +464,21 @@ impl Conn {
         }
         // RFC 5961 §7: an ACK answering an invalid segment counts against the throttle.
         let window = g.reply_within();
-        if s.has_ack() && !s.flags.rst() && !s.flags.syn() && self.invalid_in.is_some_and(|t| now.saturating_sub(t) <= window) {
+        let ack = s.has_ack() && !s.flags.rst() && !s.flags.syn();
+        if ack && self.invalid_in.is_some_and(|t| now.saturating_sub(t) <= window) {
             self.invalid_in = None;
             push_capped(&mut self.stamps, now, 16);
             push_capped(&mut g.stamps, now, 4096);
+        } else if ack
+            && w0.state == State::TimeWait
+            && self.before_in.first().is_some_and(|w| w.state == State::TimeWait)
+            && !self.sent_since_in
+            && self.last_in.is_some_and(|(_, t, _)| now.saturating_sub(t) <= window)
+        {
+            // TIME-WAIT's reply to any segment that reached it shares the per-connection
+            // limit (Linux tcp_timewait_check_oow_rate_limit; RFC 5961 §7 leaves the
+            // throttle's design open).
+            push_capped(&mut self.stamps, now, 16);
         }
     }
 
