@@ -79,24 +79,23 @@ pub fn configure(setup: &Setup) -> Result<(), String> {
     }
     // Upstream runs IPv6 with an MTU of 1520 so that the MSS is 1460 in every mode.
     let mtu = if v6 { "1520" } else { "1500" };
-    ip(&["link", "set", "lo", "up"])?;
-    ip(&["link", "set", TUN_NAME, "mtu", mtu, "up"])?;
-    // upstream's defaults.sh gives the device a pfifo root qdisc; the kernel's timing (e.g.
-    // when a delayed ACK leaves) depends on it, so every run has it.
-    tc(&["qdisc", "replace", "dev", TUN_NAME, "root", "pfifo"])?;
     let (local, remote) = (setup.local_ip, setup.remote_ip);
     let (lp, rp) = (setup.local_prefix, setup.remote_prefix);
+    let mut commands = vec!["link set lo up".to_string(), format!("link set {TUN_NAME} mtu {mtu} up")];
+    // (A batch takes no per-line `-4`/`-6`: ip knows the family by the address.)
     match local {
-        IpAddr::V4(_) => ip(&["addr", "add", &format!("{local}/{lp}"), "dev", TUN_NAME])?,
-        IpAddr::V6(_) => ip(&["-6", "addr", "add", &format!("{local}/{lp}"), "dev", TUN_NAME, "nodad"])?,
+        IpAddr::V4(_) => commands.push(format!("addr add {local}/{lp} dev {TUN_NAME}")),
+        IpAddr::V6(_) => commands.push(format!("addr add {local}/{lp} dev {TUN_NAME} nodad")),
     }
     // A route to the remote host (or its prefix) unless the local subnet already covers it.
-    let covered = same_prefix(local, remote, lp);
-    if !covered {
-        let family = if remote.is_ipv6() { "-6" } else { "-4" };
-        ip(&[family, "route", "add", &format!("{remote}/{rp}"), "dev", TUN_NAME, "src", &local.to_string()])?;
+    if !same_prefix(local, remote, lp) {
+        commands.push(format!("route add {remote}/{rp} dev {TUN_NAME} src {local}"));
     }
-    Ok(())
+    // One process for all of them (a run's setup is mostly process starts).
+    iproute2_batch("ip", &commands)?;
+    // upstream's defaults.sh gives the device a pfifo root qdisc; the kernel's timing (e.g.
+    // when a delayed ACK leaves) depends on it, so every run has it.
+    iproute2_batch("tc", &[format!("qdisc replace dev {TUN_NAME} root pfifo")])
 }
 
 /// Whether `a` and `b` share their first `prefix` bits.
@@ -116,21 +115,26 @@ fn same_prefix(a: IpAddr, b: IpAddr, prefix: u8) -> bool {
     x & mask == y & mask
 }
 
-fn tc(args: &[&str]) -> Result<(), String> {
-    iproute2("tc", args)
-}
-
-fn ip(args: &[&str]) -> Result<(), String> {
-    iproute2("ip", args)
-}
-
-/// Runs an iproute2 tool in this thread's namespace; its stderr is the error.
-fn iproute2(program: &str, args: &[&str]) -> Result<(), String> {
-    let out = Command::new(program).args(args).output().map_err(|e| format!("cannot run `{program}` (iproute2): {e}"))?;
+/// Runs an iproute2 tool (`ip` or `tc`) in this thread's namespace with `-batch -`, one
+/// command per line; its stderr (which names the failing line) is the error.
+fn iproute2_batch(program: &str, commands: &[String]) -> Result<(), String> {
+    use std::process::Stdio;
+    let mut child = Command::new(program)
+        .args(["-batch", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot run `{program}` (iproute2): {e}"))?;
+    let script = commands.join("\n") + "\n";
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin.write_all(script.as_bytes()).map_err(|e| format!("`{program} -batch`: {e}"))?;
+    }
+    let out = child.wait_with_output().map_err(|e| format!("`{program} -batch`: {e}"))?;
     if out.status.success() {
         Ok(())
     } else {
-        Err(format!("`{program} {}` failed: {}", args.join(" "), String::from_utf8_lossy(&out.stderr).trim()))
+        Err(format!("`{program}` failed on `{}`: {}", commands.join("; "), String::from_utf8_lossy(&out.stderr).trim()))
     }
 }
 

@@ -21,8 +21,9 @@ use std::time::Duration;
 /// The periods of the tick rates Linux can be built with (CONFIG_HZ 100, 250, 300, 1000).
 const PERIODS_NS: [u64; 4] = [10_000_000, 4_000_000, 3_333_333, 1_000_000];
 
-/// Samples taken to measure the lattice: a few dozen ticks (about 0.1 s at HZ=250).
-const SAMPLES: usize = 24;
+/// Samples taken to measure the lattice (one-jiffy sleeps wake one or two ticks later: about
+/// 0.1 s at HZ=250, once per process).
+const SAMPLES: usize = 12;
 
 /// The tick lattice in CLOCK_MONOTONIC: ticks at `phase + k * period`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
