@@ -539,3 +539,29 @@ fn time_wait_replies_share_the_challenge_ack_throttle() {
     assert!(v.is_empty(), "{v:?}");
     assert!(!run(false).is_empty(), "a challenge ACK missing with no reply in the last 500 ms must be a violation");
 }
+
+/// As above, with the give-up further back: after it the listener answered an ACK with a RST
+/// (§3.10.7.2 second) — which SYN-RECEIVED would send too — before the missing challenge ACK
+/// for an earlier RST came due. The oracle tried a silent close only just before the last
+/// inbound segment; it now replays the last few segments from each earlier point.
+#[test]
+fn a_silent_give_up_may_lie_several_segments_back() {
+    let run = |retransmissions: &[u64]| {
+        let mss = vec![TcpOption::Mss(1460)];
+        let mut t = Feed::new(OracleProfile::rfc9293());
+        t.packet(0, &segment(PEER, STACK, TcpFlags::SYN, IRS, 0, mss.clone(), 0), false);
+        let synack = segment(STACK, PEER, TcpFlags::SYN | TcpFlags::ACK, ISS, IRS + 1, mss, 0);
+        t.packet(0, &synack, true);
+        for &ms in retransmissions {
+            t.packet(ms, &synack, true);
+        }
+        t.inbound(20_000, TcpFlags::RST | TcpFlags::ACK, IRS + 101, ISS + 1, 0);
+        t.inbound(20_000, TcpFlags::ACK, IRS + 1, ISS + 5000, 0);
+        t.outbound(20_000, TcpFlags::RST, ISS + 5000, 0, 0);
+        t.inbound(20_010, TcpFlags::EMPTY, IRS + 1, 0, 0);
+        t.violations(20_011)
+    };
+    let v = run(&[1_000, 3_000, 7_000]);
+    assert!(v.is_empty(), "{v:?}");
+    assert!(!run(&[]).is_empty(), "a half-open connection deleted without a give-up must be a violation");
+}

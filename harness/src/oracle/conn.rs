@@ -10,8 +10,9 @@
 
 use super::arrive::arrive;
 use super::checks::{self, Series, Static};
-use super::context::{debug, push_capped, silent_close, Cx, Facts};
+use super::context::{debug, push_capped, Cx, Facts};
 use super::emit::{emit, force, opened};
+use super::history::History;
 use super::join::{Begin, Joining};
 use super::profile::{Deviation, OracleProfile};
 use super::segment::Seg;
@@ -103,7 +104,7 @@ impl Global {
         }
     }
 
-    fn reply_within(&self) -> u64 {
+    pub(super) fn reply_within(&self) -> u64 {
         Cx::nanos(self.profile.reply_within)
     }
 }
@@ -129,8 +130,8 @@ pub(crate) struct Conn {
     born: u64,
     pub worlds: Vec<World>,
     scratch: Vec<World>,
-    spaces: Vec<RecvSpace>,
-    facts: Facts,
+    pub(super) spaces: Vec<RecvSpace>,
+    pub(super) facts: Facts,
     series: Option<Series>,
     /// A segment from the peer arrived since the last (re)transmission the series saw.
     heard: bool,
@@ -140,13 +141,15 @@ pub(crate) struct Conn {
     tick: u64,
     /// The tick of the last segment from the peer.
     last_heard: Option<u64>,
-    last_in: Option<(usize, u64, Seg)>,
+    pub(super) last_in: Option<(usize, u64, Seg)>,
     /// The stack has sent a segment since `last_in`.
-    sent_since_in: bool,
+    pub(super) sent_since_in: bool,
+    /// The worlds before the last few inbound segments, and the segments since.
+    pub(super) history: History,
     /// The worlds and facts before the last inbound segment (a silent close may have come
     /// before it).
-    before_in: Vec<World>,
-    facts_before_in: Facts,
+    pub(super) before_in: Vec<World>,
+    pub(super) facts_before_in: Facts,
     /// The last inbound segment an ACK-for-invalid may answer.
     invalid_in: Option<u64>,
     /// Times of ACKs that answered invalid segments (this connection).
@@ -185,6 +188,7 @@ impl Conn {
             last_heard: None,
             last_in: None,
             sent_since_in: false,
+            history: History::default(),
             before_in: Vec::new(),
             facts_before_in: Facts::default(),
             invalid_in: None,
@@ -301,6 +305,7 @@ impl Conn {
             self.before_in.clear();
             self.before_in.extend_from_slice(&self.worlds);
             self.facts_before_in = self.facts;
+            self.history.inbound(&self.worlds, self.facts, ev, now, s);
         }
         let mut next = std::mem::take(&mut self.scratch);
         next.clear();
@@ -358,6 +363,7 @@ impl Conn {
         }
         if outbound {
             self.sent_since_in = true;
+            self.history.outbound(ev, now, s);
             if s.flags.syn() && s.has_ack() && self.worlds.iter().any(|w| w.passive) && !g.listeners.contains(&self.local) {
                 g.listeners.push(self.local);
             }
@@ -638,87 +644,6 @@ impl Conn {
         let unseen_here = g.profile.challenge_interval.is_some_and(|iv| joined && at < self.born.saturating_add(Cx::nanos(iv)));
         let unseen = g.profile.challenge_budget.is_some_and(|(_, win)| joined && at < g.first.saturating_add(Cx::nanos(win)));
         per_conn || global || unseen_here || unseen
-    }
-
-    /// Tries the explanation that the stack deleted the TCB silently (see [`silent_close`]):
-    /// after the last inbound segment (then the outbound `s` must fit no TCB), or before it
-    /// (then that segment met no TCB, and `s` — or, for an overdue reply, the silence — must
-    /// fit what no TCB does with it).
-    fn resurrect(&mut self, ev: usize, now: u64, s: Option<&Seg>, g: &mut Global, out: &mut Vec<World>) -> bool {
-        let window = g.reply_within();
-        let mut candidates: Vec<(World, bool)> = Vec::new();
-        if s.is_some() {
-            for w in &self.worlds {
-                if let Some(bits) = silent_close(w, now, &g.profile, g.permitted, &self.facts) {
-                    let mut w = *w;
-                    w.used |= bits;
-                    candidates.push((w, false));
-                }
-            }
-        }
-        // An overdue reply (no `s`) may be owed by the last inbound segment however long ago
-        // it came, if the stack has sent nothing since: the TCB may have gone before it (a
-        // give-up, a user call — not the unknown timers of a connection joined mid-stream,
-        // whose silent close explains any silence and would hide the missing reply).
-        let quiet = s.is_none() && !self.sent_since_in;
-        let recent = self.last_in.filter(|(_, t, _)| quiet || now.saturating_sub(*t) <= window);
-        let within = self.last_in.is_some_and(|(_, t, _)| now.saturating_sub(t) <= window);
-        if let Some((_, t, _)) = recent {
-            for w in self.before_in.iter().filter(|w| within || !w.joined) {
-                if let Some(bits) = silent_close(w, t, &g.profile, g.permitted, &self.facts_before_in) {
-                    let mut w = *w;
-                    w.used |= bits;
-                    candidates.push((w, true));
-                }
-            }
-        }
-        for (w, replay) in candidates {
-            let mut base = Vec::new();
-            w.deleted(now, &mut base);
-            if let (true, Some((iev, it, iseg))) = (replay, recent) {
-                let mut cx = Cx {
-                    now: it,
-                    event: iev,
-                    profile: &g.profile,
-                    permitted: g.permitted,
-                    spaces: &mut self.spaces,
-                    facts: &self.facts_before_in,
-                    invalid: false,
-                    steps: &mut g.steps,
-                    reqs: &mut g.reqs,
-                };
-                let mut replayed = Vec::new();
-                for b in &base {
-                    arrive(b, &iseg, &mut cx, &mut replayed);
-                }
-                base = replayed;
-            }
-            let mut survivors = Vec::new();
-            match s {
-                Some(seg) => {
-                    let mut cx = Cx {
-                        now,
-                        event: ev,
-                        profile: &g.profile,
-                        permitted: g.permitted,
-                        spaces: &mut self.spaces,
-                        facts: &self.facts,
-                        invalid: false,
-                        steps: &mut g.steps,
-                        reqs: &mut g.reqs,
-                    };
-                    for b in &base {
-                        let _ = emit(b, seg, &mut cx, &mut survivors);
-                    }
-                }
-                None => survivors.extend(base.into_iter().filter(|b| b.overdue(now).is_none())),
-            }
-            if !survivors.is_empty() {
-                out.extend(survivors);
-                return true;
-            }
-        }
-        false
     }
 
     fn report_why(&mut self, g: &mut Global, why: &Why, ev: usize, now: u64, happened: &str) {

@@ -28,6 +28,7 @@ mod conn;
 mod context;
 pub mod coverage;
 mod emit;
+mod history;
 mod join;
 pub mod profile;
 pub mod requirements;
