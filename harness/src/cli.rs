@@ -79,7 +79,8 @@ struct RunArgs {
     /// IP mode(s) to run each script in.
     #[arg(long, value_enum, default_value = "all")]
     mode: ModeArg,
-    /// Parallel runs (default: one per core).
+    /// Parallel runs (default: one per core on the reference stack; on Linux, where a run
+    /// mostly sleeps until its next scripted time, three per core).
     #[arg(short = 'j', long)]
     jobs: Option<usize>,
     /// Write the JSON summary here.
@@ -295,17 +296,18 @@ fn run(args: RunArgs) -> i32 {
         }
     }
     let jobs = suite::plan(&scripts, &modes);
+    let stack = match args.stack {
+        StackArg::Reference => StackKind::Reference,
+        StackArg::Linux => StackKind::Linux,
+    };
     let config = SuiteConfig {
-        stack: match args.stack {
-            StackArg::Reference => StackKind::Reference,
-            StackArg::Linux => StackKind::Linux,
-        },
+        stack,
         profile: match args.profile {
             ProfileArg::Linux => Profile::Linux,
             ProfileArg::Rfc9293 => Profile::Rfc9293,
         },
         modes,
-        jobs: args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+        jobs: args.jobs.unwrap_or_else(|| suite::default_jobs(stack)),
         out: if args.bench.is_some() { None } else { Some(args.out.clone()) },
         seed: args.seed,
         unexpected: match args.unexpected {

@@ -42,7 +42,7 @@ fn the_suite_passes_on_this_kernel_in_every_mode() {
         stack: StackKind::Linux,
         profile: Profile::Linux,
         modes: IpMode::ALL.to_vec(),
-        jobs: 2,
+        jobs: suite::default_jobs(StackKind::Linux),
         out: None,
         seed: 1,
         unexpected: Unexpected::Fail,
