@@ -565,3 +565,31 @@ fn a_silent_give_up_may_lie_several_segments_back() {
     assert!(v.is_empty(), "{v:?}");
     assert!(!run(&[]).is_empty(), "a half-open connection deleted without a give-up must be a violation");
 }
+
+/// A listener closed with a half-open connection (dropped silently, §3.10.4), listening
+/// again, and a new SYN from the same port with the old SYN's number, offering window
+/// scaling: the stack answers with the same ISS (same 4-tuple, same clock) and WS. The
+/// oracle judged the SYN-ACK's options by the old SYN, in the world that took it for a
+/// retransmission. Now a SYN-ACK retransmission must repeat what its own SYN allows (RFC
+/// 7323 §2.2, §3.2), so that world dies, and the options are judged by the SYN answered.
+#[test]
+fn a_new_syn_with_the_old_number_is_answered_with_its_own_options() {
+    let run = |call: &str| {
+        let mss = vec![TcpOption::Mss(1460)];
+        let ws = vec![TcpOption::Mss(1460), TcpOption::NoOp, TcpOption::WindowScale(7)];
+        let mut t = Feed::new(OracleProfile::linux());
+        t.checker.user_call(Duration::ZERO, "listen(3, 1)");
+        t.packet(0, &segment(PEER, STACK, TcpFlags::SYN, IRS, 0, mss.clone(), 0), false);
+        t.packet(0, &segment(STACK, PEER, TcpFlags::SYN | TcpFlags::ACK, ISS, IRS + 1, mss, 0), true);
+        t.checker.user_call(Duration::ZERO, call);
+        t.inbound(0, TcpFlags::ACK, IRS + 1, 0, 0);
+        t.outbound(0, TcpFlags::RST, 0, 0, 0);
+        t.checker.user_call(Duration::ZERO, "listen(3, 1)");
+        t.packet(0, &segment(PEER, STACK, TcpFlags::SYN, IRS, 0, ws.clone(), 0), false);
+        t.packet(0, &segment(STACK, PEER, TcpFlags::SYN | TcpFlags::ACK, ISS, IRS + 1, ws, 0), true);
+        t.violations(1)
+    };
+    let v = run("close(3)");
+    assert!(v.is_empty(), "{v:?}");
+    assert!(!run("getsockopt(3, ...)").is_empty(), "window scaling on the half-open connection's SYN-ACK must be a violation");
+}

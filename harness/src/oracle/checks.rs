@@ -30,9 +30,9 @@ fn st(rule: Rule, step: Option<Step>, req: Option<&'static str>, expected: impl 
 /// The SYN a SYN-ACK `s` answers, when the first world is a listener's or SYN-RECEIVED (in
 /// any other the SYN-ACK answers nothing the oracle saw, and its options are not judged):
 /// the SYN whose IRS+1 it acknowledges — held by a listener's world, a SYN-RECEIVED world's
-/// (with our ISS), or else, for a listener, the last inbound segment if it is that SYN (the
-/// SYN-ACK is then explained only by a silent close before that SYN, which the oracle tries
-/// after these checks). None if no SYN fits (the worlds judge the segment itself).
+/// (with our ISS), and, for a listener, the last inbound segment if it is that SYN (the
+/// SYN-ACK may be explained by a silent close before that SYN, which the oracle tries after
+/// these checks). None if no SYN fits (the worlds judge the segment itself).
 pub(crate) fn answered_syn(worlds: &[World], s: &Seg, last_in: Option<&Seg>) -> Option<(SynOpts, bool)> {
     let listener = match worlds.first().map(|w| w.state) {
         Some(State::Listen) => true,
@@ -50,22 +50,30 @@ pub(crate) fn answered_syn(worlds: &[World], s: &Seg, last_in: Option<&Seg>) -> 
         )
         | None => return None,
     };
-    let found = worlds.iter().find_map(|w| match w.state {
-        State::Listen => w.held.filter(|h| h.irs + 1 == s.ack).map(|h| (h.opts, true)),
-        State::SynReceived if w.irs + 1 == s.ack && w.iss == s.seq => Some((w.peers, w.passive)),
-        State::SynReceived
-        | State::SynSent
-        | State::Closed
-        | State::Established
-        | State::FinWait1
-        | State::FinWait2
-        | State::CloseWait
-        | State::Closing
-        | State::LastAck
-        | State::TimeWait => None,
-    });
+    let mut candidates: Vec<(SynOpts, bool)> = worlds
+        .iter()
+        .filter_map(|w| match w.state {
+            State::Listen => w.held.filter(|h| h.irs + 1 == s.ack).map(|h| (h.opts, true)),
+            State::SynReceived if w.irs + 1 == s.ack && w.iss == s.seq => Some((w.peers, w.passive)),
+            State::SynReceived
+            | State::SynSent
+            | State::Closed
+            | State::Established
+            | State::FinWait1
+            | State::FinWait2
+            | State::CloseWait
+            | State::Closing
+            | State::LastAck
+            | State::TimeWait => None,
+        })
+        .collect();
     let syn = |i: &&Seg| listener && i.flags.syn() && !i.has_ack() && !i.flags.rst() && i.seq + 1 == s.ack;
-    found.or_else(|| last_in.filter(syn).map(|i| (super::arrive::syn_opts(i), true)))
+    candidates.extend(last_in.filter(syn).map(|i| (super::arrive::syn_opts(i), true)));
+    // Several SYNs may fit (a new SYN with the old one's number, answered with the same ISS
+    // after a silent close): one whose options allow the SYN-ACK's, if any. (A world that
+    // explains the SYN-ACK as a retransmission is held to its own SYN's options by emit.)
+    let allows = |p: &SynOpts| !(s.opts.wscale.is_some() && p.ws.is_none()) && !(s.opts.timestamps.is_some() && !p.ts);
+    candidates.iter().find(|(p, _)| allows(p)).or(candidates.first()).copied()
 }
 
 /// The format checks of one outbound segment, given what the handshake negotiated (`w`) and,

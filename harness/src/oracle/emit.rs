@@ -150,6 +150,14 @@ fn synchronized(n: World, s: &Seg, rst_sent: bool, cx: &mut Cx, out: &mut Vec<Wo
         // where the retransmission queue's front is still the SYN.
         let syn_unacked = state == State::SynReceived || (state == State::FinWait1 && n.una == n.iss);
         if s.has_ack() && syn_unacked && s.seq == n.iss && s.ack == n.irs + 1 {
+            // RFC 7323 §2.2, §3.2: the answer to a SYN carries WS and TS only if the SYN did,
+            // retransmitted too (a simultaneous open's is judged by the format checks, where
+            // Linux's repeated options are a deviation).
+            let extra = (s.opts.wscale.is_some() && n.peers.ws.is_none()) || (s.opts.timestamps.is_some() && !n.peers.ts);
+            if n.passive && extra {
+                let e = Expect::Only("a SYN-ACK with WS and TS only if the SYN carried them (RFC 7323 §2.2, §3.2)");
+                return Err(why(Rule::Options, Some(Step::Listen(3)), state, None, e));
+            }
             out.push(n);
             return Ok(());
         }
