@@ -87,7 +87,7 @@ struct Desc {
 }
 
 /// The descriptors of a trace and the openings they may be bound to.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub(crate) struct Sockets {
     descs: Vec<Desc>,
     openings: VecDeque<Opening>,

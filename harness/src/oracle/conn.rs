@@ -32,6 +32,7 @@ const MAX_WORLDS: usize = 8;
 const MAX_FINDINGS: u32 = 20;
 
 /// What all connections of a trace share.
+#[derive(Clone)]
 pub(crate) struct Global {
     pub profile: OracleProfile,
     pub permitted: u32,
@@ -123,6 +124,7 @@ struct Report<'a> {
     deviation: Option<Deviation>,
 }
 
+#[derive(Clone)]
 pub(crate) struct Conn {
     id: usize,
     name: String,

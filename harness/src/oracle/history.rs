@@ -29,6 +29,7 @@ const MARKS: usize = 6;
 const LOG: usize = 24;
 
 /// The worlds and facts before one inbound segment, and where it is in the log.
+#[derive(Clone)]
 struct Mark {
     at: usize,
     time: u64,
@@ -36,7 +37,7 @@ struct Mark {
     facts: Facts,
 }
 
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub(crate) struct History {
     /// Segments since the oldest mark: (event, time, segment, outbound).
     log: VecDeque<(usize, u64, Seg, bool)>,

@@ -121,6 +121,7 @@ pub struct Stats {
 
 /// The oracle fed event by event. Segments are inbound (to the judged stack) or outbound
 /// (from it); the connection is the 4-tuple seen from the judged stack.
+#[derive(Clone)]
 pub struct Checker {
     g: Global,
     conns: Vec<Conn>,
