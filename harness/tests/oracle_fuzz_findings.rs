@@ -593,3 +593,23 @@ fn a_new_syn_with_the_old_number_is_answered_with_its_own_options() {
     assert!(v.is_empty(), "{v:?}");
     assert!(!run("getsockopt(3, ...)").is_empty(), "window scaling on the half-open connection's SYN-ACK must be a violation");
 }
+
+/// As above with text on the SYN: the stack (rfc9293 profile) queues it and delivers it when
+/// the handshake's ACK arrives, before that ACK's own octet and FIN, which lie below the new
+/// RCV.NXT. Its ACK covers the SYN's text; the oracle had only the ACK's text and FIN taken.
+#[test]
+fn text_queued_from_the_syn_is_processed_before_the_handshakes_ack() {
+    let run = |ack: u32| {
+        let mss = vec![TcpOption::Mss(1460)];
+        let mut t = Feed::new(OracleProfile::rfc9293());
+        t.packet(0, &segment(PEER, STACK, TcpFlags::SYN, IRS, 0, mss.clone(), 771), false);
+        t.packet(0, &segment(STACK, PEER, TcpFlags::SYN | TcpFlags::ACK, ISS, IRS + 1, mss, 0), true);
+        t.inbound(10, TcpFlags::ACK | TcpFlags::FIN, IRS + 1, ISS + 1, 1);
+        t.outbound(10, TcpFlags::ACK, ISS + 1, ack, 0);
+        t.violations(11)
+    };
+    let v = run(IRS + 772);
+    assert!(v.is_empty(), "{v:?}");
+    assert!(run(IRS + 3).is_empty(), "the ACK's octet and FIN taken first is the other reading");
+    assert!(!run(IRS + 773).is_empty(), "an ACK past the SYN's text and a FIN never there must be a violation");
+}

@@ -341,7 +341,7 @@ fn ack_field(w: &World, s: &Seg, cx: &mut Cx, out: &mut Vec<World>) {
         if w.una.before(s.ack) && s.ack.before_or_eq(w.snd_max) {
             // (Asked before take_ack adds this segment's text to the receive space.)
             let mut queued = Vec::new();
-            queued_syn_fin(w, s, cx, &mut queued);
+            queued_syn_text(w, s, cx, &mut queued);
             let mut n = *w;
             established(&mut n, s, cx);
             take_ack(n, s, cx, out);
@@ -411,25 +411,31 @@ fn ack_range(w: &World, s: &Seg, cx: &Cx) -> (Tri, bool) {
 }
 
 /// SYN-RECEIVED → ESTABLISHED with the text and FIN queued from the SYN (§3.10.7.2 third,
-/// §3.10.7.3 fourth: "queued for processing later") processed first: a FIN among them takes
-/// RCV.NXT past it and the connection to CLOSE-WAIT before this segment's text, which then
-/// lies below RCV.NXT or is ignored (§3.10.7.4 seventh, CLOSE-WAIT) — whereas
+/// §3.10.7.3 fourth: "queued for processing later") processed first: RCV.NXT moves past
+/// them (a FIN among them takes the connection to CLOSE-WAIT) before this segment's text,
+/// which then lies below RCV.NXT or is ignored (§3.10.7.4 seventh, CLOSE-WAIT) — whereas
 /// [`take_ack`] alone has the segment's text at RCV.NXT accepted. In SYN-RECEIVED the receive
 /// space holds only what came on the SYN.
-fn queued_syn_fin(w: &World, s: &Seg, cx: &mut Cx, out: &mut Vec<World>) {
+fn queued_syn_text(w: &World, s: &Seg, cx: &mut Cx, out: &mut Vec<World>) {
     let space = cx.space(w.irs);
     let end = space.reach(w.rcv, false);
-    if end == w.rcv || !space.acks_fin(end) {
+    if end == w.rcv {
         return;
     }
+    let fin = space.acks_fin(end);
     let mut n = *w;
     established(&mut n, s, cx);
     n.advance_rcv(end, cx.now);
-    n.fin_in = true;
-    n.owe(cx.duty(Owed::AckUpTo(end), cx.ack_due(), other(Check::Fin), State::Established, Some("MUST-40")));
-    let mut closed = Vec::with_capacity(1);
-    fin_transition(n, cx.now, &mut closed);
-    for m in closed {
+    let step = other(if fin { Check::Fin } else { Check::Text });
+    n.owe(cx.duty(Owed::AckUpTo(end), cx.ack_due(), step, State::Established, Some("MUST-40")));
+    let mut queued = Vec::with_capacity(1);
+    if fin {
+        n.fin_in = true;
+        fin_transition(n, cx.now, &mut queued);
+    } else {
+        queued.push(n);
+    }
+    for m in queued {
         take_ack(m, s, cx, out);
     }
 }
