@@ -544,6 +544,18 @@ fn take_ack(mut n: World, s: &Seg, cx: &mut Cx, out: &mut Vec<World>) {
 fn text_and_fin(mut n: World, s: &Seg, must: bool, cx: &mut Cx, out: &mut Vec<World>) {
     let accepting = matches!(n.state, State::Established | State::FinWait1 | State::FinWait2);
     let (start, end) = (s.text_seq(), s.text_end());
+    let closed = cx.facts.user_closed || !cx.profile.user_calls_visible;
+    if closed && s.len > 0 && matches!(n.state, State::FinWait1 | State::FinWait2) && end.after(n.rcv) {
+        // §3.6 (SHLD-3): new text after the user's CLOSE "SHOULD send a RST to show that data
+        // was lost" — instead of taking it (and a FIN with it; Linux tcp_rcv_state_process
+        // resets <SEQ=SND.NXT> and deletes the TCB).
+        let duty = cx.duty(Owed::Rst { seq: n.snd_max, ack: None }, cx.reply_due(), other(Check::Text), n.state, Some("SHLD-3"));
+        let first = out.len();
+        n.deleted(cx.now, out);
+        for d in &mut out[first..] {
+            d.owe(duty);
+        }
+    }
     if accepting && s.len > 0 {
         cx.hit(other(Check::Text));
         let inclusive = cx.permits(Deviation::WindowRightEdgeInclusive);
