@@ -634,3 +634,26 @@ fn text_after_close_in_fin_wait_2_may_draw_a_reset_instead() {
     assert!(v.is_empty(), "{v:?}");
     assert!(!run(ISS + 1).is_empty(), "a RST below SND.NXT must be a violation");
 }
+
+/// Keep-alive probes left unanswered time the connection out with a RST (Linux; RFC 1122
+/// §4.2.3.6). A segment the stack dropped in between — unacceptable, answered with an ACK —
+/// answers no probe (only an acceptable ACK does: Linux's tcp_ack resets the count), but the
+/// oracle took any inbound segment for an answer and called the RST unexplained.
+#[test]
+fn a_dropped_segment_does_not_answer_a_keep_alive_probe() {
+    let run = |peer_seq: u32| {
+        let mut t = Feed::new(OracleProfile::linux());
+        t.established();
+        t.outbound(7_200_000, TcpFlags::ACK, ISS, IRS + 1, 0);
+        t.outbound(7_201_000, TcpFlags::ACK, ISS, IRS + 1, 0);
+        t.inbound(7_201_500, TcpFlags::ACK, peer_seq, ISS + 1, 0);
+        if peer_seq != IRS + 1 {
+            t.outbound(7_201_500, TcpFlags::ACK, ISS + 1, IRS + 1, 0); // §3.10.7.4 first
+        }
+        t.outbound(7_202_000, TcpFlags::RST | TcpFlags::ACK, ISS + 1, IRS + 1, 0);
+        t.violations(7_202_001)
+    };
+    let v = run(IRS + 100_000);
+    assert!(v.is_empty(), "{v:?}");
+    assert!(!run(IRS + 1).is_empty(), "after an acceptable ACK answered the probes, the RST must be a violation");
+}

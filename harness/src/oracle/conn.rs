@@ -493,7 +493,12 @@ impl Conn {
     fn after_inbound(&mut self, ev: usize, now: u64, s: &Seg, invalid: bool, una_before: Option<synack_stack::SeqNum>) {
         self.heard = true;
         self.last_heard = Some(self.tick);
-        self.facts.probe_unanswered = false;
+        // An answer to a probe is a segment the stack takes: one with an acceptable ACK. One
+        // dropped as unacceptable, or for lacking the ACK bit (§3.10.7.4 first, fifth), leaves
+        // the probes unanswered (Linux's keep-alive counts on; tcp_ack resets it).
+        if s.has_ack() && !s.flags.rst() && !invalid {
+            self.facts.probe_unanswered = false;
+        }
         if s.len > 0 {
             self.facts.last_text_in = Some(now);
         }
