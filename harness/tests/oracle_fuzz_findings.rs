@@ -657,3 +657,24 @@ fn a_dropped_segment_does_not_answer_a_keep_alive_probe() {
     assert!(v.is_empty(), "{v:?}");
     assert!(!run(IRS + 1).is_empty(), "after an acceptable ACK answered the probes, the RST must be a violation");
 }
+
+/// Linux takes a RST at the peer's FIN's number (RCV.NXT-1) as exact (`tcp_reset_check`, the
+/// `rst-at-fin-sequence` deviation). The oracle applied it only to a bare RST, which Table 6
+/// finds unacceptable; one carrying text reaches into the window and is acceptable, and the
+/// oracle then owed it a challenge ACK.
+#[test]
+fn linux_resets_on_a_rst_with_text_at_the_fins_number() {
+    let run = |profile: OracleProfile| {
+        let mut t = Feed::new(profile);
+        t.established();
+        t.inbound(2, TcpFlags::FIN | TcpFlags::ACK, IRS + 1, ISS + 1, 0);
+        t.outbound(2, TcpFlags::ACK, ISS + 1, IRS + 2, 0);
+        t.inbound(3, TcpFlags::RST | TcpFlags::ACK, IRS + 1, ISS + 1, 100);
+        t.inbound(4, TcpFlags::ACK, IRS + 2, ISS + 1, 0);
+        t.outbound(4, TcpFlags::RST, ISS + 1, 0, 0); // §3.10.7.1: no connection
+        t.violations(5)
+    };
+    let v = run(OracleProfile::linux());
+    assert!(v.is_empty(), "{v:?}");
+    assert!(!run(OracleProfile::rfc9293()).is_empty(), "RFC 5961 §3.2: only a RST at RCV.NXT resets");
+}

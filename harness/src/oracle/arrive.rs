@@ -281,12 +281,7 @@ fn not_acceptable(w: &World, s: &Seg, cx: &mut Cx, out: &mut Vec<World>) {
         n.entered = cx.now;
     }
     out.push(n);
-    if rst
-        && cx.permits(Deviation::RstAtFinSequence)
-        && w.fin_in
-        && matches!(w.state, State::CloseWait | State::Closing | State::LastAck)
-        && s.seq + 1 == w.rcv
-    {
+    if rst && rst_at_fin(w, s, cx) {
         let mut d = *w;
         d.used |= Deviation::RstAtFinSequence.bit();
         reset(&d, cx, out);
@@ -658,7 +653,22 @@ fn rst_step(w: &World, s: &Seg, hi: SeqNum, cx: &mut Cx, out: &mut Vec<World>) {
             d.used |= Deviation::FinWait2AcceptsAnyRst.bit();
             reset(&d, cx, out);
         }
+        // Linux (tcp_reset_check): the FIN's own number counts as RCV.NXT — here for a RST
+        // whose text makes it acceptable (a bare one is unacceptable, see not_acceptable).
+        if rst_at_fin(w, s, cx) {
+            let mut d = *w;
+            d.used |= Deviation::RstAtFinSequence.bit();
+            reset(&d, cx, out);
+        }
     }
+}
+
+/// [`Deviation::RstAtFinSequence`]: after the peer's FIN, a RST at RCV.NXT-1.
+fn rst_at_fin(w: &World, s: &Seg, cx: &Cx) -> bool {
+    cx.permits(Deviation::RstAtFinSequence)
+        && w.fin_in
+        && matches!(w.state, State::CloseWait | State::Closing | State::LastAck)
+        && s.seq + 1 == w.rcv
 }
 
 /// A RST that resets: CLOSED (SYN-RECEIVED from a passive OPEN: back to LISTEN), except that
