@@ -47,7 +47,13 @@ fn send_data(c: &mut Connection, ctx: &mut Ctx) {
         // Mutation testing: the peer's window ignored.
         let peer = if ctx.config.mutations.ignores_peer_window { u32::MAX } else { c.tcb.snd_wnd };
         let window = c.cc.cwnd().min(peer);
-        let usable = window.saturating_sub(in_flight);
+        let mut usable = window.saturating_sub(in_flight);
+        // Linux (tcp_retransmit_skb) retransmits the head of the queue, at SND.UNA, whatever
+        // the peer's window — a FIN too, which a zero window would otherwise hold back from
+        // every retransmission timeout until R2 gives up on a connection that never sent.
+        if retransmitting && edge == c.tcb.snd_una && c.profile == crate::config::Profile::Linux {
+            usable = usable.max(smss + 1);
+        }
         let available = c.send.available_from(edge) as u32;
         let len = smss.min(usable).min(available);
         let data_end = edge + len;

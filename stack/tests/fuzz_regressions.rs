@@ -333,3 +333,28 @@ fn syn_received_does_not_ack_a_segment_without_ack_past_the_window() {
         assert_eq!((ack.flags, ack.ack), (A, Ladder::peer(201)));
     }
 }
+
+/// state_machine with the oracle (`corpus/state_machine/regress-last-ack-fin-zero-window`): in
+/// the linux profile, a FIN in flight when the peer's window closed was never retransmitted —
+/// each retransmission timeout "resent from SND.UNA" what the zero window did not let out —
+/// until R2 deleted the connection silently. Linux (`tcp_retransmit_skb`) retransmits the
+/// head of the queue whatever the window; the timeout's retransmission must show.
+#[test]
+fn linux_retransmits_a_fin_into_a_zero_window() {
+    let mut c = synack_stack::Config::linux();
+    c.timestamps = false;
+    c.sack = false;
+    c.window_scaling = false;
+    c.delayed_ack_enabled = false;
+    let mut t = Ladder::new(c);
+    let (_, fd) = t.established_passive();
+    t.inject(seg().flags(F | A).seq(1).ack_abs(t.our(1)));
+    check(&t.sent(), A, t.our(1), Some(Ladder::peer(2)), 0);
+    t.stack.close(fd).unwrap();
+    check(&t.sent(), F | A, t.our(1), Some(Ladder::peer(2)), 0);
+    // The peer's window closes before our FIN is acknowledged.
+    t.inject(seg().flags(A).seq(2).ack_abs(t.our(1)).win(0));
+    t.sent_nothing();
+    t.advance(Duration::from_secs(3));
+    check(&t.sent(), F | A, t.our(1), Some(Ladder::peer(2)), 0);
+}
