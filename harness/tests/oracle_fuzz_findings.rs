@@ -678,3 +678,29 @@ fn linux_resets_on_a_rst_with_text_at_the_fins_number() {
     assert!(v.is_empty(), "{v:?}");
     assert!(!run(OracleProfile::rfc9293()).is_empty(), "RFC 5961 §3.2: only a RST at RCV.NXT resets");
 }
+
+/// Linux's TIME-WAIT takes a bare segment at RCV.NXT silently whatever its ACK field
+/// (`tcp_timewait_state_process`: "in window segment, it may be only reset or bare ack"),
+/// where RFC 5961 §5.2 answers an ACK outside the acceptable range with a challenge ACK.
+/// Found by state_machine as a missing challenge ACK; now a deviation the `linux` profile
+/// permits, still a violation under `rfc9293`.
+#[test]
+fn linux_time_wait_takes_a_bare_segment_silently() {
+    use synack::oracle::Deviation;
+    let run = |profile: OracleProfile| {
+        let mut t = Feed::new(profile);
+        t.established();
+        t.checker.user_call(Duration::from_millis(2), "close(4)");
+        t.outbound(2, TcpFlags::FIN | TcpFlags::ACK, ISS + 1, IRS + 1, 0);
+        t.inbound(3, TcpFlags::FIN | TcpFlags::ACK, IRS + 1, ISS + 2, 0);
+        t.outbound(3, TcpFlags::ACK, ISS + 2, IRS + 2, 0);
+        t.inbound(600, TcpFlags::ACK, IRS + 2, ISS + 2_000_000, 0);
+        t.inbound(1500, TcpFlags::ACK, IRS + 2, ISS + 2, 0);
+        t.checker.finish(Duration::from_millis(1600))
+    };
+    let linux = run(OracleProfile::linux());
+    assert!(!linux.iter().any(|f| f.severity == Severity::Violation), "{linux:?}");
+    assert!(linux.iter().any(|f| f.deviation == Some(Deviation::TimeWaitSilentOnBareSegment) && f.severity == Severity::Permitted), "{linux:?}");
+    let rfc = run(OracleProfile::rfc9293());
+    assert!(rfc.iter().any(|f| f.severity == Severity::Violation), "{rfc:?}");
+}

@@ -381,6 +381,14 @@ fn ack_field(w: &World, s: &Seg, cx: &mut Cx, out: &mut Vec<World>) {
         }
         n.owe(cx.duty(Owed::ChallengeAck, cx.reply_due(), other(Check::Ack), w.state, Some("MAY-12")));
         out.push(n);
+        let bare = s.len == 0 && !s.flags.syn() && !s.flags.fin() && s.seq == w.rcv;
+        if w.state == State::TimeWait && bare && cx.permits(Deviation::TimeWaitSilentOnBareSegment) {
+            // Linux: taken silently, the 2·MSL timer restarted.
+            let mut d = *w;
+            d.used |= Deviation::TimeWaitSilentOnBareSegment.bit();
+            d.entered = cx.now;
+            out.push(d);
+        }
     }
 }
 

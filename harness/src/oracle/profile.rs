@@ -57,11 +57,16 @@ pub enum Deviation {
     /// the ACK first and hands the segment to the listener, which drops a RST). RFC 9293
     /// §3.10.7.4 second (and §3.5.3: a RST is validated by its SEQ field) returns it to LISTEN.
     SynReceivedIgnoresRstWithBadAck,
+    /// TIME-WAIT takes a segment at RCV.NXT without text, SYN or FIN silently (restarting
+    /// its timer) whatever its ACK field (Linux `tcp_timewait_state_process`: "in window
+    /// segment, it may be only reset or bare ack"). RFC 5961 §5.2: an ACK outside
+    /// [SND.UNA-MAX.SND.WND, SND.NXT] draws a challenge ACK.
+    TimeWaitSilentOnBareSegment,
 }
 
 impl Deviation {
     /// Every deviation.
-    pub const ALL: [Deviation; 13] = [
+    pub const ALL: [Deviation; 14] = [
         Deviation::SynLinearTimeouts,
         Deviation::TimeWaitSilentOnRst,
         Deviation::RstAtFinSequence,
@@ -75,6 +80,7 @@ impl Deviation {
         Deviation::AcceptsTailBeyondWindow,
         Deviation::SynReceivedSynResets,
         Deviation::SynReceivedIgnoresRstWithBadAck,
+        Deviation::TimeWaitSilentOnBareSegment,
     ];
 
     /// A short, stable name (JSON, `--permit`).
@@ -93,6 +99,7 @@ impl Deviation {
             Deviation::AcceptsTailBeyondWindow => "accepts-tail-beyond-window",
             Deviation::SynReceivedSynResets => "syn-received-syn-resets",
             Deviation::SynReceivedIgnoresRstWithBadAck => "syn-received-ignores-rst-with-bad-ack",
+            Deviation::TimeWaitSilentOnBareSegment => "time-wait-silent-on-bare-segment",
         }
     }
 
@@ -117,6 +124,7 @@ impl Deviation {
             Deviation::AcceptsTailBeyondWindow => "RFC 9293 §3.10.7.4: text beyond the window is trimmed",
             Deviation::SynReceivedSynResets => "RFC 9293 §3.10.7.4: a SYN in SYN-RECEIVED (passive) returns it to LISTEN, no RST",
             Deviation::SynReceivedIgnoresRstWithBadAck => "RFC 9293 §3.10.7.4: a RST in the window returns SYN-RECEIVED (passive) to LISTEN, whatever its ACK field",
+            Deviation::TimeWaitSilentOnBareSegment => "RFC 5961 §5.2: an ACK outside [SND.UNA-MAX.SND.WND, SND.NXT] draws a challenge ACK",
         }
     }
 
@@ -139,6 +147,7 @@ impl Deviation {
             Deviation::AcceptsTailBeyondWindow => (Step::Other(Check::Text), None),
             Deviation::SynReceivedSynResets => (Step::Other(Check::Syn), None),
             Deviation::SynReceivedIgnoresRstWithBadAck => (Step::Other(Check::Rst), None),
+            Deviation::TimeWaitSilentOnBareSegment => (Step::Other(Check::Ack), Some("MAY-12")),
         }
     }
 }
