@@ -63,6 +63,7 @@ fn permit(p: &mut OracleProfile, d: Deviation) {
 }
 
 /// One run's checker, and how far its findings have been looked at.
+#[derive(Clone)]
 pub struct Feed {
     checker: Checker,
     /// Findings already judged (the checker appends; a repeat only counts occurrences).
