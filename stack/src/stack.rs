@@ -102,6 +102,13 @@ impl Stack {
         std::mem::take(&mut self.decisions)
     }
 
+    /// As [`Stack::take_decisions`], into `out` (cleared first): the two buffers are swapped,
+    /// so a caller that takes them after every event allocates none.
+    pub fn take_decisions_into(&mut self, out: &mut Vec<Decision>) {
+        out.clear();
+        std::mem::swap(&mut self.decisions, out);
+    }
+
     /// The next packet to put on the wire, as IP bytes.
     pub fn poll_transmit(&mut self) -> Option<Vec<u8>> {
         self.outbox.pop_front()
