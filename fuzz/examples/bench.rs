@@ -1,6 +1,6 @@
 //! Runs a `state_machine` corpus through the target's checks (without libFuzzer's
 //! instrumentation and bookkeeping) and prints inputs per second — for comparing the cost of
-//! the checks, e.g. with and without `SYNACK_FUZZ_ORACLE=1`:
+//! the checks, e.g. with and without `SYNACK_FUZZ_ORACLE=1`; also how many events the inputs have:
 //! `cargo run --release --manifest-path fuzz/Cargo.toml --example bench -- DIR [SECONDS]`.
 
 use std::process::ExitCode;
@@ -42,5 +42,10 @@ fn main() -> ExitCode {
     }
     let secs = start.elapsed().as_secs_f64();
     out!("{} inputs, {runs} runs in {secs:.1} s: {:.0} runs/s ({failed} with a finding)", inputs.len(), runs as f64 / secs);
+    let mut events: Vec<usize> = inputs.iter().map(|i| i.events.len()).collect();
+    events.sort_unstable();
+    let at = |q: f64| events[((events.len() - 1) as f64 * q) as usize];
+    let mean = events.iter().sum::<usize>() as f64 / events.len() as f64;
+    out!("events per input: mean {mean:.1}, median {}, 90th percentile {}, max {}", at(0.5), at(0.9), at(1.0));
     ExitCode::SUCCESS
 }

@@ -1,5 +1,5 @@
 //! `prepared.rs` with the RFC 9293 oracle on (`SYNACK_FUZZ_ORACLE=1`, set before the target
-//! first reads it: this file is its own test binary): the replayed oracle feed judges as the
+//! first reads it: this file is its own test binary): the cloned oracle checker judges as the
 //! one that saw the fixture walked.
 
 #[path = "common/same_runs.rs"]

@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 use std::time::Duration;
 use synack_stack::config::ProbeStyle;
 use synack_stack::mutations::Mutations;
-use synack_stack::wire::TcpPacket;
+use synack_stack::wire::{ChecksumOverride, TcpPacket};
 use synack_stack::{Config, Decision, Domain, Errno, Fd, Instant, SeqNum, Shutdown, SockOpt, SockOptName, Stack, State};
 
 pub const LISTEN_PORT: u16 = 8080;
@@ -31,6 +31,9 @@ pub struct AppSocket {
     pub sent: u32,
 }
 
+/// `Clone` gives an independent copy — the stack, the application's sockets, the monitor's
+/// memory, the oracle's checker (a prepared fixture is cloned per input, see `prepared`).
+#[derive(Clone)]
 pub struct Driver {
     pub stack: Stack,
     pub now: Instant,
@@ -46,6 +49,9 @@ pub struct Driver {
     /// What the last event sent and decided.
     pub sent: Vec<TcpPacket>,
     pub decisions: Vec<Decision>,
+    /// The trace check's buffers, and the inbound packet's bytes: reused from event to event.
+    trace: trace::Scratch,
+    wire: Vec<u8>,
 }
 
 /// The planted bug `SYNACK_FUZZ_MUTATION=NAME` names (read once): one of the stack's
@@ -136,24 +142,8 @@ impl Driver {
             oracle,
             sent: Vec::new(),
             decisions: Vec::new(),
-        }
-    }
-
-    /// An independent copy of this driver — the stack, the application's sockets, the
-    /// monitor's memory — with `oracle` as its oracle feed (a [`oracle::Feed`] holds no
-    /// `Clone` checker; see [`oracle::Feed::replay`]).
-    pub fn fork(&self, oracle: Option<Feed>) -> Driver {
-        Driver {
-            stack: self.stack.clone(),
-            now: self.now,
-            local_ip: self.local_ip,
-            peer_ip: self.peer_ip,
-            slots: self.slots.clone(),
-            apps: self.apps.clone(),
-            monitor: self.monitor.clone(),
-            oracle,
-            sent: self.sent.clone(),
-            decisions: self.decisions.clone(),
+            trace: trace::Scratch::default(),
+            wire: Vec::new(),
         }
     }
 
@@ -175,7 +165,7 @@ impl Driver {
 
     /// Runs one event, then checks what it did.
     pub fn step(&mut self, event: &Event) -> Result<(), Violation> {
-        let before = trace::snapshot(&self.stack);
+        self.trace.before(&self.stack);
         self.sent.clear();
         match event {
             Event::Segment(s) => self.segment(s)?,
@@ -185,9 +175,9 @@ impl Driver {
             }
             Event::Wait(w) => self.wait(*w)?,
         }
-        self.decisions = self.stack.take_decisions();
-        let closed = trace::check(&before, &self.decisions, &self.stack)?;
-        self.monitor.after_event(&self.stack, &self.sent, &self.decisions, &closed, self.now)
+        self.stack.take_decisions_into(&mut self.decisions);
+        trace::check(&mut self.trace, &self.decisions, &self.stack)?;
+        self.monitor.after_event(&self.stack, &self.sent, &self.decisions, self.trace.closed(), self.now)
     }
 
     /// The connection the stack has for a slot: the live one if any, else a CLOSED one.
@@ -230,7 +220,10 @@ impl Driver {
             }),
         }
         let Ok(packet) = TcpPacket::new(src, dst, seg) else { return Ok(()) };
-        let Ok(mut bytes) = packet.emit() else { return Ok(()) };
+        let mut bytes = std::mem::take(&mut self.wire);
+        bytes.resize(packet.buffer_len(), 0);
+        let Ok(len) = packet.emit_into(&mut bytes, ChecksumOverride::default()) else { return Ok(()) };
+        bytes.truncate(len);
         if spec.delivery == Delivery::BadChecksum {
             let at = packet.ip.buffer_len() + 16;
             if let Some(b) = bytes.get_mut(at) {
@@ -244,6 +237,7 @@ impl Driver {
             }
         }
         self.stack.handle_packet(self.now, &bytes);
+        self.wire = bytes;
         self.drain(self.now)
     }
 

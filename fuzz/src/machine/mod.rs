@@ -41,17 +41,13 @@ pub fn run(input: &Input, on_decision: &mut dyn FnMut(&Decision)) -> Result<(), 
 /// `true`) with the driver as the event left it — also when the event broke an invariant,
 /// before the violation is returned. The fixture is walked afresh.
 pub fn run_observed(input: &Input, observe: &mut dyn FnMut(&Driver, &Event, bool)) -> Result<(), Violation> {
-    let d = walk_fixture(input.fixture, input.knobs, false, observe)?;
+    let d = walk_fixture(input.fixture, input.knobs, observe)?;
     run_events(d, &input.events, observe)
 }
 
-/// A fresh driver walked through `fixture`'s events, checked to end where the fixture says;
-/// `record`: its oracle feed (if any) keeps what it is fed (see [`oracle::Feed::replay`]).
-pub fn walk_fixture(fixture: Fixture, knobs: input::Knobs, record: bool, observe: &mut dyn FnMut(&Driver, &Event, bool)) -> Result<Driver, Violation> {
+/// A fresh driver walked through `fixture`'s events, checked to end where the fixture says.
+pub fn walk_fixture(fixture: Fixture, knobs: input::Knobs, observe: &mut dyn FnMut(&Driver, &Event, bool)) -> Result<Driver, Violation> {
     let mut d = Driver::new(knobs);
-    if record {
-        d.oracle = d.oracle.take().map(|_| oracle::Feed::recording(&driver::config(knobs)));
-    }
     let active = matches!(fixture, Fixture::SynSent | Fixture::EstablishedActive);
     if !active {
         d.add_listener_slots();

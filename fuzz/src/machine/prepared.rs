@@ -3,12 +3,11 @@
 //! Every input starts by walking a fresh stack into its fixture state (`fixture`): a few
 //! segments and calls, the same for every input with the same (fixture, knobs). Here that walk
 //! is done once per (fixture, knobs, planted bug on or off) and kept: the driver as the walk
-//! left it (cloned per input: `Stack: Clone`), every decision it recorded (replayed to the
-//! caller, so the transition counters see the fixture as before), and the oracle's feed
-//! (replayed into a fresh checker per input: the checker is not `Clone`), or the violation
-//! the walk ran into. What the fixture walk checks is checked once, when it is walked; what
-//! a run sees after it is identical to a fresh walk (the stack is deterministic: no clock but
-//! the driver's, ISNs from a fixed seed).
+//! left it, its oracle feed included (cloned per input: `Stack: Clone`, `Checker: Clone`),
+//! every decision it recorded (replayed to the caller, so the transition counters see the
+//! fixture as before), or the violation the walk ran into. What the fixture walk checks is
+//! checked once, when it is walked; what a run sees after it is identical to a fresh walk
+//! (the stack is deterministic: no clock but the driver's, ISNs from a fixed seed).
 //!
 //! What changes for libFuzzer: the walk's own code is no longer executed per input, so
 //! its inline code counters no longer count it (the (state, step) counters still do).
@@ -16,11 +15,10 @@
 use super::check::Violation;
 use super::driver::{self, Driver};
 use super::input::{Fixture, Knobs};
-use super::oracle::{Fed, Feed};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
-use synack_stack::{Config, Decision};
+use synack_stack::Decision;
 
 /// Most fixtures kept (then the cache starts again): each is a small stack, a few KiB.
 const CAPACITY: usize = 4096;
@@ -28,10 +26,8 @@ const CAPACITY: usize = 4096;
 struct Prepared {
     /// Every decision the walk recorded, in order.
     decisions: Vec<Decision>,
-    /// The stack's configuration (the oracle's profile follows it).
-    config: Config,
-    /// The driver at the end of the walk (its oracle feed taken out) and the feed's log.
-    start: Result<(Driver, Option<Vec<Fed>>), Violation>,
+    /// The driver at the end of the walk, its oracle feed (if any) included.
+    start: Result<Driver, Violation>,
 }
 
 type Key = (Fixture, u16, bool);
@@ -59,18 +55,11 @@ pub fn start(fixture: Fixture, knobs: Knobs, on_decision: &mut dyn FnMut(&Decisi
         }
     };
     p.decisions.iter().for_each(on_decision);
-    match &p.start {
-        Ok((d, log)) => Ok(d.fork(log.as_ref().map(|log| Feed::replay(&p.config, log)))),
-        Err(v) => Err(v.clone()),
-    }
+    p.start.clone()
 }
 
 fn prepare(fixture: Fixture, knobs: Knobs) -> Prepared {
     let mut decisions = Vec::new();
-    let walked = super::walk_fixture(fixture, knobs, true, &mut |d: &Driver, _, _| decisions.extend_from_slice(&d.decisions));
-    let start = walked.map(|mut d| {
-        let log = d.oracle.take().map(|mut o| o.take_log());
-        (d, log)
-    });
-    Prepared { decisions, config: driver::config(knobs), start }
+    let start = super::walk_fixture(fixture, knobs, &mut |d: &Driver, _, _| decisions.extend_from_slice(&d.decisions));
+    Prepared { decisions, start }
 }

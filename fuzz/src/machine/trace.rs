@@ -9,26 +9,51 @@ use synack_stack::{Decision, Stack, State};
 
 type Tuple = (SocketAddr, SocketAddr);
 
-/// The state of each 4-tuple's live (not CLOSED) connection.
-pub fn snapshot(stack: &Stack) -> Vec<(Tuple, State)> {
-    stack.connections().filter(|c| c.state != State::Closed).map(|c| ((c.local, c.remote), c.state)).collect()
+/// The buffers [`check`] works in, kept from event to event (allocating them per event showed
+/// in the target's profile): the states before the event, the 4-tuples it closed.
+#[derive(Clone, Default)]
+pub struct Scratch {
+    before: Vec<(Tuple, State)>,
+    after: Vec<(Tuple, State)>,
+    tuples: Vec<Tuple>,
+    closed: Vec<Tuple>,
+}
+
+impl Scratch {
+    /// Notes the state of every live connection before an event.
+    pub fn before(&mut self, stack: &Stack) {
+        snapshot(stack, &mut self.before);
+    }
+
+    /// The 4-tuples whose connection went through CLOSED during the last event [`check`]ed.
+    pub fn closed(&self) -> &[Tuple] {
+        &self.closed
+    }
+}
+
+/// The state of each 4-tuple's live (not CLOSED) connection, into `out`.
+fn snapshot(stack: &Stack, out: &mut Vec<(Tuple, State)>) {
+    out.clear();
+    out.extend(stack.connections().filter(|c| c.state != State::Closed).map(|c| ((c.local, c.remote), c.state)));
 }
 
 fn state_of(snapshot: &[(Tuple, State)], tuple: Tuple) -> State {
     snapshot.iter().find(|(t, _)| *t == tuple).map_or(State::Closed, |(_, s)| *s)
 }
 
-/// Checks the event's `decisions` against the states `before` and after it; returns the
-/// 4-tuples whose connection went through CLOSED during the event (a later connection on
-/// them is a new incarnation).
-pub fn check(before: &[(Tuple, State)], decisions: &[Decision], stack: &Stack) -> Result<Vec<Tuple>, Violation> {
-    let after = snapshot(stack);
-    let mut tuples: Vec<Tuple> = decisions.iter().filter_map(|d| Some((d.local?, d.remote?))).collect();
-    tuples.extend(before.iter().chain(&after).map(|(t, _)| *t));
-    tuples.sort();
+/// Checks the event's `decisions` against the states before it (`scratch.before`) and after
+/// it; `scratch.closed()` then holds the 4-tuples whose connection went through CLOSED during
+/// the event (a later connection on them is a new incarnation).
+pub fn check(scratch: &mut Scratch, decisions: &[Decision], stack: &Stack) -> Result<(), Violation> {
+    let Scratch { before, after, tuples, closed } = scratch;
+    snapshot(stack, after);
+    tuples.clear();
+    tuples.extend(decisions.iter().filter_map(|d| Some((d.local?, d.remote?))));
+    tuples.extend(before.iter().chain(after.iter()).map(|(t, _)| *t));
+    tuples.sort_unstable();
     tuples.dedup();
-    let mut closed = Vec::new();
-    for tuple in tuples {
+    closed.clear();
+    for &tuple in tuples.iter() {
         let mut state = state_of(before, tuple);
         if state == State::Closed {
             closed.push(tuple);
@@ -47,7 +72,7 @@ pub fn check(before: &[(Tuple, State)], decisions: &[Decision], stack: &Stack) -
                 closed.push(tuple);
             }
         }
-        let end = state_of(&after, tuple);
+        let end = state_of(after, tuple);
         if state != end {
             return Err(Violation::new(format!(
                 "trace: the decisions on {} → {} end in {state}, but the connection is in {end}",
@@ -55,5 +80,5 @@ pub fn check(before: &[(Tuple, State)], decisions: &[Decision], stack: &Stack) -
             )));
         }
     }
-    Ok(closed)
+    Ok(())
 }
