@@ -550,13 +550,24 @@ fn text_and_fin(mut n: World, s: &Seg, must: bool, cx: &mut Cx, out: &mut Vec<Wo
     let closed = cx.facts.user_closed || !cx.profile.user_calls_visible;
     if closed && s.len > 0 && matches!(n.state, State::FinWait1 | State::FinWait2) && end.after(n.rcv) {
         // §3.6 (SHLD-3): new text after the user's CLOSE "SHOULD send a RST to show that data
-        // was lost" — instead of taking it (and a FIN with it; Linux tcp_rcv_state_process
-        // resets <SEQ=SND.NXT> and deletes the TCB).
-        let duty = cx.duty(Owed::Rst { seq: n.snd_max, ack: None }, cx.reply_due(), other(Check::Text), n.state, Some("SHLD-3"));
-        let first = out.len();
-        n.deleted(cx.now, out);
-        for d in &mut out[first..] {
-            d.owe(duty);
+        // was lost" — instead of taking it (and a FIN with it), and the TCB is deleted. The
+        // RST is an ABORT's <SEQ=SND.NXT> (§3.10.5), or, as a permitted deviation, the reply
+        // §3.10.7.1 gives the segment (Linux tcp_v4_send_reset: <SEQ=SEG.ACK>).
+        let abort = Owed::Rst { seq: n.snd_max, ack: None };
+        let reply = if s.has_ack() {
+            Owed::Rst { seq: s.ack, ack: None }
+        } else {
+            Owed::Rst { seq: SeqNum::new(0), ack: Some(s.seq + s.seg_len()) }
+        };
+        let linux = cx.permits(Deviation::DataAfterCloseRstAtSegAck) && reply != abort;
+        for (owed, used) in [(abort, 0), (reply, Deviation::DataAfterCloseRstAtSegAck.bit())].into_iter().take(1 + usize::from(linux)) {
+            let duty = cx.duty(owed, cx.reply_due(), other(Check::Text), n.state, Some("SHLD-3"));
+            let first = out.len();
+            n.deleted(cx.now, out);
+            for d in &mut out[first..] {
+                d.owe(duty);
+                d.used |= used;
+            }
         }
     }
     if accepting && s.len > 0 {

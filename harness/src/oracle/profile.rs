@@ -62,11 +62,15 @@ pub enum Deviation {
     /// segment, it may be only reset or bare ack"). RFC 5961 §5.2: an ACK outside
     /// [SND.UNA-MAX.SND.WND, SND.NXT] draws a challenge ACK.
     TimeWaitSilentOnBareSegment,
+    /// New text after the user's close() draws the RST a segment for no connection gets
+    /// (<SEQ=SEG.ACK>, Linux `tcp_rcv_state_process` → `tcp_v4_send_reset`) rather than an
+    /// ABORT's <SEQ=SND.NXT> (§3.10.5; §3.6 SHLD-3 "send a RST to show that data was lost").
+    DataAfterCloseRstAtSegAck,
 }
 
 impl Deviation {
     /// Every deviation.
-    pub const ALL: [Deviation; 14] = [
+    pub const ALL: [Deviation; 15] = [
         Deviation::SynLinearTimeouts,
         Deviation::TimeWaitSilentOnRst,
         Deviation::RstAtFinSequence,
@@ -81,6 +85,7 @@ impl Deviation {
         Deviation::SynReceivedSynResets,
         Deviation::SynReceivedIgnoresRstWithBadAck,
         Deviation::TimeWaitSilentOnBareSegment,
+        Deviation::DataAfterCloseRstAtSegAck,
     ];
 
     /// A short, stable name (JSON, `--permit`).
@@ -100,6 +105,7 @@ impl Deviation {
             Deviation::SynReceivedSynResets => "syn-received-syn-resets",
             Deviation::SynReceivedIgnoresRstWithBadAck => "syn-received-ignores-rst-with-bad-ack",
             Deviation::TimeWaitSilentOnBareSegment => "time-wait-silent-on-bare-segment",
+            Deviation::DataAfterCloseRstAtSegAck => "data-after-close-rst-at-seg-ack",
         }
     }
 
@@ -125,6 +131,7 @@ impl Deviation {
             Deviation::SynReceivedSynResets => "RFC 9293 §3.10.7.4: a SYN in SYN-RECEIVED (passive) returns it to LISTEN, no RST",
             Deviation::SynReceivedIgnoresRstWithBadAck => "RFC 9293 §3.10.7.4: a RST in the window returns SYN-RECEIVED (passive) to LISTEN, whatever its ACK field",
             Deviation::TimeWaitSilentOnBareSegment => "RFC 5961 §5.2: an ACK outside [SND.UNA-MAX.SND.WND, SND.NXT] draws a challenge ACK",
+            Deviation::DataAfterCloseRstAtSegAck => "RFC 9293 §3.10.5, SHLD-3: the RST showing data was lost is an ABORT's <SEQ=SND.NXT>",
         }
     }
 
@@ -148,6 +155,7 @@ impl Deviation {
             Deviation::SynReceivedSynResets => (Step::Other(Check::Syn), None),
             Deviation::SynReceivedIgnoresRstWithBadAck => (Step::Other(Check::Rst), None),
             Deviation::TimeWaitSilentOnBareSegment => (Step::Other(Check::Ack), Some("MAY-12")),
+            Deviation::DataAfterCloseRstAtSegAck => (Step::Other(Check::Text), Some("SHLD-3")),
         }
     }
 }
