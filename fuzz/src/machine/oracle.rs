@@ -10,24 +10,29 @@
 //! Segments the stack never receives as its own are not fed: those addressed to another host
 //! (`Delivery::OtherHost`) are not part of its trace.
 //!
-//! **On by default**: a violation is a finding like a panic or a broken invariant of `check`
-//! (the "the oracle checking every step"). `SYNACK_FUZZ_ORACLE=0` (read once) turns
-//! it off — to measure what it costs, or to hunt invariant breaks alone. The false alarms
-//! fuzz inputs raised — around SYN-RECEIVED and half-open connections, text and FINs queued
-//! on a SYN, silent give-ups several segments back, Linux's request and TIME-WAIT sockets,
-//! RSTs for data after close(), challenge-ACK throttles — were each fixed in the oracle with
-//! a test in `harness/tests/oracle_fuzz_findings.rs`, or in the stack with one in
-//! `stack/tests/fuzz_regressions.rs` and a `corpus/state_machine/regress-*` input.
+//! **Opt-in** (`SYNACK_FUZZ_ORACLE=1`, read once): the oracle still reports false alarms on
+//! fuzz inputs, so a default run (and CI's) judges by the invariants of `check` alone. Fixed
+//! so far, each with a test in `harness/tests/oracle_fuzz_findings.rs` (or, for a stack bug,
+//! one in `stack/tests/fuzz_regressions.rs` and a `corpus/state_machine/regress-*` input):
+//! retransmitted SYNs and unacceptable ACKs in SYN-RECEIVED, text and FINs queued on a SYN,
+//! silent give-ups several segments back, SYN-ACK options judged by the SYN answered, Table
+//! 6 for segments covering the whole window, Linux's request and TIME-WAIT sockets (RSTs with
+//! bad ACKs, bare segments, the shared out-of-window throttle), RSTs for data after close(),
+//! RSTs with text at the FIN's number, keep-alive answers. Left (a 10-minute run in fork
+//! mode still stops about every 4 s): the linux profile with RFC 5961 off (its TIME-WAIT
+//! acknowledges a SYN in the window where the oracle expects RFC 793's RST), missing replies
+//! in SYN-RECEIVED, ACKs judged too low in ESTABLISHED and CLOSE-WAIT, a listener's worlds
+//! after half-open connections, a RST from CLOSING.
 
 use super::check::Violation;
 use std::time::Duration;
 use synack::oracle::{Checker, Deviation, Finding, OracleProfile, Severity};
 use synack_stack::{Config, Instant, Profile};
 
-/// Whether the oracle judges runs: yes unless `SYNACK_FUZZ_ORACLE=0` (read once).
+/// Whether the oracle judges runs: `SYNACK_FUZZ_ORACLE=1` (read once).
 pub fn enabled() -> bool {
     static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *ON.get_or_init(|| std::env::var("SYNACK_FUZZ_ORACLE").map_or(true, |v| v != "0"))
+    *ON.get_or_init(|| std::env::var("SYNACK_FUZZ_ORACLE").is_ok_and(|v| v == "1"))
 }
 
 /// The oracle's profile for a stack configured as `c`: RFC 9293 or Linux's permitted
