@@ -8,6 +8,10 @@ use std::time::{Duration, Instant};
 
 use synack_fuzz::machine::{self, encode, Input};
 
+/// As the `state_machine` target (see there).
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// `println!` that ignores a closed stdout (`… | head`) instead of panicking.
 macro_rules! out {
     ($($arg:tt)*) => {{

@@ -10,6 +10,13 @@
 use libfuzzer_sys::fuzz_target;
 use synack_fuzz::machine::{self, coverage, driver, Input};
 
+/// mimalloc instead of glibc's malloc: a run allocates for every packet (the stack's segments,
+/// its outbox, the parsed copies the checks read), and glibc's malloc and free were ~9% of
+/// the target's time; `--example bench` ran 15–20% more inputs per CPU second with it
+/// (oracle off; with the oracle on, no difference).
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fuzz_target!(
     init: {
         match driver::planted_mutation() {
