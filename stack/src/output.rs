@@ -51,11 +51,17 @@ fn send_data(c: &mut Connection, ctx: &mut Ctx) {
         // Linux (tcp_retransmit_skb) retransmits the head of the queue, at SND.UNA, whatever
         // the peer's window — a FIN too, which a zero window would otherwise hold back from
         // every retransmission timeout until R2 gives up on a connection that never sent.
-        if retransmitting && edge == c.tcb.snd_una && c.profile == crate::config::Profile::Linux {
+        // Only what was sent before: the head is the segment in flight, never new octets
+        // (those stay behind the window, RFC 9293 §3.8.6.1).
+        let head_forced = retransmitting && edge == c.tcb.snd_una && c.profile == crate::config::Profile::Linux;
+        if head_forced {
             usable = usable.max(smss + 1);
         }
         let available = c.send.available_from(edge) as u32;
-        let len = smss.min(usable).min(available);
+        let mut len = smss.min(usable).min(available);
+        if head_forced {
+            len = len.min(c.tcb.snd_nxt.since(edge).max(0) as u32);
+        }
         let data_end = edge + len;
         // The FIN goes after the last octet, if it fits in the window (it occupies one
         // sequence number) and has not been sent yet (or is being retransmitted).

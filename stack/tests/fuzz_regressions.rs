@@ -358,3 +358,54 @@ fn linux_retransmits_a_fin_into_a_zero_window() {
     t.advance(Duration::from_secs(3));
     check(&t.sent(), F | A, t.our(1), Some(Ladder::peer(2)), 0);
 }
+
+/// state_machine (invariant "new SEQ beyond the peer's window"), after the fix above: the
+/// linux profile's forced retransmission of the head took a whole MSS from SND.UNA, so when
+/// less than an MSS was in flight it carried octets never sent before into a window that had
+/// no room for them. The head Linux resends is the segment in flight: 100 octets fill a
+/// 100-octet window, 100 more wait; the timeout resends the first 100 and nothing new.
+#[test]
+fn linux_forced_head_retransmission_carries_no_new_octets() {
+    let mut c = synack_stack::Config::linux();
+    c.timestamps = false;
+    c.sack = false;
+    c.window_scaling = false;
+    c.delayed_ack_enabled = false;
+    let mut t = Ladder::new(c);
+    let (_, fd) = t.established_passive();
+    t.inject(seg().flags(A).seq(1).ack_abs(t.our(1)).win(100));
+    t.stack.setsockopt(fd, synack_stack::SockOpt::NoDelay(true)).unwrap();
+    assert_eq!(t.stack.send(fd, &[7; 100]).unwrap(), 100);
+    check(&t.sent(), A | P, t.our(1), Some(Ladder::peer(1)), 100);
+    assert_eq!(t.stack.send(fd, &[8; 100]).unwrap(), 100);
+    t.sent_nothing(); // the window is full
+    t.advance(Duration::from_secs(1));
+    let rtx = t.sent();
+    assert_eq!((rtx.seq, rtx.payload.len()), (t.our(1), 100), "the timeout resends the segment in flight: {rtx:?}");
+}
+
+/// state_machine (invariant "new SEQ beyond the peer's window"): a partial acknowledgment in
+/// fast recovery that also closed the window was answered by retransmitting the next hole
+/// under the window from before that ACK — repacketized, it carried octets never sent into
+/// the window the same ACK shut. RFC 6582 §3.2 step 3 retransmits after §3.10.7.4 fifth has
+/// taken the ACK's window. 1000 octets fill a 1000-octet window, 50 wait; after fast
+/// retransmit, an ACK of 100 with window 0 resends 101..1001 and not the 50.
+#[test]
+fn a_partial_ack_that_closes_the_window_retransmits_no_new_octets() {
+    let mut t = Ladder::plain();
+    let (_, fd) = t.established_passive();
+    t.inject(seg().flags(A).seq(1).ack_abs(t.our(1)).win(1000));
+    t.stack.setsockopt(fd, synack_stack::SockOpt::NoDelay(true)).unwrap();
+    assert_eq!(t.stack.send(fd, &[7; 1000]).unwrap(), 1000);
+    check(&t.sent(), A | P, t.our(1), Some(Ladder::peer(1)), 1000);
+    assert_eq!(t.stack.send(fd, &[8; 50]).unwrap(), 50);
+    t.sent_nothing(); // the window is full
+    for _ in 0..3 {
+        t.inject(seg().flags(A).seq(1).ack_abs(t.our(1)).win(1000));
+    }
+    check(&t.sent(), A, t.our(1), Some(Ladder::peer(1)), 1000);
+    t.inject(seg().flags(A).seq(1).ack_abs(t.our(101)).win(0));
+    let rtx = t.sent();
+    assert_eq!((rtx.seq, rtx.payload.len()), (t.our(101), 900), "only what was in flight: {rtx:?}");
+    t.sent_nothing();
+}

@@ -74,8 +74,9 @@ pub fn check(c: &mut Connection, seg: &Incoming, ctx: &mut Ctx) -> ControlFlow<(
             // SND.UNA < SEG.ACK, asked as "SEG.ACK after SND.UNA": 2^31 apart, SeqNum calls
             // each number `before` the other, so `SND.UNA.before(SEG.ACK)` took an ACK half
             // the circle away for new data and moved SND.UNA back (fuzz_regressions).
+            let mut partial = false;
             if seg.ack.after(c.tcb.snd_una) {
-                new_ack(c, seg, ctx);
+                partial = new_ack(c, seg, ctx);
             } else if seg.ack == c.tcb.snd_una {
                 duplicate_ack(c, seg, ctx);
             } else {
@@ -84,6 +85,12 @@ pub fn check(c: &mut Connection, seg: &Incoming, ctx: &mut Ctx) -> ControlFlow<(
             }
             update_scoreboard(c, seg, ctx);
             update_window(c, seg, now);
+            if partial {
+                // RFC 6582 §3.2 step 3: a partial acknowledgment retransmits the next hole —
+                // under the window this very ACK advertises (§3.8.6: new text stays within
+                // SND.UNA + SND.WND), so only after the window update.
+                c.retransmit_head(now);
+            }
         }
         State::TimeWait => {
             // "The only thing that can arrive in this state is a retransmission of the remote
@@ -153,7 +160,9 @@ fn accept_queue_overflow(c: &mut Connection, seg: &Incoming, ctx: &mut Ctx) -> C
 
 /// SND.UNA < SEG.ACK =< SND.NXT: set SND.UNA, drop what is acknowledged, take an RTT sample,
 /// grow cwnd, and restart or stop the retransmission timer (RFC 6298 §5.2, §5.3).
-fn new_ack(c: &mut Connection, seg: &Incoming, ctx: &mut Ctx) {
+/// Returns whether this is a partial acknowledgment in fast recovery, whose retransmission
+/// of the next hole the caller makes once the window is updated.
+fn new_ack(c: &mut Connection, seg: &Incoming, ctx: &mut Ctx) -> bool {
     let now = ctx.now;
     let acked = seg.ack.since(c.tcb.snd_una) as u32;
     let smss = c.smss();
@@ -166,18 +175,20 @@ fn new_ack(c: &mut Connection, seg: &Incoming, ctx: &mut Ctx) {
             c.rtx_nxt = Some(seg.ack);
         }
     }
-    match c.recovery {
+    let partial = match c.recovery {
         Some(recover) if seg.ack.after_or_eq(recover) => {
             // RFC 6582 §3.2 step 3: a full acknowledgment ends fast recovery.
             c.cc.on_recovery_end();
             c.recovery = None;
+            false
         }
-        Some(_) => {
-            // Partial acknowledgment (RFC 6582 §3.2 step 3): retransmit the next hole.
-            c.retransmit_head(now);
+        // Partial acknowledgment (RFC 6582 §3.2 step 3): the next hole is retransmitted.
+        Some(_) => true,
+        None => {
+            c.cc.on_ack(acked, smss);
+            false
         }
-        None => c.cc.on_ack(acked, smss),
-    }
+    };
     c.dup_acks = 0;
     c.retransmits = 0;
     c.first_retransmit_at = None;
@@ -188,6 +199,7 @@ fn new_ack(c: &mut Connection, seg: &Incoming, ctx: &mut Ctx) {
         c.timers.user = c.opts.user_timeout.filter(|_| c.tcb.flight_size() > 0).map(|d| now + d);
     }
     c.decide(now, step(Check::Ack), "new data acknowledged", None);
+    partial
 }
 
 /// RFC 5681 §2 DUPLICATE ACKNOWLEDGMENT: same ACK, outstanding data, no text, no SYN/FIN,
