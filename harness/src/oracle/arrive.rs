@@ -19,6 +19,7 @@ pub(crate) fn syn_opts(s: &Seg) -> SynOpts {
         ws: s.opts.wscale,
         ts: s.opts.timestamps.is_some(),
         sack: s.opts.sack_permitted,
+        fo: s.opts.fast_open,
         window: s.window,
     }
 }
@@ -92,6 +93,16 @@ fn syn_sent(w: &World, s: &Seg, cx: &mut Cx, out: &mut Vec<World>) {
         }
         out.push(n);
         return;
+    }
+    if s.has_ack() && !s.flags.rst() && cx.permits(Deviation::SynSentRejectsForeignTsecr) {
+        // Linux checks the echoed timestamp next: one it never sent draws the reply an
+        // unacceptable ACK gets, and the segment is dropped.
+        if s.opts.timestamps.is_some_and(|(_, e)| cx.facts.foreign_tsecr(e)) {
+            let mut d = *w;
+            d.used |= Deviation::SynSentRejectsForeignTsecr.bit();
+            d.owe(cx.duty(Owed::Rst { seq: s.ack, ack: None }, cx.reply_due(), Step::SynSent(1), State::SynSent, None));
+            out.push(d);
+        }
     }
     // Second, the RST bit: with an acceptable ACK, the connection is refused.
     if s.flags.rst() {

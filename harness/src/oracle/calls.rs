@@ -37,6 +37,7 @@ use super::context::Cx;
 use super::profile::Deviation;
 use super::segment::Seg;
 use super::verdict::Rule;
+use super::world::World;
 use crate::trace::{SocketCall, SocketOp};
 use std::collections::VecDeque;
 use std::net::{IpAddr, SocketAddr};
@@ -171,7 +172,10 @@ impl Sockets {
             }
         }
         for o in self.openings.iter_mut().filter(|o| o.inc.conn == idx && o.passive && !o.established) {
-            o.established = conn.worlds.iter().any(|w| w.passive && w.iss == o.inc.iss && synchronized(w.state));
+            // A FastOpened connection is accept()-able at the SYN (RFC 7413 §4.2.2 step 4:
+            // "notify the application").
+            let ready = |w: &World| synchronized(w.state) || (w.state == State::SynReceived && w.fast_open.is_some());
+            o.established = conn.worlds.iter().any(|w| w.passive && w.iss == o.inc.iss && ready(w));
         }
         for d in self.descs.iter_mut().filter(|d| d.irs.is_none()) {
             if let Some(inc) = d.bound.filter(|b| b.conn == idx) {

@@ -53,8 +53,9 @@ pub(crate) fn answered_syn(worlds: &[World], s: &Seg, last_in: Option<&Seg>) -> 
     let mut candidates: Vec<(SynOpts, bool)> = worlds
         .iter()
         .filter_map(|w| match w.state {
-            State::Listen => w.held.filter(|h| h.irs + 1 == s.ack).map(|h| (h.opts, true)),
-            State::SynReceived if w.irs + 1 == s.ack && w.iss == s.seq => Some((w.peers, w.passive)),
+            // (Past the SYN's text too: RFC 7413 §4.2.2 step 5.)
+            State::Listen => w.held.filter(|h| h.irs + 1 == s.ack || (h.len > 0 && h.irs + 1 + h.len == s.ack)).map(|h| (h.opts, true)),
+            State::SynReceived if w.syn_ack_ack() == s.ack && w.iss == s.seq => Some((w.peers, w.passive)),
             State::SynReceived
             | State::SynSent
             | State::Closed
@@ -106,6 +107,16 @@ pub(crate) fn format(w: &World, s: &Seg, answering: Option<(SynOpts, bool)>, pro
                     f.deviation = Some(Deviation::SimultaneousOpenRepeatsOptions);
                 }
                 out.push(f);
+            }
+            // RFC 7413 §4.2.1 step 2, §4.2.2 step 5: the Fast Open option in a SYN-ACK
+            // answers a SYN that carried one (a cookie request, or a cookie).
+            if passive && s.opts.fast_open.is_some() && peer.fo.is_none() {
+                out.push(st(
+                    Rule::Options,
+                    Some(Step::Listen(3)),
+                    None,
+                    "a SYN-ACK with a Fast Open option only if the SYN carried one (RFC 7413 §4.2.1, §4.2.2)",
+                ));
             }
         }
     }

@@ -437,6 +437,14 @@ impl Conn {
         while self.sent.front().is_some_and(|(q, _, _)| q.before(w0.una)) {
             self.sent.pop_front();
         }
+        if let Some((tsval, _)) = s.opts.timestamps {
+            if s.flags.syn() && !s.has_ack() && w0.state != State::SynSent {
+                self.facts.our_syn_ts = Some(tsval);
+                self.facts.our_ts_max = Some(tsval);
+            } else if self.facts.our_ts_max.is_none_or(|m| (tsval.wrapping_sub(m) as i32) > 0) {
+                self.facts.our_ts_max = Some(tsval);
+            }
+        }
         let fin = u32::from(s.flags.fin());
         let syn_again = s.flags.syn() && matches!(w0.state, State::SynSent | State::SynReceived) && s.seq == w0.iss;
         if syn_again || w0.has_tcb() && (s.len > 0 || fin > 0) && s.seq.before(w0.snd_max) && (s.seq + s.len + fin).after(w0.una) {

@@ -15,6 +15,10 @@ use synack_stack::{SeqNum, State, Step};
 pub(crate) struct Facts {
     /// The highest TSval the peer has sent (RFC 7323 §5.3: TS.Recent is at most this).
     pub peer_ts_max: Option<u32>,
+    /// The TSval of the stack's first SYN of this incarnation, and the highest TSval it has
+    /// sent since (the TSecr values the peer may echo).
+    pub our_syn_ts: Option<u32>,
+    pub our_ts_max: Option<u32>,
     /// The last user call seen (any socket), when calls are visible.
     pub last_user_call: Option<u64>,
     /// A close() or shutdown() has been seen since the connection began.
@@ -36,6 +40,15 @@ pub(crate) struct Facts {
 }
 
 impl Facts {
+    /// Whether `tsecr` echoes none of the TSvals the stack sent since its SYN (Linux
+    /// `tcp_rcv_synsent_state_process`: not between the SYN's stamp and now).
+    pub(crate) fn foreign_tsecr(&self, tsecr: u32) -> bool {
+        match (self.our_syn_ts, self.our_ts_max) {
+            (Some(lo), Some(hi)) => tsecr != 0 && tsecr.wrapping_sub(lo) > hi.wrapping_sub(lo),
+            (None, _) | (_, None) => false,
+        }
+    }
+
     /// A RST went by: whether it may have reset (or refused) the connection, which lets the
     /// user be told so (§3.10.7.3 second, §3.10.7.4 second). The stack's own RST aborts; an
     /// inbound one resets when a world with a TCB before it has none after it.

@@ -57,39 +57,48 @@ fn no_tcb(n: World, s: &Seg, rst_sent: bool, cx: &mut Cx, out: &mut Vec<World>) 
     }
     if s.flags.syn() && n.state == State::Listen {
         if let Some(h) = n.held.filter(|h| h.until >= cx.now) {
-            if s.ack != h.irs + 1 {
-                let e = Expect::SynAckAck { ack: h.irs + 1 };
+            let mut readings = Vec::with_capacity(2);
+            if let Err(e) = super::fastopen::readings(&h, s, cx, &mut readings) {
                 return Err(why(Rule::Unexpected, Some(Step::Listen(3)), State::Listen, None, e));
             }
-            let mut m = World::no_tcb(State::SynReceived, cx.now);
-            m.used = n.used;
-            m.passive = true;
-            m.iss = s.seq;
-            m.irs = h.irs;
-            m.peers = h.opts;
-            m.ours = syn_opts(s);
-            m.una = s.seq;
-            m.una_hi = s.seq;
-            m.snd_max = s.seq + s.seg_len();
-            m.rcv = h.irs + 1;
-            m.wl1 = h.irs;
-            m.wl2 = s.seq;
-            // The SYN-ACK's window (never scaled) is the receive window.
-            m.edge = m.rcv + u32::from(s.window);
-            m.edge_max = m.edge;
-            m.peer_edge = s.seq + 1 + u32::from(h.opts.window);
-            m.cur_edge = m.peer_edge;
-            m.max_wnd_lo = u32::from(h.opts.window);
-            m.max_wnd_hi = m.max_wnd_lo;
-            let space = cx.space(h.irs);
-            *space = super::seqspace::RecvSpace::new(h.irs);
-            if h.len > 0 {
-                space.add(m.rcv, (m.rcv + h.len).earliest(m.edge_max), false);
+            for r in readings {
+                let mut m = World::no_tcb(State::SynReceived, cx.now);
+                m.used = n.used | r.used;
+                m.passive = true;
+                m.fast_open = r.fast_open;
+                m.iss = s.seq;
+                m.irs = h.irs;
+                m.peers = h.opts;
+                m.ours = syn_opts(s);
+                m.una = s.seq;
+                m.una_hi = s.seq;
+                m.snd_max = s.seq + s.seg_len();
+                // RCV.NXT: IRS+1, past the SYN's text when it was taken (RFC 7413 §4.2.2).
+                m.rcv = s.ack;
+                m.wl1 = h.irs;
+                m.wl2 = s.seq;
+                // The SYN-ACK's window (never scaled) is the receive window.
+                m.edge = m.rcv + u32::from(s.window);
+                m.edge_max = m.edge;
+                m.peer_edge = s.seq + 1 + u32::from(h.opts.window);
+                m.cur_edge = m.peer_edge;
+                m.max_wnd_lo = u32::from(h.opts.window);
+                m.max_wnd_hi = m.max_wnd_lo;
+                let space = cx.space(h.irs);
+                *space = super::seqspace::RecvSpace::new(h.irs);
+                let text = h.irs + 1;
+                if r.fast_open.is_some_and(|len| len > 0) {
+                    space.add(text, m.rcv, false);
+                } else if r.queued {
+                    space.add(text, (text + h.len).earliest(m.edge_max), false);
+                }
+                // A FIN on the SYN goes with its text (dropped when the text is).
+                let kept = r.queued || r.fast_open.is_some() || h.len == 0;
+                if h.fin && kept && (text + h.len).before_or_eq(m.edge_max.latest(m.rcv)) {
+                    space.add_fin(text + h.len);
+                }
+                out.push(m);
             }
-            if h.fin && (m.rcv + h.len).before_or_eq(m.edge_max) {
-                space.add_fin(m.rcv + h.len);
-            }
-            out.push(m);
             return Ok(());
         }
     }
@@ -149,7 +158,7 @@ fn synchronized(n: World, s: &Seg, rst_sent: bool, cx: &mut Cx, out: &mut Vec<Wo
         // Our SYN unacknowledged: SYN-RECEIVED, or FIN-WAIT-1 after a CLOSE there (§3.10.4),
         // where the retransmission queue's front is still the SYN.
         let syn_unacked = state == State::SynReceived || (state == State::FinWait1 && n.una == n.iss);
-        if s.has_ack() && syn_unacked && s.seq == n.iss && s.ack == n.irs + 1 {
+        if s.has_ack() && syn_unacked && s.seq == n.iss && s.ack == n.syn_ack_ack() {
             // RFC 7323 §2.2, §3.2: the answer to a SYN carries WS and TS only if the SYN did,
             // retransmitted too (a simultaneous open's is judged by the format checks, where
             // Linux's repeated options are a deviation).
@@ -285,8 +294,9 @@ fn send_rules(mut n: World, s: &Seg, out: &mut Vec<World>) -> Result<(), Why> {
         out.push(n);
         return Ok(());
     }
-    if state == State::SynReceived && s.len > 0 {
-        let e = Expect::Only("no text before the handshake completes");
+    // RFC 7413 §4.2.2 step 6 (and §3's Figure 1): a FastOpened server sends text in SYN-RCVD.
+    if state == State::SynReceived && s.len > 0 && n.fast_open.is_none() {
+        let e = Expect::Only("no text before the handshake completes (without Fast Open, RFC 7413 §4.2.2)");
         return Err(why(Rule::Unexpected, Some(Step::Send), state, None, e));
     }
     if s.seq.before(n.iss + 1) {
@@ -298,7 +308,8 @@ fn send_rules(mut n: World, s: &Seg, out: &mut Vec<World>) -> Result<(), Why> {
         }
     }
     if data_end.after(n.snd_max) {
-        if !matches!(state, State::Established | State::CloseWait) {
+        let fast_open = state == State::SynReceived && n.fast_open.is_some();
+        if !matches!(state, State::Established | State::CloseWait) && !fast_open {
             let e = Expect::Only("new text only in ESTABLISHED and CLOSE-WAIT (§3.10.2)");
             return Err(why(Rule::Unexpected, Some(Step::Send), state, None, e));
         }
@@ -313,8 +324,9 @@ fn send_rules(mut n: World, s: &Seg, out: &mut Vec<World>) -> Result<(), Why> {
         }
     }
     if fin {
-        // A passive SYN-RECEIVED connection has no user yet to CLOSE it.
-        let user_can_close = state != State::SynReceived || !n.passive;
+        // A passive SYN-RECEIVED connection has no user yet to CLOSE it — unless it is
+        // FastOpened: the application was notified at the SYN (RFC 7413 §4.2.2 step 4).
+        let user_can_close = state != State::SynReceived || !n.passive || n.fast_open.is_some();
         match (n.fin_seq, state) {
             (None, State::Established | State::SynReceived) if user_can_close => {
                 n.fin_seq = Some(data_end);

@@ -9,6 +9,8 @@
 //! - [`arrive`]: §3.10.7 SEGMENT ARRIVES, producing successor worlds and what they owe
 //!   (a RST, a challenge ACK, an ACK within 0.5 s).
 //! - [`emit`]: what a world allows the stack to send (replies, user calls, timers).
+//! - [`fastopen`]: RFC 7413 TCP Fast Open — a listener's SYN-ACK to a SYN with text and a
+//!   cookie that may or may not have been valid (both kept until the SYN-ACK tells).
 //! - [`checks`]: format (options, checksum, size) and retransmission backoff.
 //! - [`conn`]: a connection's worlds; dead worlds become [`Finding`]s.
 //! - [`join`]: connections a capture joins mid-stream, followed from the stack's numbers.
@@ -28,6 +30,7 @@ mod conn;
 mod context;
 pub mod coverage;
 mod emit;
+mod fastopen;
 mod history;
 mod join;
 pub mod profile;

@@ -66,11 +66,23 @@ pub enum Deviation {
     /// (<SEQ=SEG.ACK>, Linux `tcp_rcv_state_process` → `tcp_v4_send_reset`) rather than an
     /// ABORT's <SEQ=SND.NXT> (§3.10.5; §3.6 SHLD-3 "send a RST to show that data was lost").
     DataAfterCloseRstAtSegAck,
+    /// A listener takes the text of a SYN that carries no Fast Open option at all and
+    /// acknowledges it in the SYN-ACK (Linux's cookie-less Fast Open: the `tcp_fastopen`
+    /// sysctl's 0x200 bit, `TCP_FASTOPEN_NO_COOKIE`). RFC 7413 §4.2.2 takes a SYN's text only
+    /// "upon receiving the SYN packet with Fast Open option" (§7.3's cookie-less variant
+    /// still sends the option, with a trivial or zero-length cookie); RFC 9293 §3.10.7.2
+    /// queues it and acknowledges IRS+1 only.
+    FastOpenWithoutOption,
+    /// In SYN-SENT, a SYN-ACK whose TSecr echoes no TSval the stack sent since its SYN is
+    /// answered with <SEQ=SEG.ACK><CTL=RST> and dropped, the connection staying in SYN-SENT
+    /// (Linux `tcp_rcv_synsent_state_process` → `reset_and_undo`). RFC 9293 §3.10.7.3 takes
+    /// a SYN-ACK with an acceptable ACK; RFC 7323 §3.2, §4 use TSecr for RTTM and PAWS only.
+    SynSentRejectsForeignTsecr,
 }
 
 impl Deviation {
     /// Every deviation.
-    pub const ALL: [Deviation; 15] = [
+    pub const ALL: [Deviation; 17] = [
         Deviation::SynLinearTimeouts,
         Deviation::TimeWaitSilentOnRst,
         Deviation::RstAtFinSequence,
@@ -86,6 +98,8 @@ impl Deviation {
         Deviation::SynReceivedIgnoresRstWithBadAck,
         Deviation::TimeWaitSilentOnBareSegment,
         Deviation::DataAfterCloseRstAtSegAck,
+        Deviation::FastOpenWithoutOption,
+        Deviation::SynSentRejectsForeignTsecr,
     ];
 
     /// A short, stable name (JSON, `--permit`).
@@ -106,6 +120,8 @@ impl Deviation {
             Deviation::SynReceivedIgnoresRstWithBadAck => "syn-received-ignores-rst-with-bad-ack",
             Deviation::TimeWaitSilentOnBareSegment => "time-wait-silent-on-bare-segment",
             Deviation::DataAfterCloseRstAtSegAck => "data-after-close-rst-at-seg-ack",
+            Deviation::FastOpenWithoutOption => "fast-open-without-option",
+            Deviation::SynSentRejectsForeignTsecr => "syn-sent-rejects-foreign-tsecr",
         }
     }
 
@@ -132,6 +148,8 @@ impl Deviation {
             Deviation::SynReceivedIgnoresRstWithBadAck => "RFC 9293 §3.10.7.4: a RST in the window returns SYN-RECEIVED (passive) to LISTEN, whatever its ACK field",
             Deviation::TimeWaitSilentOnBareSegment => "RFC 5961 §5.2: an ACK outside [SND.UNA-MAX.SND.WND, SND.NXT] draws a challenge ACK",
             Deviation::DataAfterCloseRstAtSegAck => "RFC 9293 §3.10.5, SHLD-3: the RST showing data was lost is an ABORT's <SEQ=SND.NXT>",
+            Deviation::FastOpenWithoutOption => "RFC 7413 §4.2.2, RFC 9293 §3.10.7.2: a SYN's text is acknowledged in the SYN-ACK only when the SYN carried a Fast Open option",
+            Deviation::SynSentRejectsForeignTsecr => "RFC 9293 §3.10.7.3: in SYN-SENT, a SYN-ACK with an acceptable ACK establishes the connection (RFC 7323: TSecr serves RTTM and PAWS)",
         }
     }
 
@@ -156,6 +174,8 @@ impl Deviation {
             Deviation::SynReceivedIgnoresRstWithBadAck => (Step::Other(Check::Rst), None),
             Deviation::TimeWaitSilentOnBareSegment => (Step::Other(Check::Ack), Some("MAY-12")),
             Deviation::DataAfterCloseRstAtSegAck => (Step::Other(Check::Text), Some("SHLD-3")),
+            Deviation::FastOpenWithoutOption => (Step::Listen(3), None),
+            Deviation::SynSentRejectsForeignTsecr => (Step::SynSent(4), None),
         }
     }
 }

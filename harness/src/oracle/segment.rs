@@ -1,6 +1,6 @@
 //! What the oracle reads from a packet: an allocation-free summary of an IP packet carrying
 //! TCP — addresses, header fields, and the options the rules look at (RFC 9293 §3.2 MSS,
-//! RFC 7323 window scale and timestamps, RFC 2018 SACK). It tolerates captures cut at a snap
+//! RFC 7323 window scale and timestamps, RFC 2018 SACK, RFC 7413 Fast Open). It tolerates captures cut at a snap
 //! length: lengths come from the IP header, and a checksum that cannot be verified is `None`.
 //! Anything that is not a whole-enough, unfragmented TCP packet is an error, never a panic.
 
@@ -21,6 +21,9 @@ pub struct SegOptions {
     pub sack_blocks: u8,
     /// TSval, TSecr (kind 8).
     pub timestamps: Option<(u32, u32)>,
+    /// RFC 7413 §4.1.1 Fast Open (kind 34, or the experimental kind 254 with magic 0xF989):
+    /// the cookie's length, 0 for a cookie request.
+    pub fast_open: Option<u8>,
     /// The option area could not be framed to its end (a bad length).
     pub malformed: bool,
     /// Octets of the option area (the data offset's part beyond 20).
@@ -72,6 +75,11 @@ impl Seg {
         }
         if let Some((v, e)) = o.timestamps {
             parts.push(format!("TS val {v} ecr {e}"));
+        }
+        match o.fast_open {
+            Some(0) => parts.push("FO".into()),
+            Some(n) => parts.push(format!("FO cookie {n}")),
+            None => {}
         }
         if !parts.is_empty() {
             t += &format!(" <{}>", parts.join(","));
@@ -244,6 +252,11 @@ pub fn parse(bytes: &[u8]) -> Result<Seg, SegError> {
     })
 }
 
+/// A Fast Open cookie's length if RFC 7413 §4.1.1 allows it (0, or 4 to 16 and even).
+fn fo_cookie(len: usize) -> Option<u8> {
+    (len == 0 || ((4..=16).contains(&len) && len % 2 == 0)).then_some(len as u8)
+}
+
 /// Walks the option area (RFC 9293 §3.2): End of List stops interpretation, No-Operation is
 /// one octet, every other kind has a length octet. A length below 2 or past the area ends
 /// the walk (MUST-7: cope with illegal lengths).
@@ -274,6 +287,12 @@ fn scan_options(area: &[u8]) -> SegOptions {
             (4, 2) => o.sack_permitted = true,
             (5, n) if n >= 10 && (n - 2) % 8 == 0 => o.sack_blocks = ((n - 2) / 8) as u8,
             (8, 10) => o.timestamps = be32(body, 0).zip(be32(body, 4)),
+            // "Options with invalid Length values ... MUST be ignored" (RFC 7413 §4.1.1): a
+            // cookie is empty or 4 to 16 octets, an even number.
+            (34, n) if o.fast_open.is_none() => o.fast_open = fo_cookie(n - 2),
+            (254, n) if n >= 4 && o.fast_open.is_none() && be16(body, 0) == Some(synack_stack::wire::options::TFO_EXP_MAGIC) => {
+                o.fast_open = fo_cookie(n - 4)
+            }
             _ => {}
         }
         at += len;

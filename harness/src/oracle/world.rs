@@ -57,6 +57,8 @@ pub(crate) struct SynOpts {
     pub ws: Option<u8>,
     pub ts: bool,
     pub sack: bool,
+    /// RFC 7413 §4.1.1: a Fast Open option, with its cookie's length (0: a cookie request).
+    pub fo: Option<u8>,
     /// The (never scaled, RFC 7323 §2.2) window of the SYN.
     pub window: u16,
 }
@@ -139,6 +141,9 @@ pub(crate) enum Expect {
     SynAckAck { ack: SeqNum },
     /// A SYN retransmission: SEG.SEQ = ISS.
     SameIss { iss: SeqNum },
+    /// A listener's SYN-ACK to a SYN with text that may have been taken (RFC 7413 §4.2.2
+    /// step 5): SEG.ACK = IRS+1, or past the SYN's text.
+    SynAckAckFastOpen { syn: SeqNum, text: SeqNum },
 }
 
 impl Expect {
@@ -162,6 +167,9 @@ impl Expect {
             Expect::Fin { fin } => format!("nothing beyond our FIN at {fin}"),
             Expect::SynAckAck { ack } => format!("a SYN-ACK with SEG.ACK = {ack}"),
             Expect::SameIss { iss } => format!("a retransmitted SYN with SEG.SEQ = ISS = {iss}"),
+            Expect::SynAckAckFastOpen { syn, text } => format!(
+                "a SYN-ACK with SEG.ACK = {syn} (the SYN only) or {text} (its text taken with it, RFC 7413 §4.2.2)"
+            ),
         }
     }
 }
@@ -235,6 +243,10 @@ pub(crate) struct World {
     /// Joined mid-stream (a capture): the handshake was not seen, so the window scales are
     /// unknown (any shift from 0 to 14) and SND.NXT may be beyond what the capture shows.
     pub joined: bool,
+    /// RFC 7413 §4.2.2 (server, step 4): the FastOpened flag — the listener took the SYN's
+    /// text (this many octets, acknowledged by the SYN-ACK) and notified the application, so
+    /// the connection may be accepted, send text and be closed while still SYN-RECEIVED.
+    pub fast_open: Option<u32>,
 }
 
 /// A departure from a SHOULD: reported as advice, never as a violation.
@@ -300,6 +312,7 @@ impl World {
             advised: 0,
             ack_dropped: false,
             joined: false,
+            fast_open: None,
         }
     }
 
@@ -333,6 +346,7 @@ impl World {
             && self.advised == other.advised
             && self.joined == other.joined
             && self.ack_dropped == other.ack_dropped
+            && self.fast_open == other.fast_open
     }
 
     /// Widens this world's bounds to cover `other`'s (an over-approximation: the joined
@@ -356,6 +370,12 @@ impl World {
         for (a, b) in self.lag.iter_mut().zip(o.lag) {
             *a = (a.0.max(b.0), if a.0 == 0 { b.1 } else if b.0 == 0 { a.1 } else { a.1.earliest(b.1) });
         }
+    }
+
+    /// SEG.ACK of our SYN-ACK (and of its retransmissions): IRS+1, past the SYN's text too
+    /// when it was taken with the SYN (RFC 7413 §4.2.2 server step 5).
+    pub(crate) fn syn_ack_ack(&self) -> SeqNum {
+        self.irs + 1 + self.fast_open.unwrap_or(0)
     }
 
     /// Whether this world has a TCB with both sequence spaces known.
