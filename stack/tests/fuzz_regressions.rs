@@ -409,3 +409,24 @@ fn a_partial_ack_that_closes_the_window_retransmits_no_new_octets() {
     assert_eq!((rtx.seq, rtx.payload.len()), (t.our(101), 900), "only what was in flight: {rtx:?}");
     t.sent_nothing();
 }
+
+/// state_machine with the oracle: text that came on a SYN is processed when the handshake's
+/// ACK arrives, ahead of that ACK's own text (§3.10.7.2 third). When the ACK's text began
+/// where the SYN's did (the peer sent it again), the stack held it as out-of-order instead of
+/// taking its new part: it had been trimmed against RCV.NXT before the queued text moved
+/// RCV.NXT. §3.10.7.4 first: only the new part of a straddling segment is processed.
+#[test]
+fn text_resent_after_a_syns_text_is_taken_from_where_the_syns_ended() {
+    let mut t = Ladder::plain();
+    let l = t.listen();
+    t.inject(seg().flags(S).opts(vec![synack_stack::wire::TcpOption::Mss(1460)]).data(b"0123456789"));
+    let synack = t.sent();
+    assert_eq!((synack.flags, synack.ack), (S | A, Ladder::peer(1)), "the SYN's text is queued, not acknowledged");
+    t.iss = synack.seq;
+    // The handshake's ACK carries the ten octets again and twenty more.
+    t.inject(seg().flags(A).seq(1).ack_abs(t.our(1)).data(b"0123456789abcdefghijABCDEFGHIJ"));
+    let ack = t.sent();
+    assert_eq!((ack.flags, ack.ack), (A, Ladder::peer(31)), "all thirty octets taken: {ack:?}");
+    let (fd, _) = t.stack.accept(l).unwrap();
+    assert_eq!(t.stack.recv(fd, 64, false).unwrap(), b"0123456789abcdefghijABCDEFGHIJ");
+}

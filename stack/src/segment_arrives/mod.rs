@@ -115,6 +115,19 @@ fn other_states(c: &mut Connection, seg: Incoming, ctx: &mut Ctx) -> ControlFlow
 /// Steps six to eight; SYN-SENT continues here when its SYN-ACK carried text or a FIN.
 pub fn from_step_six(c: &mut Connection, seg: &Incoming, ctx: &mut Ctx) -> ControlFlow<()> {
     queued_syn_text(c, ctx);
+    // The queued text lies before this segment's and may overlap it (the peer sent it again
+    // after the SYN): §3.10.7.4 first — "if a segment's contents straddle the boundary
+    // between old and new, only the new parts are processed" — now against the RCV.NXT the
+    // queued text advanced, as the first check did against the one before it.
+    let old = c.tcb.rcv_nxt.since(seg.text_seq).max(0) as usize;
+    let trimmed;
+    let seg = if old > 0 && !seg.payload.is_empty() {
+        let skip = old.min(seg.payload.len());
+        trimmed = Incoming { payload: &seg.payload[skip..], text_seq: seg.text_seq + skip as u32, ..seg.clone() };
+        &trimmed
+    } else {
+        seg
+    };
     text::check_urg(c, seg, ctx);
     let fin_reached = text::process_text(c, seg, ctx);
     text::check_fin(c, fin_reached, ctx);
