@@ -108,16 +108,6 @@ pub(crate) fn format(w: &World, s: &Seg, answering: Option<(SynOpts, bool)>, pro
                 }
                 out.push(f);
             }
-            // RFC 7413 §4.2.1 step 2, §4.2.2 step 5: the Fast Open option in a SYN-ACK
-            // answers a SYN that carried one (a cookie request, or a cookie).
-            if passive && s.opts.fast_open.is_some() && peer.fo.is_none() {
-                out.push(st(
-                    Rule::Options,
-                    Some(Step::Listen(3)),
-                    None,
-                    "a SYN-ACK with a Fast Open option only if the SYN carried one (RFC 7413 §4.2.1, §4.2.2)",
-                ));
-            }
         }
     }
     let synchronized = w.has_tcb() && w.state != State::SynReceived;

@@ -58,8 +58,8 @@ fn no_tcb(n: World, s: &Seg, rst_sent: bool, cx: &mut Cx, out: &mut Vec<World>) 
     if s.flags.syn() && n.state == State::Listen {
         if let Some(h) = n.held.filter(|h| h.until >= cx.now) {
             let mut readings = Vec::with_capacity(2);
-            if let Err(e) = super::fastopen::readings(&h, s, cx, &mut readings) {
-                return Err(why(Rule::Unexpected, Some(Step::Listen(3)), State::Listen, None, e));
+            if let Err((rule, e)) = super::fastopen::readings(&h, s, cx, &mut readings) {
+                return Err(why(rule, Some(Step::Listen(3)), State::Listen, None, e));
             }
             for r in readings {
                 let mut m = World::no_tcb(State::SynReceived, cx.now);
@@ -165,6 +165,10 @@ fn synchronized(n: World, s: &Seg, rst_sent: bool, cx: &mut Cx, out: &mut Vec<Wo
             let extra = (s.opts.wscale.is_some() && n.peers.ws.is_none()) || (s.opts.timestamps.is_some() && !n.peers.ts);
             if n.passive && extra {
                 let e = Expect::Only("a SYN-ACK with WS and TS only if the SYN carried them (RFC 7323 §2.2, §3.2)");
+                return Err(why(Rule::Options, Some(Step::Listen(3)), state, None, e));
+            }
+            if n.passive && super::fastopen::unasked_option(s, &n.peers) {
+                let e = Expect::Only(super::fastopen::UNASKED);
                 return Err(why(Rule::Options, Some(Step::Listen(3)), state, None, e));
             }
             out.push(n);

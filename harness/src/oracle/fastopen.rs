@@ -16,13 +16,14 @@
 //!   send text and a FIN (the application was notified at step 4: accept() returns it at the
 //!   SYN) — `emit::send_rules`, `calls`.
 //! - the option itself, §4.1.1: `segment` (invalid lengths are ignored, as the RFC requires);
-//!   §4.2.2 step 5 ("The packet MAY include a Fast Open option") answers a SYN with one —
-//!   `checks::format` holds a SYN-ACK to that.
+//!   §4.2.1 step 2 and §4.2.2 step 5 ("The packet MAY include a Fast Open option") answer a
+//!   SYN that carried one — [`readings`] and `emit` (retransmissions) hold a SYN-ACK to that.
 
 use super::context::Cx;
 use super::profile::Deviation;
 use super::segment::Seg;
-use super::world::{Expect, Held};
+use super::verdict::Rule;
+use super::world::{Expect, Held, SynOpts};
 use synack_stack::SeqNum;
 
 /// One way a listener's SYN-ACK may have answered the SYN it held.
@@ -37,8 +38,22 @@ pub(crate) struct Reading {
     pub used: u32,
 }
 
-/// The readings of SYN-ACK `s` answering the held SYN `h`, or what was expected instead.
-pub(crate) fn readings(h: &Held, s: &Seg, cx: &Cx, out: &mut Vec<Reading>) -> Result<(), Expect> {
+/// Whether SYN-ACK `s` carries a Fast Open option the SYN (with options `peer`) did not ask
+/// for: the option in a SYN-ACK answers a cookie request or a cookie (§4.2.1 step 2, §4.2.2
+/// step 5).
+pub(crate) fn unasked_option(s: &Seg, peer: &SynOpts) -> bool {
+    s.opts.fast_open.is_some() && peer.fo.is_none()
+}
+
+/// What [`unasked_option`] breaks.
+pub(crate) const UNASKED: &str = "a SYN-ACK with a Fast Open option only if the SYN carried one (RFC 7413 §4.2.1, §4.2.2)";
+
+/// The readings of SYN-ACK `s` answering the held SYN `h`, or the rule broken and what was
+/// expected instead.
+pub(crate) fn readings(h: &Held, s: &Seg, cx: &Cx, out: &mut Vec<Reading>) -> Result<(), (Rule, Expect)> {
+    if unasked_option(s, &h.opts) {
+        return Err((Rule::Options, Expect::Only(UNASKED)));
+    }
     let only_syn = h.irs + 1;
     let with_text = only_syn + h.len;
     let option = h.opts.fo.is_some();
@@ -69,7 +84,7 @@ pub(crate) fn readings(h: &Held, s: &Seg, cx: &Cx, out: &mut Vec<Reading>) -> Re
             return Ok(());
         }
     }
-    Err(expected(h, only_syn, with_text, option || cx.permits(Deviation::FastOpenWithoutOption)))
+    Err((Rule::Unexpected, expected(h, only_syn, with_text, option || cx.permits(Deviation::FastOpenWithoutOption))))
 }
 
 fn expected(h: &Held, only_syn: SeqNum, with_text: SeqNum, text_may_be_taken: bool) -> Expect {

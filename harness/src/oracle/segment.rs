@@ -375,4 +375,17 @@ mod tests {
         let o = scan_options(&[5, 18, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 4]);
         assert_eq!(o.sack_blocks, 2);
     }
+
+    #[test]
+    fn fast_open_options_and_their_lengths() {
+        // RFC 7413 §4.1.1: a request (empty), a cookie of 4 to 16 even octets; kind 254 only
+        // with the magic 0xF989; invalid lengths ignored.
+        assert_eq!(scan_options(&[34, 2]).fast_open, Some(0));
+        assert_eq!(scan_options(&[34, 10, 1, 2, 3, 4, 5, 6, 7, 8]).fast_open, Some(8));
+        assert_eq!(scan_options(&[34, 5, 1, 2, 3]).fast_open, None);
+        assert_eq!(scan_options(&[34, 4, 1, 2]).fast_open, None);
+        assert_eq!(scan_options(&[254, 4, 0xf9, 0x89]).fast_open, Some(0));
+        assert_eq!(scan_options(&[254, 8, 0xf9, 0x89, 1, 2, 3, 4]).fast_open, Some(4));
+        assert_eq!(scan_options(&[254, 8, 0x12, 0x34, 1, 2, 3, 4]).fast_open, None);
+    }
 }

@@ -1,0 +1,313 @@
+//! RFC 7413 TCP Fast Open in the oracle: hand-built traces for each behaviour the RFC (or
+//! the linux profile, as a permitted deviation) allows, each paired with a neighbouring
+//! trace that must still be a violation.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+use synack::oracle::{Checker, Deviation, Finding, OracleProfile, Rule, Severity};
+use synack::trace::{SocketCall, SocketOp};
+use synack_stack::wire::{TcpFlags, TcpOption, TcpPacket, TcpSegment};
+use synack_stack::SeqNum;
+
+const STACK: &str = "192.0.2.1:8080";
+const PEER: &str = "198.51.100.2:40000";
+const ISS: u32 = 1000;
+const IRS: u32 = 5000;
+const SYN: TcpFlags = TcpFlags::SYN;
+const ACK: TcpFlags = TcpFlags::ACK;
+const PSH: TcpFlags = TcpFlags::PSH;
+const FIN: TcpFlags = TcpFlags::FIN;
+const RST: TcpFlags = TcpFlags::RST;
+
+fn addr(s: &str) -> SocketAddr {
+    s.parse().unwrap()
+}
+
+fn cookie() -> TcpOption {
+    TcpOption::FastOpen(vec![0xab, 0xcd, 0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc])
+}
+
+fn mss() -> TcpOption {
+    TcpOption::Mss(1460)
+}
+
+fn segment(from: &str, to: &str, flags: TcpFlags, seq: u32, ack: u32, options: Vec<TcpOption>, len: usize) -> Vec<u8> {
+    let (src, dst) = (addr(from), addr(to));
+    let seg = TcpSegment {
+        src_port: src.port(),
+        dst_port: dst.port(),
+        seq: SeqNum::new(seq),
+        ack: SeqNum::new(ack),
+        flags,
+        window: 65535,
+        urgent: 0,
+        options,
+        payload: vec![0x5a; len],
+    };
+    TcpPacket::new(src, dst, seg).unwrap().emit().unwrap()
+}
+
+/// A trace fed event by event, at times in ms.
+struct Feed {
+    checker: Checker,
+    event: usize,
+}
+
+impl Feed {
+    fn new(profile: OracleProfile) -> Feed {
+        Feed { checker: Checker::new(profile), event: 0 }
+    }
+
+    fn inb(&mut self, ms: u64, flags: TcpFlags, seq: u32, ack: u32, opts: Vec<TcpOption>, len: usize) {
+        self.event += 1;
+        let b = segment(PEER, STACK, flags, seq, ack, opts, len);
+        self.checker.packet(self.event, Duration::from_millis(ms), &b, false).unwrap();
+    }
+
+    fn out(&mut self, ms: u64, flags: TcpFlags, seq: u32, ack: u32, opts: Vec<TcpOption>, len: usize) {
+        self.event += 1;
+        let b = segment(STACK, PEER, flags, seq, ack, opts, len);
+        self.checker.packet(self.event, Duration::from_millis(ms), &b, true).unwrap();
+    }
+
+    fn call(&mut self, ms: u64, fd: i32, op: SocketOp, value: i64) {
+        self.event += 1;
+        let at = Duration::from_millis(ms);
+        let c = SocketCall { fd, op, started: at, value, errno: None };
+        self.checker.socket_call(self.event, at, &c);
+    }
+
+    /// socket() = 3, bind() to the stack's address, listen().
+    fn listener(&mut self) {
+        self.call(0, 3, SocketOp::Socket, 3);
+        self.call(0, 3, SocketOp::Bind { local: addr(STACK) }, 0);
+        self.call(0, 3, SocketOp::Listen, 0);
+    }
+
+    fn findings(self, end_ms: u64) -> Vec<Finding> {
+        self.checker.finish(Duration::from_millis(end_ms))
+    }
+}
+
+fn violations(f: &[Finding]) -> Vec<&Finding> {
+    f.iter().filter(|f| f.severity == Severity::Violation).collect()
+}
+
+fn clean(f: &[Finding]) {
+    let v = violations(f);
+    assert!(v.is_empty(), "{v:#?}");
+}
+
+fn caught(f: &[Finding], what: &str) {
+    assert!(!violations(f).is_empty(), "{what} must be a violation");
+}
+
+/// A listener that takes a SYN's text with a valid cookie (§4.2.2 server steps 4–6).
+fn server_takes_text(profile: OracleProfile, synack_ack: u32, reply: impl FnOnce(&mut Feed)) -> Vec<Finding> {
+    let mut t = Feed::new(profile);
+    t.listener();
+    t.inb(10, SYN, IRS, 0, vec![mss(), cookie()], 10);
+    t.out(10, SYN | ACK, ISS, synack_ack, vec![mss()], 0);
+    reply(&mut t);
+    t.findings(2_000)
+}
+
+/// §4.2.2 step 5: the SYN-ACK acknowledges the SYN and its text; the FastOpened connection
+/// is accept()-able and readable at once (step 4) and sends text in SYN-RECEIVED (step 6),
+/// before the peer's ACK. Not a deviation: the rfc9293 profile takes it too.
+#[test]
+fn a_server_takes_the_syns_text_with_a_cookie() {
+    for profile in [OracleProfile::rfc9293(), OracleProfile::linux()] {
+        let f = server_takes_text(profile, IRS + 11, |t| {
+            t.call(20, 3, SocketOp::Accept, 4);
+            t.call(20, 4, SocketOp::Recv { len: 512, peek: false }, 10);
+            t.out(30, ACK | PSH, ISS + 1, IRS + 11, vec![], 100);
+            t.inb(40, ACK, IRS + 11, ISS + 101, vec![], 0);
+        });
+        clean(&f);
+        assert!(f.iter().all(|f| f.deviation.is_none()), "{f:#?}");
+    }
+    // Part of the text acknowledged: a server takes all of it or none (§4.2.2 step 5).
+    caught(&server_takes_text(OracleProfile::linux(), IRS + 5, |_| {}), "a SYN-ACK acknowledging part of the SYN's text");
+    // More than the SYN carried.
+    caught(&server_takes_text(OracleProfile::linux(), IRS + 12, |_| {}), "a SYN-ACK acknowledging more than the SYN's text");
+    // Reading more than the SYN carried.
+    let f = server_takes_text(OracleProfile::linux(), IRS + 11, |t| {
+        t.call(20, 3, SocketOp::Accept, 4);
+        t.call(20, 4, SocketOp::Recv { len: 512, peek: false }, 11);
+    });
+    assert!(violations(&f).iter().any(|f| f.rule == Rule::ReceivedNotArrived), "{f:#?}");
+}
+
+/// §4.2.2 step 5 with the FastOpened flag unset (an invalid cookie): the SYN-ACK acknowledges
+/// only the SYN, carrying a fresh cookie; the client sends the text again after the
+/// handshake and only then is it acknowledged and delivered.
+#[test]
+fn a_server_refusing_the_cookie_acknowledges_only_the_syn() {
+    let refused = |tail: &dyn Fn(&mut Feed)| {
+        let mut t = Feed::new(OracleProfile::linux());
+        t.listener();
+        t.inb(10, SYN, IRS, 0, vec![mss(), cookie()], 10);
+        t.out(10, SYN | ACK, ISS, IRS + 1, vec![mss(), cookie()], 0);
+        tail(&mut t);
+        t.findings(2_000)
+    };
+    clean(&refused(&|t| {
+        t.inb(20, ACK | PSH, IRS + 1, ISS + 1, vec![], 10);
+        t.out(20, ACK, ISS + 1, IRS + 11, vec![], 0);
+        t.call(30, 3, SocketOp::Accept, 4);
+        t.call(30, 4, SocketOp::Recv { len: 512, peek: false }, 10);
+    }));
+    // The SYN's text acknowledged although the SYN-ACK said it was not taken.
+    caught(
+        &refused(&|t| {
+            t.inb(20, ACK, IRS + 1, ISS + 1, vec![], 0);
+            t.out(20, ACK, ISS + 1, IRS + 11, vec![], 0);
+        }),
+        "an ACK of the SYN's text a Fast Open listener refused",
+    );
+    // Delivered although not taken.
+    let f = refused(&|t| {
+        t.inb(20, ACK, IRS + 1, ISS + 1, vec![], 0);
+        t.call(30, 3, SocketOp::Accept, 4);
+        t.call(30, 4, SocketOp::Recv { len: 512, peek: false }, 10);
+    });
+    assert!(violations(&f).iter().any(|f| f.rule == Rule::ReceivedNotArrived), "{f:#?}");
+}
+
+/// A listener that may not know Fast Open (its SYN-ACK carries no option) queues the text
+/// of the SYN (RFC 9293 §3.10.7.2) and may take it once the handshake completes.
+#[test]
+fn a_listener_without_fast_open_may_queue_the_syns_text() {
+    let mut t = Feed::new(OracleProfile::rfc9293());
+    t.inb(10, SYN, IRS, 0, vec![mss(), cookie()], 10);
+    t.out(10, SYN | ACK, ISS, IRS + 1, vec![mss()], 0);
+    t.inb(20, ACK, IRS + 1, ISS + 1, vec![], 0);
+    t.out(20, ACK, ISS + 1, IRS + 11, vec![], 0);
+    clean(&t.findings(2_000));
+}
+
+/// A FastOpened connection with no text on the SYN (a valid cookie alone, §4.2.2 step 4)
+/// may send text and its FIN while SYN-RECEIVED; without a Fast Open SYN it may not.
+#[test]
+fn text_in_syn_received_needs_a_fast_open_syn() {
+    let run = |syn_opts: Vec<TcpOption>, flags: TcpFlags| {
+        let mut t = Feed::new(OracleProfile::linux());
+        t.listener();
+        t.inb(10, SYN, IRS, 0, syn_opts, 0);
+        t.out(10, SYN | ACK, ISS, IRS + 1, vec![mss()], 0);
+        t.call(20, 3, SocketOp::Accept, 4);
+        t.out(20, flags, ISS + 1, IRS + 1, vec![], 100);
+        t.inb(40, ACK, IRS + 1, ISS + 101 + u32::from(flags.fin()), vec![], 0);
+        t.findings(2_000)
+    };
+    clean(&run(vec![mss(), cookie()], ACK | PSH));
+    clean(&run(vec![mss(), cookie()], ACK | PSH | FIN));
+    caught(&run(vec![mss()], ACK | PSH), "text in SYN-RECEIVED without a Fast Open SYN");
+    caught(&run(vec![mss()], ACK | PSH | FIN), "a FIN in SYN-RECEIVED (passive) without a Fast Open SYN");
+}
+
+/// Linux's cookie-less mode (the 0x200 sysctl bit) takes the text of a SYN with no Fast
+/// Open option at all: a deviation of the linux profile, a violation of rfc9293's. An empty
+/// option (a zero-length cookie, RFC 7413 §7.3) is the RFC's own.
+#[test]
+fn text_taken_without_the_option_is_a_linux_deviation() {
+    let run = |profile: OracleProfile, opts: Vec<TcpOption>| {
+        let mut t = Feed::new(profile);
+        t.listener();
+        t.inb(10, SYN, IRS, 0, opts, 1000);
+        t.out(10, SYN | ACK, ISS, IRS + 1001, vec![mss()], 0);
+        t.inb(20, ACK, IRS + 1001, ISS + 1, vec![], 0);
+        t.findings(2_000)
+    };
+    let f = run(OracleProfile::linux(), vec![mss()]);
+    clean(&f);
+    assert!(f.iter().any(|f| f.deviation == Some(Deviation::FastOpenWithoutOption)), "{f:#?}");
+    caught(&run(OracleProfile::rfc9293(), vec![mss()]), "text acknowledged on a SYN without Fast Open");
+    clean(&run(OracleProfile::rfc9293(), vec![mss(), TcpOption::FastOpen(vec![])]));
+}
+
+/// §4.2.1: a cookie request (an empty option) may get a cookie in the SYN-ACK; a SYN with no
+/// option may not (§4.2.2 step 5: the option answers one). The experimental form (kind 254,
+/// magic 0xF989) counts the same.
+#[test]
+fn a_cookie_answers_a_cookie_request() {
+    let run = |syn_opts: Vec<TcpOption>| {
+        let mut t = Feed::new(OracleProfile::linux());
+        t.listener();
+        t.inb(10, SYN, IRS, 0, syn_opts, 0);
+        t.out(10, SYN | ACK, ISS, IRS + 1, vec![mss(), cookie()], 0);
+        t.inb(20, ACK, IRS + 1, ISS + 1, vec![], 0);
+        t.findings(2_000)
+    };
+    clean(&run(vec![mss(), TcpOption::FastOpen(vec![])]));
+    clean(&run(vec![mss(), TcpOption::FastOpenExp(vec![])]));
+    caught(&run(vec![mss()]), "a cookie in the SYN-ACK to a SYN without the option");
+}
+
+/// The client (§4.2.2 "Client: Sending SYN", "Receiving SYN-ACK"): its SYN carries text and
+/// a cookie; the SYN-ACK may acknowledge none, part or all of it, and the client sends the
+/// rest again.
+#[test]
+fn a_client_sends_text_on_its_syn_and_resends_what_was_not_acknowledged() {
+    let run = |synack_ack: u32, tail: &dyn Fn(&mut Feed)| {
+        let mut t = Feed::new(OracleProfile::linux());
+        t.call(0, 3, SocketOp::Socket, 3);
+        t.call(0, 3, SocketOp::Send { len: 10, to: Some(addr(PEER)) }, 10);
+        t.out(0, SYN, ISS, 0, vec![mss(), cookie()], 10);
+        t.inb(10, SYN | ACK, IRS, synack_ack, vec![mss()], 0);
+        tail(&mut t);
+        t.findings(2_000)
+    };
+    for acked in [0, 4, 10] {
+        clean(&run(ISS + 1 + acked, &|t| {
+            t.out(10, ACK, ISS + 11, IRS + 1, vec![], 0);
+        }));
+    }
+    clean(&run(ISS + 5, &|t| {
+        t.out(10, ACK | PSH, ISS + 5, IRS + 1, vec![], 6);
+        t.inb(20, ACK, IRS + 1, ISS + 11, vec![], 0);
+    }));
+    // A SYN-ACK acknowledging more than the SYN's text is unacceptable (§3.10.7.3 first):
+    // a RST is owed, not an ACK.
+    caught(
+        &run(ISS + 12, &|t| {
+            t.out(10, ACK, ISS + 11, IRS + 1, vec![], 0);
+        }),
+        "an ACK answering a SYN-ACK that acknowledges more than the SYN carried",
+    );
+}
+
+/// §4.2.2 server step 5: "The server MAY include data in the SYN-ACK packet"; the client
+/// takes it at the sixth step (fastopen/client/synack-data.pkt).
+#[test]
+fn a_client_takes_text_on_the_syn_ack() {
+    let run = |ack_of_text: u32| {
+        let mut t = Feed::new(OracleProfile::linux());
+        t.out(0, SYN, ISS, 0, vec![mss(), cookie()], 10);
+        t.inb(10, SYN | ACK, IRS, ISS + 11, vec![mss()], 1400);
+        t.out(10, ACK, ISS + 11, ack_of_text, vec![], 0);
+        t.findings(2_000)
+    };
+    clean(&run(IRS + 1401));
+    caught(&run(IRS + 1402), "an ACK of more than the SYN-ACK carried");
+}
+
+/// Linux answers a SYN-ACK whose TSecr echoes no TSval it sent with <SEQ=SEG.ACK><CTL=RST>
+/// and stays in SYN-SENT (fastopen/client/synack-data.pkt TEST5): a linux deviation.
+#[test]
+fn a_syn_ack_with_a_foreign_tsecr_may_be_reset_on_linux() {
+    let run = |profile: OracleProfile| {
+        let mut t = Feed::new(profile);
+        t.out(0, SYN, ISS, 0, vec![mss(), TcpOption::Timestamps { tsval: 100, tsecr: 0 }, cookie()], 10);
+        t.inb(10, SYN | ACK, IRS, ISS + 11, vec![mss(), TcpOption::Timestamps { tsval: 7, tsecr: 9999 }], 0);
+        t.out(10, RST, ISS + 11, 0, vec![], 0);
+        t.inb(20, SYN | ACK, IRS, ISS + 11, vec![mss(), TcpOption::Timestamps { tsval: 8, tsecr: 100 }], 0);
+        t.out(20, ACK, ISS + 11, IRS + 1, vec![TcpOption::Timestamps { tsval: 101, tsecr: 8 }], 0);
+        t.findings(2_000)
+    };
+    let f = run(OracleProfile::linux());
+    clean(&f);
+    assert!(f.iter().any(|f| f.deviation == Some(Deviation::SynSentRejectsForeignTsecr)), "{f:#?}");
+    caught(&run(OracleProfile::rfc9293()), "a RST for a SYN-ACK with an acceptable ACK");
+}
