@@ -311,3 +311,21 @@ fn a_syn_ack_with_a_foreign_tsecr_may_be_reset_on_linux() {
     assert!(f.iter().any(|f| f.deviation == Some(Deviation::SynSentRejectsForeignTsecr)), "{f:#?}");
     caught(&run(OracleProfile::rfc9293()), "a RST for a SYN-ACK with an acceptable ACK");
 }
+
+/// A capture starts following a connection at the peer's SYN once the stack answers it —
+/// with a SYN-ACK that may acknowledge the SYN's text (fastopen/server/
+/// listener-closed-trigger-rst.pkt captured: SYN with text, SYN-ACK past it, the listener's
+/// close() resetting the FastOpened child).
+#[test]
+fn a_capture_follows_a_fast_open_syn_ack() {
+    let run = |synack_ack: u32| {
+        let mut t = Feed::new(OracleProfile::linux().for_capture());
+        t.inb(0, SYN, IRS, 0, vec![mss(), cookie()], 10);
+        t.out(0, SYN | ACK, ISS, synack_ack, vec![mss()], 0);
+        t.out(100, RST | ACK, ISS + 1, IRS + 11, vec![], 0);
+        t.findings(2_000)
+    };
+    clean(&run(IRS + 11));
+    // A SYN-ACK acknowledging part of the text answers no SYN: the RST after it is unexplained.
+    caught(&run(IRS + 5), "a RST from a connection the capture could not follow");
+}

@@ -75,7 +75,9 @@ impl Joining {
             return Begin::Wait;
         }
         if let Some((sev, snow, peer)) = self.syn {
-            let syn_ack = s.flags.syn() && s.has_ack() && s.ack == peer.seq + 1;
+            // (Or past the SYN's text, taken with it: RFC 7413 §4.2.2 step 5.)
+            let answered = s.ack == peer.seq + 1 || (peer.len > 0 && s.ack == peer.seq + 1 + peer.len);
+            let syn_ack = s.flags.syn() && s.has_ack() && answered;
             let refused = s.flags.rst() && s.has_ack() && s.ack == peer.seq + peer.seg_len();
             if syn_ack || refused {
                 // A SYN-ACK with options the SYN did not offer answers no passive OPEN
