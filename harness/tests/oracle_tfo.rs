@@ -329,3 +329,50 @@ fn a_capture_follows_a_fast_open_syn_ack() {
     // A SYN-ACK acknowledging part of the text answers no SYN: the RST after it is unexplained.
     caught(&run(IRS + 5), "a RST from a connection the capture could not follow");
 }
+
+/// A FastOpened connection reset before accept() is still returned by it, with the SYN's
+/// text readable (the application was notified at the SYN, §4.2.2 step 4) and then the
+/// reset (fastopen/server/reset-before-accept.pkt).
+#[test]
+fn a_fast_opened_connection_reset_before_accept_is_still_accepted() {
+    let run = |read: i64| {
+        server_takes_text(OracleProfile::linux(), IRS + 11, |t| {
+            t.inb(100, RST | ACK, IRS + 11, 0, vec![], 0);
+            t.call(200, 3, SocketOp::Accept, 4);
+            t.call(200, 4, SocketOp::Recv { len: 512, peek: false }, read);
+            t.event += 1;
+            let at = Duration::from_millis(200);
+            let c = SocketCall { fd: 4, op: SocketOp::Recv { len: 512, peek: false }, started: at, value: -1, errno: Some(synack_stack::Errno::ECONNRESET) };
+            t.checker.socket_call(t.event, at, &c);
+        })
+    };
+    clean(&run(10));
+    let f = run(11);
+    assert!(violations(&f).iter().any(|f| f.rule == Rule::ReceivedNotArrived), "{f:#?}");
+}
+
+/// A FIN on a Fast Open SYN is taken with its text (Linux `tcp_fastopen_add_skb` → `tcp_fin`):
+/// the SYN-ACK acknowledges it too, the connection is in CLOSE-WAIT with its SYN still
+/// unacknowledged (retransmitted at the same numbers), and may answer and close.
+#[test]
+fn a_fin_on_a_fast_open_syn_is_taken_with_its_text() {
+    let run = |profile: OracleProfile, syn_opts: Vec<TcpOption>, synack_ack: u32| {
+        let mut t = Feed::new(profile);
+        t.listener();
+        t.inb(10, SYN | FIN, IRS, 0, syn_opts, 10);
+        t.out(10, SYN | ACK, ISS, synack_ack, vec![mss()], 0);
+        t.call(20, 3, SocketOp::Accept, 4);
+        t.call(20, 4, SocketOp::Recv { len: 512, peek: false }, 10);
+        t.call(20, 4, SocketOp::Recv { len: 512, peek: false }, 0);
+        t.out(20, SYN | ACK, ISS, synack_ack, vec![mss()], 0);
+        t.out(30, ACK | PSH | FIN, ISS + 1, synack_ack, vec![], 100);
+        t.inb(40, ACK, IRS + 12, ISS + 102, vec![], 0);
+        t.findings(2_000)
+    };
+    clean(&run(OracleProfile::rfc9293(), vec![mss(), cookie()], IRS + 12));
+    // Without the option, only Linux's cookie-less mode takes them.
+    clean(&run(OracleProfile::linux(), vec![mss()], IRS + 12));
+    caught(&run(OracleProfile::rfc9293(), vec![mss()], IRS + 12), "a SYN's FIN acknowledged in the SYN-ACK without Fast Open");
+    // Past the FIN.
+    caught(&run(OracleProfile::rfc9293(), vec![mss(), cookie()], IRS + 13), "a SYN-ACK acknowledging past the SYN's FIN");
+}

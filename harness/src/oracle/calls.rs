@@ -64,6 +64,9 @@ struct Opening {
     passive: bool,
     /// Some world completed the handshake (accept() may return it).
     established: bool,
+    /// Some world was FastOpened (RFC 7413 §4.2.2 step 4): the application was notified at
+    /// the SYN, so accept() may return it even after a RST ended it.
+    fast_open: bool,
     /// A descriptor took it.
     claimed: bool,
 }
@@ -161,7 +164,7 @@ impl Sockets {
             let passive = s.has_ack();
             let new = !self.openings.iter().any(|o| o.inc == inc);
             if new && (!passive || conn.worlds.iter().any(|w| w.passive && w.iss == s.seq)) {
-                let o = Opening { inc, local: s.src, remote: canonical(s.dst), at: now, passive, established: false, claimed: false };
+                let o = Opening { inc, local: s.src, remote: canonical(s.dst), at: now, passive, established: false, fast_open: false, claimed: false };
                 self.openings.push_back(o);
                 if self.openings.len() > OPENINGS {
                     self.openings.pop_front();
@@ -173,9 +176,10 @@ impl Sockets {
         }
         for o in self.openings.iter_mut().filter(|o| o.inc.conn == idx && o.passive && !o.established) {
             // A FastOpened connection is accept()-able at the SYN (RFC 7413 §4.2.2 step 4:
-            // "notify the application").
-            let ready = |w: &World| synchronized(w.state) || (w.state == State::SynReceived && w.fast_open.is_some());
-            o.established = conn.worlds.iter().any(|w| w.passive && w.iss == o.inc.iss && ready(w));
+            // "notify the application"), and stays so once reset.
+            let ours = |w: &&World| w.passive && w.iss == o.inc.iss;
+            o.fast_open |= conn.worlds.iter().filter(ours).any(|w| w.state == State::SynReceived && w.fast_open.is_some());
+            o.established = (o.established && o.fast_open) || conn.worlds.iter().filter(ours).any(|w| synchronized(w.state) || w.fast_open.is_some());
         }
         for d in self.descs.iter_mut().filter(|d| d.irs.is_none()) {
             if let Some(inc) = d.bound.filter(|b| b.conn == idx) {

@@ -84,17 +84,24 @@ fn no_tcb(n: World, s: &Seg, rst_sent: bool, cx: &mut Cx, out: &mut Vec<World>) 
                 m.cur_edge = m.peer_edge;
                 m.max_wnd_lo = u32::from(h.opts.window);
                 m.max_wnd_hi = m.max_wnd_lo;
+                let now = cx.now;
                 let space = cx.space(h.irs);
                 *space = super::seqspace::RecvSpace::new(h.irs);
                 let text = h.irs + 1;
-                if r.fast_open.is_some_and(|len| len > 0) {
+                if r.fin {
+                    // The peer's FIN taken with the SYN: CLOSE-WAIT, our SYN unacknowledged.
+                    space.add(text, text + h.len, false);
+                    space.add_fin(text + h.len);
+                    m.fin_in = true;
+                    m.enter(State::CloseWait, now);
+                } else if r.fast_open.is_some_and(|len| len > 0) {
                     space.add(text, m.rcv, false);
                 } else if r.queued {
                     space.add(text, (text + h.len).earliest(m.edge_max), false);
                 }
                 // A FIN on the SYN goes with its text (dropped when the text is).
                 let kept = r.queued || r.fast_open.is_some() || h.len == 0;
-                if h.fin && kept && (text + h.len).before_or_eq(m.edge_max.latest(m.rcv)) {
+                if h.fin && kept && !r.fin && (text + h.len).before_or_eq(m.edge_max.latest(m.rcv)) {
                     space.add_fin(text + h.len);
                 }
                 out.push(m);
@@ -157,7 +164,9 @@ fn synchronized(n: World, s: &Seg, rst_sent: bool, cx: &mut Cx, out: &mut Vec<Wo
     if s.flags.syn() {
         // Our SYN unacknowledged: SYN-RECEIVED, or FIN-WAIT-1 after a CLOSE there (§3.10.4),
         // where the retransmission queue's front is still the SYN.
-        let syn_unacked = state == State::SynReceived || (state == State::FinWait1 && n.una == n.iss);
+        // (CLOSE-WAIT and LAST-ACK too when a FastOpened SYN carried a FIN, RFC 7413 §4.2.2.)
+        let syn_unacked = state == State::SynReceived
+            || (matches!(state, State::FinWait1 | State::CloseWait | State::LastAck) && n.una == n.iss);
         if s.has_ack() && syn_unacked && s.seq == n.iss && s.ack == n.syn_ack_ack() {
             // RFC 7323 §2.2, §3.2: the answer to a SYN carries WS and TS only if the SYN did,
             // retransmitted too (a simultaneous open's is judged by the format checks, where

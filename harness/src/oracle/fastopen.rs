@@ -34,6 +34,8 @@ pub(crate) struct Reading {
     /// The SYN's text queued for after the handshake (RFC 9293 §3.10.7.2 third: "any other
     /// control or text should be queued for processing later"), so it may arrive in sequence.
     pub queued: bool,
+    /// A FIN on the SYN taken with its text (then `fast_open` counts it too).
+    pub fin: bool,
     /// Deviations the reading relies on.
     pub used: u32,
 }
@@ -64,23 +66,26 @@ pub(crate) fn readings(h: &Held, s: &Seg, cx: &Cx, out: &mut Vec<Reading>) -> Re
         // SYN-ACK" step 2); a listener that may not know the option (RFC 9293 ignores
         // unknown options) queues it (§3.10.7.2).
         let tfo_listener = option && s.opts.fast_open.is_some();
-        out.push(Reading { fast_open: None, queued: h.len > 0 && !tfo_listener, used: 0 });
+        out.push(Reading { fast_open: None, queued: h.len > 0 && !tfo_listener, fin: false, used: 0 });
         if option && h.len == 0 {
             // Step 4 with no text: a valid cookie (or §7.3's trivial or zero-length one)
             // sets the FastOpened flag all the same, and SEG.ACK is IRS+1 either way.
-            out.push(Reading { fast_open: Some(0), queued: false, used: 0 });
+            out.push(Reading { fast_open: Some(0), queued: false, fin: false, used: 0 });
         }
         return Ok(());
     }
-    if h.len > 0 && s.ack == with_text {
-        // §4.2.2 steps 4–5: a valid cookie — "the packet acknowledges the SYN and data
-        // sequence". An empty cookie is §7.3's zero-length one (cookie-less Fast Open).
+    // §4.2.2 steps 4–5: a valid cookie — "the packet acknowledges the SYN and data
+    // sequence" (and a FIN on the SYN, processed with its text: RFC 9293 §3.10.7.4 eighth).
+    // An empty cookie is §7.3's zero-length one (cookie-less Fast Open).
+    let fin = h.fin && s.ack == with_text + 1;
+    if (h.len > 0 && s.ack == with_text) || fin {
+        let taken = h.len + u32::from(fin);
         if option {
-            out.push(Reading { fast_open: Some(h.len), queued: false, used: 0 });
+            out.push(Reading { fast_open: Some(taken), queued: false, fin, used: 0 });
             return Ok(());
         }
         if cx.permits(Deviation::FastOpenWithoutOption) {
-            out.push(Reading { fast_open: Some(h.len), queued: false, used: Deviation::FastOpenWithoutOption.bit() });
+            out.push(Reading { fast_open: Some(taken), queued: false, fin, used: Deviation::FastOpenWithoutOption.bit() });
             return Ok(());
         }
     }
