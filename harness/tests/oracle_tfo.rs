@@ -376,3 +376,37 @@ fn a_fin_on_a_fast_open_syn_is_taken_with_its_text() {
     // Past the FIN.
     caught(&run(OracleProfile::rfc9293(), vec![mss(), cookie()], IRS + 13), "a SYN-ACK acknowledging past the SYN's FIN");
 }
+
+/// RFC 7413 §4.2.2: a SYN (or a Fast Open SYN-ACK) retransmitted on its timer SHOULD carry
+/// neither data nor the Fast Open option — advice, never a violation.
+#[test]
+fn a_fast_open_retransmission_should_drop_data_and_option() {
+    let client = |again: Vec<TcpOption>, len: usize| {
+        let mut t = Feed::new(OracleProfile::linux());
+        t.out(0, SYN, ISS, 0, vec![mss(), cookie()], 10);
+        t.out(1_000, SYN, ISS, 0, again, len);
+        t.findings(1_500)
+    };
+    let advice = |f: &[Finding]| f.iter().filter(|f| f.severity == Severity::Advisory).count();
+    let f = client(vec![mss()], 0);
+    clean(&f);
+    assert_eq!(advice(&f), 0, "{f:#?}");
+    let f = client(vec![mss(), cookie()], 10);
+    clean(&f);
+    assert_eq!(advice(&f), 1, "{f:#?}");
+
+    let server = |again: Vec<TcpOption>| {
+        let mut t = Feed::new(OracleProfile::linux());
+        t.listener();
+        t.inb(10, SYN, IRS, 0, vec![mss(), TcpOption::FastOpen(vec![])], 0);
+        t.out(10, SYN | ACK, ISS, IRS + 1, vec![mss(), cookie()], 0);
+        t.out(1_010, SYN | ACK, ISS, IRS + 1, again, 0);
+        t.findings(1_500)
+    };
+    let f = server(vec![mss()]);
+    clean(&f);
+    assert_eq!(advice(&f), 0, "{f:#?}");
+    let f = server(vec![mss(), cookie()]);
+    clean(&f);
+    assert_eq!(advice(&f), 1, "{f:#?}");
+}

@@ -573,7 +573,7 @@ impl Conn {
                         rule,
                         state,
                         step: Some(step),
-                        req: Some(req),
+                        req,
                         expected: text.into(),
                         happened,
                         event: ev,

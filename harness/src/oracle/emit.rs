@@ -136,6 +136,12 @@ fn syn_sent(n: World, s: &Seg, rst_sent: bool, out: &mut Vec<World>) -> Result<(
     }
     if s.flags.syn() && !s.has_ack() {
         if s.seq == n.iss {
+            // A retransmission (the first SYN opened the world): RFC 7413 §4.2.2 "Client:
+            // Sending SYN" — it SHOULD go without data and Fast Open options.
+            let mut n = n;
+            if s.len > 0 || s.opts.fast_open.is_some() {
+                n.advised |= Advice::FastOpenRetransmission.bit();
+            }
             out.push(n);
             return Ok(());
         }
@@ -179,6 +185,12 @@ fn synchronized(n: World, s: &Seg, rst_sent: bool, cx: &mut Cx, out: &mut Vec<Wo
             if n.passive && super::fastopen::unasked_option(s, &n.peers) {
                 let e = Expect::Only(super::fastopen::UNASKED);
                 return Err(why(Rule::Options, Some(Step::Listen(3)), state, None, e));
+            }
+            // A retransmission: "the server SHOULD retransmit a SYN-ACK segment with neither
+            // data nor Fast Open options" (RFC 7413 §4.2.2).
+            let mut n = n;
+            if n.passive && (s.len > 0 || s.opts.fast_open.is_some()) {
+                n.advised |= Advice::FastOpenRetransmission.bit();
             }
             out.push(n);
             return Ok(());

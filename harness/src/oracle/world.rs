@@ -254,23 +254,32 @@ pub(crate) struct World {
 pub(crate) enum Advice {
     /// SHLD-15 (RFC 1122 §4.2.2.16): no new data beyond a window the peer has shrunk.
     IntoShrunkWindow,
+    /// RFC 7413 §4.2.1, §4.2.2: a SYN or SYN-ACK retransmitted on its timer SHOULD carry
+    /// neither data nor the Fast Open option.
+    FastOpenRetransmission,
 }
 
 impl Advice {
-    pub(crate) const ALL: [Advice; 1] = [Advice::IntoShrunkWindow];
+    pub(crate) const ALL: [Advice; 2] = [Advice::IntoShrunkWindow, Advice::FastOpenRetransmission];
 
     pub(crate) fn bit(self) -> u32 {
         1 << (self as u32)
     }
 
-    /// The rule, step, requirement and text of its report.
-    pub(crate) fn report(self) -> (Rule, Step, &'static str, &'static str) {
+    /// The rule, step, requirement (RFC 9293's table) and text of its report.
+    pub(crate) fn report(self) -> (Rule, Step, Option<&'static str>, &'static str) {
         match self {
             Advice::IntoShrunkWindow => (
                 Rule::BeyondPeerWindow,
                 Step::Send,
-                "SHLD-15",
+                Some("SHLD-15"),
                 "no new data beyond SND.UNA+SND.WND once the peer has shrunk its window",
+            ),
+            Advice::FastOpenRetransmission => (
+                Rule::Options,
+                Step::Timeout(synack_stack::decision::TimerKind::Retransmission),
+                None,
+                "a SYN or SYN-ACK retransmitted without data or the Fast Open option (RFC 7413 §4.2.1, §4.2.2)",
             ),
         }
     }
