@@ -410,3 +410,23 @@ fn a_fast_open_retransmission_should_drop_data_and_option() {
     clean(&f);
     assert_eq!(advice(&f), 1, "{f:#?}");
 }
+
+/// §4.2.2 step 1: with FastOpenEnabled false the text is not taken. Unknown by default; a
+/// trace shows it off when every Linux `tcp_fastopen` setting lacks the server bit 0x2.
+#[test]
+fn a_listener_with_fast_open_off_takes_no_text() {
+    let with = |sysctls: &[&str]| {
+        let mut p = OracleProfile::linux();
+        for v in sysctls {
+            p.apply_sysctl("/proc/sys/net/ipv4/tcp_fastopen", v);
+        }
+        p
+    };
+    for on in [&[][..], &["0x30403"], &["2"], &["0x1", "0x202"]] {
+        clean(&server_takes_text(with(on), IRS + 11, |_| {}));
+    }
+    for off in [&["0x1"][..], &["0"], &["5", "0x400"]] {
+        caught(&server_takes_text(with(off), IRS + 11, |_| {}), "a SYN-ACK acknowledging the text with Fast Open off");
+        clean(&server_takes_text(with(off), IRS + 1, |_| {}));
+    }
+}

@@ -58,7 +58,9 @@ pub(crate) fn readings(h: &Held, s: &Seg, cx: &Cx, out: &mut Vec<Reading>) -> Re
     }
     let only_syn = h.irs + 1;
     let with_text = only_syn + h.len;
-    let option = h.opts.fo.is_some();
+    // Step 1: "If FastOpenEnabled is false, go to step 5" — with the flag unset.
+    let enabled = cx.profile.fast_open_server != Some(false);
+    let option = h.opts.fo.is_some() && enabled;
     if s.ack == only_syn {
         // §4.2.2 step 5, the FastOpened flag not set: "it acknowledges only the SYN sequence".
         // A listener that shows it does Fast Open (its SYN-ACK carries the option, §4.2.1
@@ -84,12 +86,13 @@ pub(crate) fn readings(h: &Held, s: &Seg, cx: &Cx, out: &mut Vec<Reading>) -> Re
             out.push(Reading { fast_open: Some(taken), queued: false, fin, used: 0 });
             return Ok(());
         }
-        if cx.permits(Deviation::FastOpenWithoutOption) {
+        if enabled && cx.permits(Deviation::FastOpenWithoutOption) {
             out.push(Reading { fast_open: Some(taken), queued: false, fin, used: Deviation::FastOpenWithoutOption.bit() });
             return Ok(());
         }
     }
-    Err((Rule::Unexpected, expected(h, only_syn, with_text, option || cx.permits(Deviation::FastOpenWithoutOption))))
+    let may_take = option || (enabled && cx.permits(Deviation::FastOpenWithoutOption));
+    Err((Rule::Unexpected, expected(h, only_syn, with_text, may_take)))
 }
 
 fn expected(h: &Held, only_syn: SeqNum, with_text: SeqNum, text_may_be_taken: bool) -> Expect {

@@ -226,6 +226,10 @@ pub struct OracleProfile {
     /// The user's calls are in the trace (a run): a RST with no call, timer or segment to
     /// explain it is not an ABORT. Off for captures.
     pub user_calls_visible: bool,
+    /// RFC 7413 §4.2.2's FastOpenEnabled for listeners: `None` unknown (a listener may or may
+    /// not take a SYN's text), `Some(false)` when the trace shows it off (every Linux
+    /// `tcp_fastopen` setting in it lacks the server bit 0x2), `Some(true)` when on.
+    pub fast_open_server: Option<bool>,
 }
 
 impl OracleProfile {
@@ -250,6 +254,7 @@ impl OracleProfile {
             check_segment_size: true,
             complete: true,
             user_calls_visible: true,
+            fast_open_server: None,
         }
     }
 
@@ -310,6 +315,14 @@ impl OracleProfile {
             }
             ("tcp_fin_timeout", Some(s)) => self.fin_wait_2_timeout = Duration::from_secs(s),
             ("tcp_syn_linear_timeouts", Some(n)) => self.syn_linear_retries = u32::try_from(n).unwrap_or(u32::MAX),
+            ("tcp_fastopen", _) => {
+                // Decimal or hex (`0x30403`); any setting with the server bit enables it.
+                let v = value.split_whitespace().next().unwrap_or_default();
+                let bits = v.strip_prefix("0x").map_or_else(|| v.parse::<u64>().ok(), |h| u64::from_str_radix(h, 16).ok());
+                if let Some(bits) = bits {
+                    self.fast_open_server = Some(self.fast_open_server.unwrap_or(false) || bits & 0x2 != 0);
+                }
+            }
             _ => {}
         }
     }
