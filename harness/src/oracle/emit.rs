@@ -61,6 +61,8 @@ fn no_tcb(n: World, s: &Seg, rst_sent: bool, cx: &mut Cx, out: &mut Vec<World>) 
             if let Err((rule, e)) = super::fastopen::readings(&h, s, cx, &mut readings) {
                 return Err(why(rule, Some(Step::Listen(3)), State::Listen, None, e));
             }
+            // The receive space is the incarnation's (one per IRS), shared by the readings.
+            *cx.space(h.irs) = super::seqspace::RecvSpace::new(h.irs);
             for r in readings {
                 let mut m = World::no_tcb(State::SynReceived, cx.now);
                 m.used = n.used | r.used;
@@ -86,7 +88,6 @@ fn no_tcb(n: World, s: &Seg, rst_sent: bool, cx: &mut Cx, out: &mut Vec<World>) 
                 m.max_wnd_hi = m.max_wnd_lo;
                 let now = cx.now;
                 let space = cx.space(h.irs);
-                *space = super::seqspace::RecvSpace::new(h.irs);
                 let text = h.irs + 1;
                 if r.fin {
                     // The peer's FIN taken with the SYN: CLOSE-WAIT, our SYN unacknowledged.
