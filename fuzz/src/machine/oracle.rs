@@ -76,16 +76,6 @@ pub struct Feed {
     /// The step being run: fixture steps first, then the input's events (see [`Feed::step`]).
     step: usize,
     fixture_steps: usize,
-    /// What the checker was fed, when recording (a fixture's feed, replayed per input).
-    log: Option<Vec<Fed>>,
-}
-
-/// One thing a [`Feed`] was told, as [`Feed::replay`] tells it again.
-#[derive(Clone, Debug)]
-pub enum Fed {
-    Step { index: usize, fixture: bool },
-    Packet { now: Instant, bytes: Vec<u8>, outbound: bool },
-    Call { now: Instant, name: &'static str },
 }
 
 fn at(now: Instant) -> Duration {
@@ -94,46 +84,12 @@ fn at(now: Instant) -> Duration {
 
 impl Feed {
     pub fn new(config: &Config) -> Feed {
-        Feed { checker: Checker::new(profile(config)), seen: 0, step: 0, fixture_steps: 0, log: None }
-    }
-
-    /// A feed that also keeps what it is fed (see [`Feed::take_log`]).
-    pub fn recording(config: &Config) -> Feed {
-        Feed { log: Some(Vec::new()), ..Feed::new(config) }
-    }
-
-    /// What a [`Feed::recording`] feed was fed so far.
-    pub fn take_log(&mut self) -> Vec<Fed> {
-        self.log.take().unwrap_or_default()
-    }
-
-    /// A fresh checker fed `log` — the same checker, in the same state, as the feed that
-    /// recorded it — with every finding so far taken as seen (the recording run judged them
-    /// after each step).
-    pub fn replay(config: &Config, log: &[Fed]) -> Feed {
-        let mut feed = Feed::new(config);
-        for fed in log {
-            match fed {
-                Fed::Step { index, fixture } => feed.step(*index, *fixture),
-                Fed::Packet { now, bytes, outbound: false } => feed.inbound(*now, bytes),
-                Fed::Packet { now, bytes, outbound: true } => feed.outbound(*now, bytes),
-                Fed::Call { now, name } => feed.user_call(*now, name),
-            }
-        }
-        feed.seen = feed.checker.findings().len();
-        feed
-    }
-
-    fn record(&mut self, fed: impl FnOnce() -> Fed) {
-        if let Some(log) = &mut self.log {
-            log.push(fed());
-        }
+        Feed { checker: Checker::new(profile(config)), seen: 0, step: 0, fixture_steps: 0 }
     }
 
     /// Marks the start of a step: `fixture` steps are numbered first, the input's events after
     /// them, so that a finding's event index names one (see [`Feed::describe`]).
     pub fn step(&mut self, index: usize, fixture: bool) {
-        self.record(|| Fed::Step { index, fixture });
         if fixture {
             self.fixture_steps = self.fixture_steps.max(index + 1);
             self.step = index;
@@ -144,20 +100,17 @@ impl Feed {
 
     /// A segment the peer sends to the stack (IP bytes), just before the stack gets it.
     pub fn inbound(&mut self, now: Instant, bytes: &[u8]) {
-        self.record(|| Fed::Packet { now, bytes: bytes.to_vec(), outbound: false });
         // Non-TCP or unreadable bytes are ignored by the checker as by any trace reader.
         let _ = self.checker.packet(self.step, at(now), bytes, false);
     }
 
     /// A segment the stack sent at `now`.
     pub fn outbound(&mut self, now: Instant, bytes: &[u8]) {
-        self.record(|| Fed::Packet { now, bytes: bytes.to_vec(), outbound: true });
         let _ = self.checker.packet(self.step, at(now), bytes, true);
     }
 
     /// A socket call (`"close"`, `"shutdown"`, …): a RST right after it may be an ABORT.
     pub fn user_call(&mut self, now: Instant, name: &'static str) {
-        self.record(|| Fed::Call { now, name });
         self.checker.user_call(at(now), name);
     }
 
