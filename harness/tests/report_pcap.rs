@@ -263,3 +263,30 @@ fn tshark_dissects_the_capture() {
     // 1 = "Good": Wireshark verified both TCP checksums over the pseudo-headers.
     assert_eq!((rows[0][9], rows[1][9]), ("1", "1"), "{stdout}");
 }
+
+#[test]
+fn records_are_in_time_order_even_when_the_trace_is_not() {
+    // On a real clock the runner may read an outbound packet stamped at 0.200113 only after
+    // it injected one at 0.200134: the file must still go forward in time.
+    let (_, syn, data) = two_packet_trace();
+    let mut trace = Trace::new("t.pkt", "linux/6.18", IpMode::Ipv4);
+    trace.push(Duration::from_micros(200_134), Some(1), TraceKind::Inbound(syn.clone()));
+    trace.push(Duration::from_micros(200_113), None, TraceKind::Outbound(data.clone()));
+    trace.push(Duration::from_micros(200_134), Some(2), TraceKind::Inbound(data.clone()));
+    let bytes = pcap_bytes(&trace);
+    let mut reader = PcapReader::new(&bytes[..]).unwrap();
+    let mut got = Vec::new();
+    while let Some(p) = reader.next_packet() {
+        let p = p.unwrap();
+        got.push((p.timestamp, p.data.into_owned()));
+    }
+    assert_eq!(
+        got,
+        vec![
+            (Duration::from_micros(200_113), data.clone()),
+            (Duration::from_micros(200_134), syn),
+            (Duration::from_micros(200_134), data),
+        ],
+        "sorted by time, ties in trace order"
+    );
+}

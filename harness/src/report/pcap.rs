@@ -10,8 +10,11 @@
 //!   original length recorded.
 //! - Little-endian headers, whatever the host, again for byte-identical output.
 //!
-//! Inbound and outbound packets are written alike, in trace order: the IP addresses tell the
-//! directions apart.
+//! Inbound and outbound packets are written alike, in time order (ties in trace order): the
+//! IP addresses tell the directions apart. Trace order is not always time order on a real
+//! clock — the runner may read a packet the kernel stamped before a later injected one only
+//! after injecting it — and capture readers (the oracle's `synack check` among them) take a
+//! file's records in the order they come.
 
 use crate::trace::Trace;
 use pcap_file::pcap::{PcapHeader, PcapPacket, PcapWriter};
@@ -36,7 +39,9 @@ pub fn write_pcap<W: Write>(trace: &Trace, out: W) -> io::Result<()> {
         endianness: Endianness::Little,
     };
     let mut writer = PcapWriter::with_header(out, header).map_err(into_io)?;
-    for (at, _inbound, bytes) in trace.packets() {
+    let mut packets: Vec<(Duration, &[u8])> = trace.packets().map(|(at, _inbound, bytes)| (at, bytes)).collect();
+    packets.sort_by_key(|&(at, _)| at);
+    for (at, bytes) in packets {
         writer.write_packet(&record(at, bytes)).map_err(into_io)?;
     }
     // A buffered `out` would otherwise flush on drop and lose the error.
