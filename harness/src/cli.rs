@@ -79,8 +79,8 @@ struct RunArgs {
     /// IP mode(s) to run each script in.
     #[arg(long, value_enum, default_value = "all")]
     mode: ModeArg,
-    /// Parallel runs (default: one per core on the reference stack; on Linux, where a run
-    /// mostly sleeps until its next scripted time, three per core).
+    /// Parallel runs (default: one per core; on Linux more are faster but less accurate,
+    /// since runs disturb each other's kernel timers).
     #[arg(short = 'j', long)]
     jobs: Option<usize>,
     /// Write the JSON summary here.
