@@ -708,3 +708,41 @@ fn linux_time_wait_takes_a_bare_segment_silently() {
     let rfc = run(OracleProfile::rfc9293());
     assert!(rfc.iter().any(|f| f.severity == Severity::Violation), "{rfc:?}");
 }
+
+/// With RFC 5961 off (RFC 793's rules), a SYN in the window resets the connection
+/// (§3.10.7.4 fourth) — but Linux has no RFC 793 mode for TIME-WAIT:
+/// `tcp_timewait_state_process` answers a SYN that does not reopen the connection with an
+/// ACK within the out-of-window rate limit (`TCP_TW_ACK`) and stays, as the reference
+/// stack's linux profile does. Found by state_machine (its `rfc5961` knob off) as a missing
+/// RST in TIME-WAIT; now a deviation the `linux` profile permits. Controls: no reply at all,
+/// and the ACK without the deviation permitted, stay violations.
+#[test]
+fn linux_time_wait_acknowledges_a_syn_with_rfc5961_off() {
+    use synack::oracle::Deviation;
+    let run = |permit: bool, reply: bool| {
+        let mut p = OracleProfile::linux();
+        p.rfc5961 = false;
+        if !permit {
+            p.permitted.retain(|&d| d != Deviation::TimeWaitAcksSyn);
+        }
+        let mut t = Feed::new(p);
+        t.established();
+        t.checker.user_call(Duration::from_millis(2), "close(4)");
+        t.outbound(2, TcpFlags::FIN | TcpFlags::ACK, ISS + 1, IRS + 1, 0);
+        t.inbound(3, TcpFlags::FIN | TcpFlags::ACK, IRS + 1, ISS + 2, 0);
+        t.outbound(3, TcpFlags::ACK, ISS + 2, IRS + 2, 0);
+        // A SYN at RCV.NXT (not above it: no new incarnation).
+        t.inbound(1000, TcpFlags::SYN, IRS + 2, 0, 0);
+        if reply {
+            t.outbound(1000, TcpFlags::ACK, ISS + 2, IRS + 2, 0);
+        }
+        t.checker.finish(Duration::from_millis(2000))
+    };
+    let linux = run(true, true);
+    assert!(!linux.iter().any(|f| f.severity == Severity::Violation), "{linux:?}");
+    assert!(linux.iter().any(|f| f.deviation == Some(Deviation::TimeWaitAcksSyn) && f.severity == Severity::Permitted), "{linux:?}");
+    let silent = run(true, false);
+    assert!(silent.iter().any(|f| f.severity == Severity::Violation), "no reply to the SYN must be a violation: {silent:?}");
+    let rfc793 = run(false, true);
+    assert!(rfc793.iter().any(|f| f.severity == Severity::Violation), "an ACK instead of RFC 793's RST must be a violation: {rfc793:?}");
+}

@@ -755,4 +755,17 @@ fn syn_step(w: &World, s: &Seg, cx: &mut Cx, out: &mut Vec<World>) {
     for n in &mut out[first..] {
         n.owe(duty);
     }
+    if w.state == State::TimeWait && cx.permits(Deviation::TimeWaitAcksSyn) {
+        // Linux (tcp_timewait_state_process): a SYN that does not reopen is "out of window"
+        // — <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> within the per-connection rate limit
+        // (tcp_timewait_check_oow_rate_limit, TCP_TW_ACK), TIME-WAIT kept, its timer
+        // restarted when the SYN carries ACK. No RST, whatever RFC 5961's setting.
+        let mut d = *w;
+        d.used |= Deviation::TimeWaitAcksSyn.bit();
+        if s.has_ack() {
+            d.entered = cx.now;
+        }
+        d.owe(cx.duty(Owed::ChallengeAck, cx.reply_due(), other(Check::Syn), w.state, None));
+        out.push(d);
+    }
 }

@@ -78,11 +78,17 @@ pub enum Deviation {
     /// (Linux `tcp_rcv_synsent_state_process` → `reset_and_undo`). RFC 9293 §3.10.7.3 takes
     /// a SYN-ACK with an acceptable ACK; RFC 7323 §3.2, §4 use TSecr for RTTM and PAWS only.
     SynSentRejectsForeignTsecr,
+    /// TIME-WAIT answers a SYN in the window with an ACK (within the out-of-window rate
+    /// limit) and stays, restarting its timer if the SYN carries ACK (Linux
+    /// `tcp_timewait_state_process` → `TCP_TW_ACK`; Linux has no RFC 793 mode). RFC 9293
+    /// §3.10.7.4 fourth without RFC 5961 (RFC 793): a SYN in the window resets the
+    /// connection.
+    TimeWaitAcksSyn,
 }
 
 impl Deviation {
     /// Every deviation.
-    pub const ALL: [Deviation; 17] = [
+    pub const ALL: [Deviation; 18] = [
         Deviation::SynLinearTimeouts,
         Deviation::TimeWaitSilentOnRst,
         Deviation::RstAtFinSequence,
@@ -100,6 +106,7 @@ impl Deviation {
         Deviation::DataAfterCloseRstAtSegAck,
         Deviation::FastOpenWithoutOption,
         Deviation::SynSentRejectsForeignTsecr,
+        Deviation::TimeWaitAcksSyn,
     ];
 
     /// A short, stable name (JSON, `--permit`).
@@ -122,6 +129,7 @@ impl Deviation {
             Deviation::DataAfterCloseRstAtSegAck => "data-after-close-rst-at-seg-ack",
             Deviation::FastOpenWithoutOption => "fast-open-without-option",
             Deviation::SynSentRejectsForeignTsecr => "syn-sent-rejects-foreign-tsecr",
+            Deviation::TimeWaitAcksSyn => "time-wait-acks-syn",
         }
     }
 
@@ -150,6 +158,7 @@ impl Deviation {
             Deviation::DataAfterCloseRstAtSegAck => "RFC 9293 §3.10.5, SHLD-3: the RST showing data was lost is an ABORT's <SEQ=SND.NXT>",
             Deviation::FastOpenWithoutOption => "RFC 7413 §4.2.2, RFC 9293 §3.10.7.2: a SYN's text is acknowledged in the SYN-ACK only when the SYN carried a Fast Open option",
             Deviation::SynSentRejectsForeignTsecr => "RFC 9293 §3.10.7.3: in SYN-SENT, a SYN-ACK with an acceptable ACK establishes the connection (RFC 7323: TSecr serves RTTM and PAWS)",
+            Deviation::TimeWaitAcksSyn => "RFC 9293 §3.10.7.4 fourth (RFC 793, without RFC 5961): a SYN in the window resets the connection",
         }
     }
 
@@ -176,6 +185,7 @@ impl Deviation {
             Deviation::DataAfterCloseRstAtSegAck => (Step::Other(Check::Text), Some("SHLD-3")),
             Deviation::FastOpenWithoutOption => (Step::Listen(3), None),
             Deviation::SynSentRejectsForeignTsecr => (Step::SynSent(4), None),
+            Deviation::TimeWaitAcksSyn => (Step::Other(Check::Syn), None),
         }
     }
 }
