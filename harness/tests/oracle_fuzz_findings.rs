@@ -746,3 +746,40 @@ fn linux_time_wait_acknowledges_a_syn_with_rfc5961_off() {
     let rfc793 = run(false, true);
     assert!(rfc793.iter().any(|f| f.severity == Severity::Violation), "an ACK instead of RFC 793's RST must be a violation: {rfc793:?}");
 }
+
+/// §3.10.4 CLOSE in SYN-RECEIVED with nothing queued enters FIN-WAIT-1 — before the FIN
+/// shows, when it is held (behind a zero window, or, as Linux and the reference stack's
+/// linux profile do, until the SYN is acknowledged). An unacceptable ACK there is FIN-WAIT-1's
+/// (§3.10.7.4 fifth, ESTABLISHED processing: an ACK, RFC 5961 §5.2's challenge ACK), not
+/// SYN-RECEIVED's <SEQ=SEG.ACK><CTL=RST>; the FIN follows once the SYN is acknowledged.
+/// Found by state_machine (a simultaneous open, then shutdown(SHUT_WR)) as a missing RST in
+/// SYN-RECEIVED. Controls: without the CLOSE, or after shutdown(SHUT_RD) (no CLOSE of the
+/// sending side), the ACK stays a violation.
+#[test]
+fn close_in_syn_received_may_enter_fin_wait_1_before_its_fin_shows() {
+    let run = |call: Option<&str>| {
+        let mss = vec![TcpOption::Mss(1460)];
+        let mut t = Feed::new(OracleProfile::linux());
+        t.checker.user_call(Duration::ZERO, "connect(3, ...)");
+        t.packet(0, &segment(STACK, PEER, TcpFlags::SYN, ISS, 0, mss.clone(), 0), true);
+        t.packet(1, &segment(PEER, STACK, TcpFlags::SYN, IRS, 0, mss.clone(), 0), false);
+        t.packet(1, &segment(STACK, PEER, TcpFlags::SYN | TcpFlags::ACK, ISS, IRS + 1, mss, 0), true);
+        if let Some(call) = call {
+            t.checker.user_call(Duration::from_millis(2), call);
+        }
+        // An ACK of something never sent: FIN-WAIT-1 answers with an ACK.
+        t.inbound(1000, TcpFlags::ACK, IRS + 1, ISS + 101, 0);
+        t.outbound(1000, TcpFlags::ACK, ISS + 1, IRS + 1, 0);
+        // The SYN acknowledged, the held FIN goes, and is acknowledged.
+        t.inbound(1100, TcpFlags::ACK, IRS + 1, ISS + 1, 0);
+        t.outbound(1100, TcpFlags::FIN | TcpFlags::ACK, ISS + 1, IRS + 1, 0);
+        t.inbound(1200, TcpFlags::ACK, IRS + 1, ISS + 2, 0);
+        t.violations(1300)
+    };
+    for call in ["shutdown(3, SHUT_WR)", "shutdown(3, SHUT_RDWR)", "close(3)"] {
+        let v = run(Some(call));
+        assert!(v.is_empty(), "{call}: {v:?}");
+    }
+    assert!(!run(None).is_empty(), "without a CLOSE, SYN-RECEIVED owes <SEQ=SEG.ACK><CTL=RST>");
+    assert!(!run(Some("shutdown(3, SHUT_RD)")).is_empty(), "SHUT_RD closes no sending side: the RST is owed");
+}

@@ -320,12 +320,13 @@ impl Driver {
             }
             Call::Shutdown { fd, how } => {
                 let Some(i) = self.app(fd) else { return Ok(()) };
-                let how = match how {
-                    How::Read => Shutdown::Read,
-                    How::Write => Shutdown::Write,
-                    How::Both => Shutdown::Both,
+                // The oracle is told which side: SHUT_RD closes no sending side (§3.10.4).
+                let (how, call) = match how {
+                    How::Read => (Shutdown::Read, "shutdown(SHUT_RD)"),
+                    How::Write => (Shutdown::Write, "shutdown(SHUT_WR)"),
+                    How::Both => (Shutdown::Both, "shutdown(SHUT_RDWR)"),
                 };
-                self.user_call("shutdown");
+                self.user_call(call);
                 let _ = self.stack.shutdown(self.apps[i].fd, how);
             }
             Call::Close { fd } => {

@@ -30,6 +30,9 @@ pub(crate) fn arrive(w: &World, s: &Seg, cx: &mut Cx, out: &mut Vec<World>) {
     base.rcv_prev = w.rcv;
     base.stale_until = cx.reply_due();
     let w = &base;
+    if let Some(f) = closed_in_syn_received(w, cx) {
+        other_states(&f, s, cx, out);
+    }
     match w.state {
         State::Closed => closed(w, s, cx, out),
         State::Listen => listen(w, s, cx, out),
@@ -43,6 +46,26 @@ pub(crate) fn arrive(w: &World, s: &Seg, cx: &mut Cx, out: &mut Vec<World>) {
         | State::LastAck
         | State::TimeWait => other_states(w, s, cx, out),
     }
+}
+
+/// §3.10.4 CLOSE in SYN-RECEIVED: "If no SENDs have been issued and there is no pending
+/// data to send, then form a FIN segment and send it, and enter FIN-WAIT-1 state" — so
+/// after the user's CLOSE of the sending side, a SYN-RECEIVED world may be in FIN-WAIT-1
+/// before its FIN shows (held behind a zero window, or until the SYN is acknowledged as
+/// Linux does), our SYN still unacknowledged; the segment is then processed by FIN-WAIT-1's
+/// rules (an unacceptable ACK draws an ACK, not SYN-RECEIVED's RST). The SYN-RECEIVED world
+/// stays too (SENDs pending: the CLOSE waits for ESTABLISHED; or the call was another
+/// socket's). A passive connection has no user to CLOSE it before accept(), unless
+/// FastOpened (RFC 7413 §4.2.2 step 4). Our FIN's number is unknown (`fin_seq` None) until
+/// it is sent.
+fn closed_in_syn_received(w: &World, cx: &Cx) -> Option<World> {
+    let user = !w.passive || w.fast_open.is_some();
+    if w.state != State::SynReceived || !user || !cx.facts.user_send_closed {
+        return None;
+    }
+    let mut f = *w;
+    f.enter(State::FinWait1, cx.now);
+    Some(f)
 }
 
 /// §3.10.7.1: no TCB. Anything but a RST is answered with a RST the peer will accept.

@@ -44,6 +44,9 @@ pub(crate) struct Global {
     stamps: VecDeque<u64>,
     pub last_user_call: Option<u64>,
     pub last_close: Option<u64>,
+    /// The last §3.10.4 CLOSE of the sending side seen: close(), or shutdown() other than
+    /// SHUT_RD (which sends no FIN).
+    pub last_send_close: Option<u64>,
     /// The last user ABORT seen (a call named `abort`).
     pub last_abort: Option<u64>,
     /// User calls seen, and the count at the last listen() and the last close() (0: none):
@@ -78,6 +81,7 @@ impl Global {
             stamps: VecDeque::new(),
             last_user_call: None,
             last_close: None,
+            last_send_close: None,
             last_abort: None,
             calls: 0,
             last_listen_call: 0,
@@ -298,6 +302,7 @@ impl Conn {
         self.listener_calls(now, g);
         self.facts.last_user_call = g.last_user_call.filter(|_| g.profile.user_calls_visible);
         self.facts.user_closed = g.last_close.is_some_and(|t| t >= self.born);
+        self.facts.user_send_closed = g.last_send_close.is_some_and(|t| t >= self.born);
         self.facts.user_aborted = g.last_abort.is_some_and(|t| t >= self.born);
         let una_before = self.worlds.first().map(|w| w.una);
         let happened = if outbound { Some(s.describe()) } else { None };

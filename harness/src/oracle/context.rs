@@ -23,6 +23,9 @@ pub(crate) struct Facts {
     pub last_user_call: Option<u64>,
     /// A close() or shutdown() has been seen since the connection began.
     pub user_closed: bool,
+    /// A CLOSE of the sending side (close(), shutdown() but SHUT_RD) has been seen since the
+    /// connection began.
+    pub user_send_closed: bool,
     /// An ABORT has been seen since the connection began.
     pub user_aborted: bool,
     /// When the last inbound segment with text arrived.

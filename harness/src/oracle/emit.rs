@@ -372,6 +372,10 @@ fn send_rules(mut n: World, s: &Seg, out: &mut Vec<World>) -> Result<(), Why> {
                 out.push(closing);
             }
             (Some(_), State::FinWait1 | State::Closing | State::LastAck) => {}
+            // A CLOSE in SYN-RECEIVED entered FIN-WAIT-1 with the FIN not yet sent (§3.10.4;
+            // see arrive::closed_in_syn_received): it goes now, or from CLOSING if the peer's
+            // FIN came first.
+            (None, State::FinWait1 | State::Closing) => n.fin_seq = Some(data_end),
             (None | Some(_), _) => {
                 let e = Expect::Only("a FIN first from ESTABLISHED, SYN-RECEIVED or CLOSE-WAIT, again only while unacknowledged");
                 return Err(why(Rule::Unexpected, Some(Step::Close), state, None, e));

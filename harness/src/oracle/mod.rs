@@ -210,6 +210,11 @@ impl Checker {
         if name == "close" || name == "shutdown" {
             self.g.last_close = Some(now);
         }
+        // shutdown(SHUT_RD) closes no sending side (a call text without the argument counts).
+        let read_only = call.contains("SHUT_RD") && !call.contains("SHUT_RDWR");
+        if name == "close" || (name == "shutdown" && !read_only) {
+            self.g.last_send_close = Some(now);
+        }
         // §3.10.5 ABORT (e.g. close() with SO_LINGER 0, when the caller names it `abort`):
         // CLOSING, LAST-ACK and TIME-WAIT then delete the TCB without a word.
         if name == "abort" {
