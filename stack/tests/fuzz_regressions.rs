@@ -430,3 +430,44 @@ fn text_resent_after_a_syns_text_is_taken_from_where_the_syns_ended() {
     let (fd, _) = t.stack.accept(l).unwrap();
     assert_eq!(t.stack.recv(fd, 64, false).unwrap(), b"0123456789abcdefghijABCDEFGHIJ");
 }
+
+/// state_machine with the oracle (`corpus/state_machine/regress-abort-last-ack-fin-unsent`,
+/// from three "unexplained reset in CLOSE-WAIT" findings): a CLOSE in CLOSE-WAIT whose FIN a
+/// zero window held back, then an ABORT, deleted the TCB without a word — the ABORT of
+/// LAST-ACK. RFC 9293 §3.10.4 CLOSE-WAIT: "queue this request until all preceding SENDs have
+/// been segmentized; then send a FIN segment, enter LAST-ACK state" — until the FIN is sent
+/// the connection is in CLOSE-WAIT for ABORT, whose §3.10.5 answer is <SEQ=SND.NXT><CTL=RST>.
+/// Linux agrees (`tcp_disconnect` resets LAST_ACK and CLOSING while SND.NXT ≠ write_seq).
+/// Once the FIN is out, LAST-ACK's ABORT stays silent.
+#[test]
+fn an_abort_before_the_fin_of_a_close_in_close_wait_left_sends_a_reset() {
+    for linux in [false, true] {
+        for fin_out in [false, true] {
+            let mut c = if linux { synack_stack::Config::linux() } else { synack_stack::Config::rfc9293() };
+            c.timestamps = false;
+            c.sack = false;
+            c.window_scaling = false;
+            c.delayed_ack_enabled = false;
+            let mut t = Ladder::new(c);
+            let (_, fd) = t.established_passive();
+            // The peer's FIN, with its window shut or open.
+            t.inject(seg().flags(F | A).seq(1).ack_abs(t.our(1)).win(if fin_out { 1000 } else { 0 }));
+            check(&t.sent(), A, t.our(1), Some(Ladder::peer(2)), 0);
+            t.stack.shutdown(fd, synack_stack::Shutdown::Write).unwrap();
+            if fin_out {
+                check(&t.sent(), F | A, t.our(1), Some(Ladder::peer(2)), 0);
+            } else {
+                t.sent_nothing();
+            }
+            t.stack.setsockopt(fd, synack_stack::SockOpt::Linger(Some(Duration::ZERO))).unwrap();
+            t.stack.close(fd).unwrap();
+            if fin_out {
+                t.sent_nothing();
+            } else {
+                let rst = t.sent();
+                assert!(rst.flags.rst(), "linux {linux}: ABORT before the FIN left: {rst:?}");
+                assert_eq!(rst.seq, t.our(1), "linux {linux}: <SEQ=SND.NXT>");
+            }
+        }
+    }
+}
