@@ -431,6 +431,36 @@ fn text_resent_after_a_syns_text_is_taken_from_where_the_syns_ended() {
     assert_eq!(t.stack.recv(fd, 64, false).unwrap(), b"0123456789abcdefghijABCDEFGHIJ");
 }
 
+/// state_machine with the oracle (inputs `corpus/state_machine/regress-syn-received-bad-ack-trimmed`
+/// and the crash inputs it came from): in SYN-RECEIVED, a segment whose text runs past the
+/// receive window and whose ACK is unacceptable got the RST <SEQ=SEG.ACK> *and* an ACK — the
+/// first check queued an ACK for the trimmed tail before the fifth rejected the segment.
+/// RFC 9293 §3.10.7.4: the trimmed segment is acceptable (no ACK is called for), and the
+/// fifth check in SYN-RECEIVED answers an unacceptable ACK with the RST alone and drops the
+/// segment (as Linux does: tcp_ack fails before tcp_data_queue, or tcp_check_req hands it to
+/// the listener's reset). SYN-RECEIVED acknowledges only unacceptable segments.
+#[test]
+fn syn_received_answers_a_bad_ack_on_text_past_the_window_with_the_rst_alone() {
+    for linux in [false, true] {
+        let mut c = if linux { synack_stack::Config::linux() } else { synack_stack::Config::rfc9293() };
+        c.timestamps = false;
+        c.sack = false;
+        c.window_scaling = false;
+        c.delayed_ack_enabled = false;
+        let mut t = Ladder::new(c);
+        let _l = t.listen();
+        t.inject(seg().flags(S).opts(vec![synack_stack::wire::TcpOption::Mss(1460)]));
+        let synack = t.sent();
+        t.iss = synack.seq;
+        let wnd = u32::from(synack.window);
+        // 100 octets starting 10 before the right edge, SEG.ACK = ISS (nothing new acknowledged).
+        t.inject(seg().flags(A).seq(1 + wnd - 10).ack_abs(t.our(0)).data(&[1; 100]));
+        let rst = t.sent();
+        assert_eq!((rst.flags, rst.seq), (R, t.our(0)), "linux {linux}: <SEQ=SEG.ACK><CTL=RST>: {rst:?}");
+        t.sent_nothing();
+    }
+}
+
 /// state_machine with the oracle (`corpus/state_machine/regress-abort-last-ack-fin-unsent`,
 /// from three "unexplained reset in CLOSE-WAIT" findings): a CLOSE in CLOSE-WAIT whose FIN a
 /// zero window held back, then an ABORT, deleted the TCB without a word — the ABORT of

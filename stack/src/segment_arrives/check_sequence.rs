@@ -114,10 +114,13 @@ pub fn check<'a>(c: &mut Connection, mut seg: Incoming<'a>, ctx: &mut Ctx) -> Co
     if seg.payload.len() > room {
         seg.payload = &seg.payload[..room];
         seg.fin = false;
-        // Not in SYN-RECEIVED for a segment without the ACK bit: the fifth check drops it
-        // unprocessed (§3.10.7.4 fifth; Linux tcp_check_req drops it silently), and
-        // SYN-RECEIVED acknowledges only unacceptable segments (first check).
-        if c.state != State::SynReceived || seg.flags.ack() {
+        // Not in SYN-RECEIVED unless the segment's ACK completes the handshake: without the
+        // ACK bit the fifth check drops it unprocessed (§3.10.7.4 fifth; Linux tcp_check_req
+        // drops it silently), with an unacceptable ACK the fifth check's RST <SEQ=SEG.ACK> is
+        // the only reply, and SYN-RECEIVED acknowledges only unacceptable segments (first
+        // check).
+        let completes = seg.flags.ack() && c.tcb.snd_una.before(seg.ack) && seg.ack.before_or_eq(c.tcb.snd_nxt);
+        if c.state != State::SynReceived || completes {
             c.ack_pending = AckPending::Now;
         }
     }
