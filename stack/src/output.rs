@@ -53,7 +53,11 @@ fn send_data(c: &mut Connection, ctx: &mut Ctx) {
         // every retransmission timeout until R2 gives up on a connection that never sent.
         // Only what was sent before: the head is the segment in flight, never new octets
         // (those stay behind the window, RFC 9293 §3.8.6.1).
-        let head_forced = retransmitting && edge == c.tcb.snd_una && c.profile == crate::config::Profile::Linux;
+        // The same on a zero window whenever the retransmission timer keeps what is in flight
+        // (stale-sequence probes carry no data): RFC 9293 §3.8.6.1, "retransmit to the
+        // receiving TCP peer even if the send window is zero" (MUST-36).
+        let stale_probes = ctx.config.probe_style == crate::config::ProbeStyle::StaleSequence && c.tcb.snd_wnd == 0;
+        let head_forced = retransmitting && edge == c.tcb.snd_una && (c.profile == crate::config::Profile::Linux || stale_probes);
         if head_forced {
             usable = usable.max(smss + 1);
         }

@@ -501,3 +501,30 @@ fn an_abort_before_the_fin_of_a_close_in_close_wait_left_sends_a_reset() {
         }
     }
 }
+
+/// state_machine with the oracle (`corpus/state_machine/regress-zero-window-fin-stale-probes`,
+/// from three "unexplained reset" findings in FIN-WAIT-1 and LAST-ACK): as
+/// `linux_retransmits_a_fin_into_a_zero_window`, on the rfc9293 profile with Linux's
+/// stale-sequence window probes (the fuzz target's `OTHER_PROBES` knob). Those probes carry
+/// no data, so the retransmission timer keeps what is in flight — and its retransmissions,
+/// held back by the zero window, never left, until R2 deleted the connection without a
+/// word. RFC 9293 §3.8.6.1: the sender must "retransmit to the receiving TCP peer even if the
+/// send window is zero" (MUST-36). With the one-octet probes the persist timer resends.
+#[test]
+fn a_fin_in_flight_is_retransmitted_into_a_zero_window_with_stale_sequence_probes() {
+    let mut c = synack_stack::Config::rfc9293();
+    c.probe_style = synack_stack::config::ProbeStyle::StaleSequence;
+    c.timestamps = false;
+    c.sack = false;
+    c.window_scaling = false;
+    c.delayed_ack_enabled = false;
+    let mut t = Ladder::new(c);
+    let (_, fd) = t.established_passive();
+    t.stack.shutdown(fd, synack_stack::Shutdown::Write).unwrap();
+    check(&t.sent(), F | A, t.our(1), Some(Ladder::peer(1)), 0);
+    // The peer's window closes before our FIN is acknowledged.
+    t.inject(seg().flags(A).seq(1).ack_abs(t.our(1)).win(0));
+    t.sent_nothing();
+    t.advance(Duration::from_secs(3));
+    check(&t.sent(), F | A, t.our(1), Some(Ladder::peer(1)), 0);
+}
