@@ -783,3 +783,29 @@ fn close_in_syn_received_may_enter_fin_wait_1_before_its_fin_shows() {
     assert!(!run(None).is_empty(), "without a CLOSE, SYN-RECEIVED owes <SEQ=SEG.ACK><CTL=RST>");
     assert!(!run(Some("shutdown(3, SHUT_RD)")).is_empty(), "SHUT_RD closes no sending side: the RST is owed");
 }
+
+/// A SYN with several MSS options (RFC 9293 leaves the repeat undefined: Linux
+/// tcp_parse_options takes the last non-zero value, the reference stack's rfc9293 profile the
+/// first), or with an MSS of 0 (which Linux ignores, the default standing). The oracle took
+/// the last value, 0 included, as the peer's MSS and called a 100-octet segment (or a
+/// one-octet window probe) too large (§3.10.2 MUST-16). Found by state_machine. Now the
+/// largest value bounds the segment and 0 counts as none; controls: text beyond every MSS
+/// offered, and beyond the default when only an MSS of 0 came, stay violations.
+#[test]
+fn repeated_or_zero_mss_options_bound_segments_by_the_largest_reading() {
+    let run = |mss: Vec<u16>, len: usize| {
+        let opts = mss.into_iter().map(TcpOption::Mss).collect::<Vec<_>>();
+        let mut t = Feed::new(OracleProfile::rfc9293());
+        t.packet(0, &segment(PEER, STACK, TcpFlags::SYN, IRS, 0, opts, 0), false);
+        t.packet(0, &segment(STACK, PEER, TcpFlags::SYN | TcpFlags::ACK, ISS, IRS + 1, vec![TcpOption::Mss(1460)], 0), true);
+        t.inbound(1, TcpFlags::ACK, IRS + 1, ISS + 1, 0);
+        t.outbound(2, TcpFlags::ACK | TcpFlags::PSH, ISS + 1, IRS + 1, len);
+        t.violations(3)
+    };
+    for (mss, len) in [(vec![1000, 1000, 49], 100), (vec![49, 1000], 1000), (vec![1200, 0], 1), (vec![0], 536)] {
+        let v = run(mss.clone(), len);
+        assert!(v.is_empty(), "MSS {mss:?}, {len} octets: {v:?}");
+    }
+    assert!(!run(vec![1000, 49], 1001).is_empty(), "beyond every MSS offered must be a violation");
+    assert!(!run(vec![0], 537).is_empty(), "an MSS of 0 leaves the default of 536");
+}

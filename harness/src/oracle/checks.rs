@@ -126,7 +126,9 @@ pub(crate) fn format(w: &World, s: &Seg, answering: Option<(SynOpts, bool)>, pro
     if profile.check_segment_size && w.has_tcb() && s.len > 0 {
         // MUST-15/16: the peer's MSS (or the default) bounds text plus TCP options.
         let default = if s.src.is_ipv4() { 536 } else { 1220 };
-        let mss = u32::from(w.peers.mss.unwrap_or(default));
+        // An MSS of 0 cannot be honoured: it counts as none (Linux tcp_parse_options ignores
+        // it), the default standing (MUST-15).
+        let mss = u32::from(w.peers.mss.filter(|&m| m > 0).unwrap_or(default));
         let used = s.len + u32::from(s.opts.area_len);
         if used > mss {
             out.push(st(

@@ -282,7 +282,10 @@ fn scan_options(area: &[u8]) -> SegOptions {
             break;
         };
         match (kind, len) {
-            (2, 4) => o.mss = be16(body, 0),
+            // RFC 9293 leaves a repeated MSS option undefined (Linux tcp_parse_options takes
+            // the last non-zero one, others the first): the largest bounds every reading
+            // (MUST-16's check, checks::format).
+            (2, 4) => o.mss = o.mss.max(be16(body, 0)),
             (3, 3) => o.wscale = body.first().copied(),
             (4, 2) => o.sack_permitted = true,
             (5, n) if n >= 10 && (n - 2) % 8 == 0 => o.sack_blocks = ((n - 2) / 8) as u8,
