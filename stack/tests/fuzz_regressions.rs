@@ -528,3 +528,28 @@ fn a_fin_in_flight_is_retransmitted_into_a_zero_window_with_stale_sequence_probe
     t.advance(Duration::from_secs(3));
     check(&t.sent(), F | A, t.our(1), Some(Ladder::peer(1)), 0);
 }
+
+/// state_machine with the oracle (input `corpus/state_machine/regress-linux-last-mss`): a
+/// SYN-ACK with MSS options 12336, 12336, 12336, 49 — the linux profile took the first and
+/// sent 100 octets in a segment, where Linux (tcp_parse_options) takes the last non-zero MSS
+/// and sends at most 49. RFC 9293 leaves the repeat undefined; the rfc9293 profile keeps the
+/// first.
+#[test]
+fn the_linux_profile_takes_the_last_nonzero_mss_of_a_syn() {
+    use synack_stack::wire::TcpOption::Mss;
+    for (linux, opts, want) in [(true, vec![Mss(1000), Mss(49)], 49), (true, vec![Mss(1000), Mss(0)], 100), (false, vec![Mss(1000), Mss(49)], 100)] {
+        let mut c = if linux { synack_stack::Config::linux() } else { synack_stack::Config::rfc9293() };
+        c.timestamps = false;
+        c.sack = false;
+        c.window_scaling = false;
+        c.delayed_ack_enabled = false;
+        let mut t = Ladder::new(c);
+        let fd = t.syn_sent();
+        t.inject(seg().flags(S | A).ack_abs(t.our(1)).opts(opts.clone()));
+        check(&t.sent(), A, t.our(1), Some(Ladder::peer(1)), 0);
+        t.stack.setsockopt(fd, synack_stack::SockOpt::NoDelay(true)).unwrap();
+        assert_eq!(t.stack.send(fd, &[7; 100]).unwrap(), 100);
+        let first = t.sent();
+        assert_eq!(first.payload.len(), want, "linux {linux}, {opts:?}: {first:?}");
+    }
+}

@@ -159,8 +159,15 @@ fn queued_syn_text(c: &mut Connection, ctx: &mut Ctx) {
 /// The options of a received SYN (§3.7.1 MSS, RFC 7323 WS/TS, RFC 2018 SACK-permitted):
 /// what both ends offered is what the connection uses.
 pub fn absorb_syn_options(c: &mut Connection, seg: &TcpSegment, config: &Config) {
-    // MUST-15: without an MSS option the default (536 / 1220) stands.
-    if let Some(mss) = seg.mss().and_then(Mss::new) {
+    // MUST-15: without an MSS option the default (536 / 1220) stands. A repeated MSS option
+    // is undefined (RFC 9293 §3.7.1): the first counts; the linux profile takes the last
+    // non-zero one, as Linux tcp_parse_options does (a zero MSS is ignored there).
+    let mss = if config.profile == crate::config::Profile::Linux {
+        seg.effective_options().filter_map(|o| if let crate::wire::TcpOption::Mss(m) = o { Mss::new(*m) } else { None }).last()
+    } else {
+        seg.mss().and_then(Mss::new)
+    };
+    if let Some(mss) = mss {
         c.neg.peer_mss = mss;
     }
     // RFC 7323 §2.2: scaling is on only if both SYNs carry WS; §2.3 clamps the shift to 14.
