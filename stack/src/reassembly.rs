@@ -133,8 +133,12 @@ impl Reassembly {
             self.bytes -= b.data.len();
             let skip = (next.since(b.start).max(0) as usize).min(b.data.len());
             ready.data.extend_from_slice(&b.data[skip..]);
+            // A FIN whose number text has already run past is an old duplicate's: trimmed
+            // with what lies below RCV.NXT (RFC 9293 §3.10.7.4 first, "including SYN and
+            // FIN"), never processed (Linux tcp_ofo_queue drops the held segment).
+            let fin_overrun = b.end().before(next);
             next = b.end().latest(next);
-            if b.fin {
+            if b.fin && !fin_overrun {
                 ready.fin = true;
                 break;
             }

@@ -553,3 +553,34 @@ fn the_linux_profile_takes_the_last_nonzero_mss_of_a_syn() {
         assert_eq!(first.payload.len(), want, "linux {linux}, {opts:?}: {first:?}");
     }
 }
+
+/// state_machine with the oracle (`corpus/state_machine/regress-held-fin-overrun-by-text`, from
+/// three findings in FIN-WAIT-2): a bare FIN beyond a hole was held; text then arrived at
+/// RCV.NXT running past the FIN's number, and the stack took the FIN after all of it
+/// (RCV.NXT = end of text + 1, FIN-WAIT-2 → TIME-WAIT). Once RCV.NXT has passed the held
+/// segment, it is an old duplicate: §3.10.7.4 first trims what lies below RCV.NXT
+/// ("including SYN and FIN"), so its FIN is never processed (Linux `tcp_ofo_queue` drops a
+/// held segment whose end lies at or below RCV.NXT). A FIN held at the end of the text is.
+#[test]
+fn a_held_fin_that_text_runs_past_is_not_taken() {
+    for fin_at_end in [false, true] {
+        let mut c = synack_stack::Config::rfc9293();
+        c.timestamps = false;
+        c.sack = false;
+        c.window_scaling = false;
+        c.delayed_ack_enabled = false;
+        let mut t = Ladder::new(c);
+        let (_, fd) = t.established_passive();
+        let fin_rel = if fin_at_end { 101 } else { 49 };
+        t.inject(seg().flags(F | A).seq(fin_rel).ack_abs(t.our(1)));
+        check(&t.sent(), A, t.our(1), Some(Ladder::peer(1)), 0);
+        t.inject(seg().flags(A).seq(1).ack_abs(t.our(1)).data(&[3; 100]));
+        if fin_at_end {
+            check(&t.sent(), A, t.our(1), Some(Ladder::peer(102)), 0);
+            assert_eq!(t.stack.state(fd).unwrap(), State::CloseWait);
+        } else {
+            check(&t.sent(), A, t.our(1), Some(Ladder::peer(101)), 0);
+            assert_eq!(t.stack.state(fd).unwrap(), State::Established);
+        }
+    }
+}
