@@ -809,3 +809,30 @@ fn repeated_or_zero_mss_options_bound_segments_by_the_largest_reading() {
     assert!(!run(vec![1000, 49], 1001).is_empty(), "beyond every MSS offered must be a violation");
     assert!(!run(vec![0], 537).is_empty(), "an MSS of 0 leaves the default of 536");
 }
+
+/// As `a_fin_on_the_syn_of_a_simultaneous_open_may_be_acknowledged_later`, with a CLOSE in
+/// SYN-RECEIVED first: §3.10.4 sends our FIN and enters FIN-WAIT-1 before our SYN is
+/// acknowledged, and the FIN queued from the peer's SYN is processed when the ACK of our
+/// SYN and FIN arrives — RCV.NXT = IRS+2, TIME-WAIT, the text on that ACK ignored (the
+/// reference stack's rfc9293 profile). The oracle processed the text as FIN-WAIT-1's and
+/// called the ACK of the FIN a missing SHLD-3 RST / an ACK too high. Control: without a FIN
+/// on the SYN, the same ACK is too high.
+#[test]
+fn a_fin_queued_from_the_syn_is_processed_in_fin_wait_1_when_our_syn_is_acked() {
+    let run = |syn_flags: TcpFlags| {
+        let mss = vec![TcpOption::Mss(1460)];
+        let mut t = Feed::new(OracleProfile::rfc9293());
+        t.checker.user_call(Duration::ZERO, "connect(3, ...)");
+        t.packet(0, &segment(STACK, PEER, TcpFlags::SYN, ISS, 0, mss.clone(), 0), true);
+        t.packet(1, &segment(PEER, STACK, syn_flags, IRS, 0, mss.clone(), 0), false);
+        t.packet(1, &segment(STACK, PEER, TcpFlags::SYN | TcpFlags::ACK, ISS, IRS + 1, mss, 0), true);
+        t.checker.user_call(Duration::from_millis(2), "shutdown(3, SHUT_WR)");
+        t.outbound(2, TcpFlags::FIN | TcpFlags::ACK, ISS + 1, IRS + 1, 0);
+        t.inbound(3, TcpFlags::ACK, IRS + 1, ISS + 2, 200);
+        t.outbound(3, TcpFlags::ACK, ISS + 2, IRS + 2, 0);
+        t.violations(4)
+    };
+    let v = run(TcpFlags::SYN | TcpFlags::FIN);
+    assert!(v.is_empty(), "{v:?}");
+    assert!(!run(TcpFlags::SYN).is_empty(), "an ACK of a FIN never sent must be a violation");
+}

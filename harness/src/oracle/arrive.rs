@@ -390,6 +390,13 @@ fn ack_field(w: &World, s: &Seg, cx: &mut Cx, out: &mut Vec<World>) {
         }
         return;
     }
+    if w.state == State::FinWait1 && w.una == w.iss && w.una.before(s.ack) && s.ack.before_or_eq(w.snd_max) {
+        // A CLOSE in SYN-RECEIVED entered FIN-WAIT-1 before our SYN was acknowledged
+        // (§3.10.4); text and a FIN that came on the peer's SYN were "queued for processing
+        // after the ESTABLISHED state has been reached" (§3.10.7.2 third, §3.10.7.3 fourth).
+        // The ACK of our SYN reaches that point: they may go first, as in SYN-RECEIVED.
+        queued_syn_text(w, s, cx, out);
+    }
     if !cx.profile.rfc5961 {
         if s.ack.after(w.snd_max) {
             // "If the ACK acks something not yet sent, send an ACK, drop the segment".
@@ -452,7 +459,8 @@ fn ack_range(w: &World, s: &Seg, cx: &Cx) -> (Tri, bool) {
 /// them (a FIN among them takes the connection to CLOSE-WAIT) before this segment's text,
 /// which then lies below RCV.NXT or is ignored (§3.10.7.4 seventh, CLOSE-WAIT) — whereas
 /// [`take_ack`] alone has the segment's text at RCV.NXT accepted. In SYN-RECEIVED the receive
-/// space holds only what came on the SYN.
+/// space holds only what came on the SYN. Also from FIN-WAIT-1 entered by a CLOSE in
+/// SYN-RECEIVED, which stays FIN-WAIT-1 (a queued FIN: CLOSING or TIME-WAIT).
 fn queued_syn_text(w: &World, s: &Seg, cx: &mut Cx, out: &mut Vec<World>) {
     let space = cx.space(w.irs);
     let end = space.reach(w.rcv, false);
@@ -461,10 +469,12 @@ fn queued_syn_text(w: &World, s: &Seg, cx: &mut Cx, out: &mut Vec<World>) {
     }
     let fin = space.acks_fin(end);
     let mut n = *w;
-    established(&mut n, s, cx);
+    if w.state == State::SynReceived {
+        established(&mut n, s, cx);
+    }
     n.advance_rcv(end, cx.now);
     let step = other(if fin { Check::Fin } else { Check::Text });
-    n.owe(cx.duty(Owed::AckUpTo(end), cx.ack_due(), step, State::Established, Some("MUST-40")));
+    n.owe(cx.duty(Owed::AckUpTo(end), cx.ack_due(), step, n.state, Some("MUST-40")));
     let mut queued = Vec::with_capacity(1);
     if fin {
         n.fin_in = true;
