@@ -10,7 +10,7 @@ use synack::oracle::{self, Finding, OracleProfile, Rule, Severity};
 use synack::runner::Unexpected;
 use synack::suite::{self, Job, StackKind, SuiteConfig};
 use synack::trace::{SocketCall, SocketOp, Trace, TraceKind};
-use synack_stack::decision::Check;
+use synack_stack::decision::{Check, TimerKind};
 use synack_stack::{Errno, Profile, Step};
 
 fn trace(script: &str) -> Trace {
@@ -170,4 +170,39 @@ fn traffic_other_than_tcp_may_explain_an_error() {
     reset.events.insert(1, synack::trace::TraceEvent { at, line: None, kind: TraceKind::Inbound(packet) });
     reset.events.sort_by_key(|e| e.at);
     assert!(violations(&reset).is_empty(), "{:?}", violations(&reset));
+}
+
+#[test]
+fn connection_timed_out_only_after_unanswered_retransmissions() {
+    // Three retransmissions go unanswered; read() reports ETIMEDOUT (R2, MUST-20): right.
+    let t = trace("retransmission/rto-give-up.pkt");
+    assert!(violations(&t).is_empty(), "{:?}", violations(&t));
+    // A connection whose every segment was acknowledged has nothing to time out on.
+    let t = trace("data/out-of-order.pkt");
+    let timed_out = edited(&t, recv, 0, fails(Errno::ETIMEDOUT));
+    let f = the_violation(&timed_out, Rule::UnexplainedError, Step::Timeout(TimerKind::Retransmission), Some("MUST-20"));
+    assert!(f.happened.contains("ETIMEDOUT"), "{f}");
+}
+
+#[test]
+fn user_timeout_may_end_a_connection_with_text_not_yet_sent() {
+    // The last write() is followed at once by a second that reports ETIMEDOUT, before any
+    // segment carries the text: nothing retransmitted, nothing unanswered.
+    let t = trace("retransmission/rto-backoff.pkt");
+    let at = |t: &Trace, n: usize| t.events.iter().enumerate().filter(|(_, e)| matches!(&e.kind, TraceKind::Socket(c) if send(&c.op))).nth(n).map(|(i, e)| (i, e.at)).expect("the write");
+    let (i, when) = at(&t, 1);
+    let mut early = t.clone();
+    let mut failed = match &t.events[i].kind {
+        TraceKind::Socket(c) => c.clone(),
+        _ => unreachable!("a socket call"),
+    };
+    fails(Errno::ETIMEDOUT)(&mut failed);
+    early.events.insert(i + 1, synack::trace::TraceEvent { at: when, line: None, kind: TraceKind::Socket(failed) });
+    the_violation(&early, Rule::UnexplainedError, Step::Timeout(TimerKind::Retransmission), Some("MUST-20"));
+    // Under TCP_USER_TIMEOUT (RFC 5482) the timeout runs while written text is undelivered,
+    // queued or sent: the same result is explained.
+    let mut user = early.clone();
+    let call = "setsockopt(4, SOL_TCP, TCP_USER_TIMEOUT, [1000], 4)".to_string();
+    user.events.insert(i, synack::trace::TraceEvent { at: when, line: None, kind: TraceKind::SyscallStart { call } });
+    assert!(violations(&user).is_empty(), "{:?}", violations(&user));
 }

@@ -20,6 +20,8 @@
 //! - "Connection reset" (ECONNRESET) only after a RST may have reset the connection, or the
 //!   stack sent one (ABORT), MUST-12; "connection refused" (ECONNREFUSED) only after a RST
 //!   answered our SYN (§3.10.7.3 second).
+//! - "Connection timed out" (ETIMEDOUT) only once something was retransmitted or a probe
+//!   went unanswered since the last progress (R2, MUST-20), or under a user timeout.
 //! - "Connection closing" (EPIPE) only once the sending side is closed or the TCB may be gone.
 //! - SEND fails after a CLOSE of the sending side (shutdown SHUT_WR), or when every world has
 //!   sent its FIN or lost its TCB: "error: connection closing" / "connection does not exist"
@@ -41,7 +43,7 @@ use super::world::World;
 use crate::trace::{SocketCall, SocketOp};
 use std::collections::VecDeque;
 use std::net::{IpAddr, SocketAddr};
-use synack_stack::decision::Check;
+use synack_stack::decision::{Check, TimerKind};
 use synack_stack::{Errno, SeqNum, Shutdown, State, Step};
 
 /// SYNs and SYN-ACKs remembered for binding descriptors (the most recent).
@@ -84,6 +86,8 @@ struct Desc {
     port: Option<u16>,
     /// Octets RECEIVE has returned (not peeked).
     delivered: u64,
+    /// Octets SEND has taken.
+    written: u64,
     shut_rd: bool,
     shut_wr: bool,
     /// A shutdown while our SYN was unanswered (Linux deletes the TCB and reports ECONNRESET).
@@ -113,6 +117,8 @@ struct View {
     /// went unanswered since the last progress, or a user timeout is set and something is
     /// unacknowledged.
     may_time_out: bool,
+    /// The fewest octets of text any world has had acknowledged (its SYN not counted).
+    acked: u64,
     reset: bool,
     refused: bool,
     /// Text that may have arrived in sequence, when the IRS is known; whether the FIN follows.
@@ -299,6 +305,9 @@ impl Sockets {
         if let (true, SocketOp::Recv { peek: false, .. }) = (ok, c.op) {
             d.delivered = d.delivered.saturating_add(c.value.unsigned_abs());
         }
+        if let (true, SocketOp::Send { .. }) = (ok, c.op) {
+            d.written = d.written.saturating_add(c.value.unsigned_abs());
+        }
         if let (true, SocketOp::Shutdown { how }) = (ok, c.op) {
             if v.syn_sent {
                 d.disconnected = true;
@@ -323,6 +332,7 @@ fn view(conn: &Conn, inc: Incarnation, irs: Option<SeqNum>, now: u64, g: &Global
     let f = conn.facts();
     let mut v = View {
         all_closed: true,
+        acked: u64::MAX,
         reset: f.reset,
         refused: f.refused,
         may_time_out: f.retransmitting || f.probe_unanswered,
@@ -338,6 +348,7 @@ fn view(conn: &Conn, inc: Incarnation, irs: Option<SeqNum>, now: u64, g: &Global
         v.all_closed &= w.fin_seq.is_some();
         v.syn_sent |= w.state == State::SynSent;
         v.may_time_out |= g.user_timeout && w.una.before(w.snd_max);
+        v.acked = v.acked.min(u64::try_from(w.una.since(w.iss).saturating_sub(1)).unwrap_or(0));
     }
     if let Some(space) = irs.and_then(|irs| conn.space(irs)) {
         let (text, fin) = space.in_order(tail);
@@ -407,6 +418,14 @@ fn failed(d: &Desc, v: &View, e: Errno, g: &mut Global) -> Option<Broken> {
         (v.reset || d.disconnected, step, Some("MUST-12"), "\"connection reset\" only after a RST reset the connection or the stack aborted it")
     } else if e == Errno::ECONNREFUSED {
         (v.refused, Step::SynSent(2), Some("MUST-12"), "\"connection refused\" only after a RST answered the SYN")
+    } else if e == Errno::ETIMEDOUT {
+        // §3.8.3: the connection is closed on R2 (MUST-20) — retransmissions, or keep-alive
+        // probes, went unanswered — or on a user timeout; the user is told (MUST-12).
+        let step = Step::Timeout(TimerKind::Retransmission);
+        // RFC 5482 §2: the user timeout runs while written data is not delivered, sent or not
+        // (a local queue may hold it).
+        let undelivered = g.user_timeout && d.written > v.acked;
+        (v.may_time_out || undelivered || d.disconnected, step, Some("MUST-20"), "\"connection timed out\" only after retransmissions or probes went unanswered (R2) or a user timeout")
     } else if e == Errno::EPIPE {
         let closed = d.shut_wr || d.disconnected || v.gone || v.closing || v.reset || v.may_time_out;
         (closed, Step::Send, None, "\"connection closing\" (EPIPE) only once the sending side is closed or the connection is gone")
