@@ -319,8 +319,12 @@ impl Stack {
                 Ok(())
             }
             SocketKind::Connection(id) => {
+                // Unread text makes close() an ABORT (Linux tcp_close, SHLD-3) — except in
+                // TIME-WAIT, where CLOSE is "error: connection closing" (§3.10.4) and the
+                // connection keeps its 2·MSL (MUST-13; Linux: already CLOSE to the user, the
+                // timewait socket lives on).
                 let abort = s.opts.linger == Some(Duration::ZERO)
-                    || self.conns.get(&id).is_some_and(|c| !c.recv.is_empty());
+                    || self.conns.get(&id).is_some_and(|c| !c.recv.is_empty() && c.state != State::TimeWait);
                 self.orphan(id);
                 if abort {
                     self.drive(id, user_calls::abort);

@@ -584,3 +584,35 @@ fn a_held_fin_that_text_runs_past_is_not_taken() {
         }
     }
 }
+
+/// state_machine with the oracle (`corpus/state_machine/regress-close-time-wait-unread`, from
+/// two "unexplained reset in TIME-WAIT" findings): close() with received text unread is the
+/// stack's ABORT (Linux `tcp_close`: "unread data was tossed, zap the connection"), and in
+/// TIME-WAIT that deleted the TCB at once, so the peer's retransmitted FIN drew a RST.
+/// RFC 9293 §3.10.4: CLOSE in TIME-WAIT is "error: connection closing" — the connection
+/// keeps its 2·MSL (MUST-13). Linux agrees: a socket in TIME-WAIT is already CLOSE to the
+/// user (`tcp_close` → `adjudge_to_death` before the unread-data reset), its timewait
+/// socket lives on and acknowledges the FIN.
+#[test]
+fn close_with_unread_text_in_time_wait_keeps_time_wait() {
+    for linux in [false, true] {
+        let mut c = if linux { synack_stack::Config::linux() } else { synack_stack::Config::rfc9293() };
+        c.timestamps = false;
+        c.sack = false;
+        c.window_scaling = false;
+        c.delayed_ack_enabled = false;
+        let mut t = Ladder::new(c);
+        let (_, fd) = t.established_passive();
+        t.stack.shutdown(fd, synack_stack::Shutdown::Write).unwrap();
+        check(&t.sent(), F | A, t.our(1), Some(Ladder::peer(1)), 0);
+        t.inject(seg().flags(F | A).seq(1).ack_abs(t.our(2)).data(&[4; 10]));
+        check(&t.sent(), A, t.our(2), Some(Ladder::peer(12)), 0);
+        assert_eq!(t.stack.state(fd).unwrap(), State::TimeWait);
+        t.stack.close(fd).unwrap();
+        t.sent_nothing();
+        // The FIN again: TIME-WAIT acknowledges it.
+        t.inject(seg().flags(F | A).seq(1).ack_abs(t.our(2)).data(&[4; 10]));
+        let ack = t.sent();
+        assert_eq!((ack.flags, ack.ack), (A, Ladder::peer(12)), "linux {linux}: TIME-WAIT kept: {ack:?}");
+    }
+}
