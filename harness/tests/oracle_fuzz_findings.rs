@@ -836,3 +836,32 @@ fn a_fin_queued_from_the_syn_is_processed_in_fin_wait_1_when_our_syn_is_acked() 
     assert!(v.is_empty(), "{v:?}");
     assert!(!run(TcpFlags::SYN).is_empty(), "an ACK of a FIN never sent must be a violation");
 }
+
+/// A simultaneous open whose SYN carried a FIN, then a CLOSE in SYN-RECEIVED (FIN-WAIT-1,
+/// our SYN unacknowledged): a segment that does not acknowledge our SYN lets the stack take
+/// the queued FIN (CLOSING), and the retransmission timeout resends the SYN-ACK first — with
+/// SEG.ACK = RCV.NXT, now past the FIN (§3.10.7.3 fourth's <ACK=RCV.NXT>; Linux builds every
+/// retransmission with the current RCV.NXT). The oracle allowed a SYN-ACK retransmission
+/// only in SYN-RECEIVED, FIN-WAIT-1, CLOSE-WAIT and LAST-ACK, and only at IRS+1. Control: a
+/// SYN-ACK acknowledging past RCV.NXT.
+#[test]
+fn closing_retransmits_its_syn_ack_with_the_ack_past_the_peers_fin() {
+    let run = |ack: u32| {
+        let mss = vec![TcpOption::Mss(1460)];
+        let mut t = Feed::new(OracleProfile::rfc9293());
+        t.checker.user_call(Duration::ZERO, "connect(3, ...)");
+        t.packet(0, &segment(STACK, PEER, TcpFlags::SYN, ISS, 0, mss.clone(), 0), true);
+        t.packet(1, &segment(PEER, STACK, TcpFlags::SYN | TcpFlags::FIN, IRS, 0, mss.clone(), 0), false);
+        t.packet(1, &segment(STACK, PEER, TcpFlags::SYN | TcpFlags::ACK, ISS, IRS + 1, mss.clone(), 0), true);
+        t.checker.user_call(Duration::from_millis(2), "shutdown(3, SHUT_WR)");
+        t.outbound(2, TcpFlags::FIN | TcpFlags::ACK, ISS + 1, IRS + 1, 0);
+        t.inbound(3, TcpFlags::ACK, IRS + 1, ISS, 0);
+        t.outbound(3, TcpFlags::ACK, ISS + 2, IRS + 2, 0);
+        t.packet(1000, &segment(STACK, PEER, TcpFlags::SYN | TcpFlags::ACK, ISS, ack, mss, 0), true);
+        t.outbound(1000, TcpFlags::FIN | TcpFlags::ACK, ISS + 1, IRS + 2, 0);
+        t.violations(1001)
+    };
+    let v = run(IRS + 2);
+    assert!(v.is_empty(), "{v:?}");
+    assert!(!run(IRS + 3).is_empty(), "a SYN-ACK acknowledging what never arrived must be a violation");
+}

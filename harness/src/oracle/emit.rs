@@ -172,9 +172,13 @@ fn synchronized(n: World, s: &Seg, rst_sent: bool, cx: &mut Cx, out: &mut Vec<Wo
         // Our SYN unacknowledged: SYN-RECEIVED, or FIN-WAIT-1 after a CLOSE there (§3.10.4),
         // where the retransmission queue's front is still the SYN.
         // (CLOSE-WAIT and LAST-ACK too when a FastOpened SYN carried a FIN, RFC 7413 §4.2.2.)
+        // CLOSING too, when the peer's FIN (one queued from its SYN) came in FIN-WAIT-1.
         let syn_unacked = state == State::SynReceived
-            || (matches!(state, State::FinWait1 | State::CloseWait | State::LastAck) && n.una == n.iss);
-        if s.has_ack() && syn_unacked && s.seq == n.iss && s.ack == n.syn_ack_ack() {
+            || (matches!(state, State::FinWait1 | State::Closing | State::CloseWait | State::LastAck) && n.una == n.iss);
+        // Its ACK field is RCV.NXT when sent (§3.10.7.3 fourth: <SEQ=ISS><ACK=RCV.NXT>
+        // <CTL=SYN,ACK>; Linux tcp_transmit_skb): IRS+1, or past a FIN taken since.
+        let ack_ok = s.ack == n.syn_ack_ack() || (s.ack.after(n.syn_ack_ack()) && s.ack.before_or_eq(n.rcv));
+        if s.has_ack() && syn_unacked && s.seq == n.iss && ack_ok {
             // RFC 7323 §2.2, §3.2: the answer to a SYN carries WS and TS only if the SYN did,
             // retransmitted too (a simultaneous open's is judged by the format checks, where
             // Linux's repeated options are a deviation).
