@@ -18,11 +18,16 @@
 //! silent give-ups several segments back, SYN-ACK options judged by the SYN answered, Table
 //! 6 for segments covering the whole window, Linux's request and TIME-WAIT sockets (RSTs with
 //! bad ACKs, bare segments, the shared out-of-window throttle), RSTs for data after close(),
-//! RSTs with text at the FIN's number, keep-alive answers. Left (a 10-minute run in fork
-//! mode still stops about every 4 s): the linux profile with RFC 5961 off (its TIME-WAIT
-//! acknowledges a SYN in the window where the oracle expects RFC 793's RST), missing replies
+//! RSTs with text at the FIN's number, keep-alive answers, Linux's TIME-WAIT ACK for a SYN
+//! with RFC 5961 off, text and a FIN queued on a SYN after a CLOSE in SYN-RECEIVED
+//! (FIN-WAIT-1, CLOSING's SYN-ACK retransmission); stack bugs: ABORT before the FIN of a
+//! CLOSE in CLOSE-WAIT left, a FIN in flight under a zero window with stale-sequence probes,
+//! a held FIN overrun by text, close() with unread text in TIME-WAIT. Left (a 10-minute run
+//! in fork mode still stops about every 4 s): repeated Timestamps options (the oracle reads one,
+//! the stack another: PAWS and TIME-WAIT's reopening by timestamp), TIME-WAIT reopened by a
+//! SYN whose TSval is newer than TS.Recent but not than the peer's newest, missing replies
 //! in SYN-RECEIVED, ACKs judged too low in ESTABLISHED and CLOSE-WAIT, a listener's worlds
-//! after half-open connections, a RST from CLOSING.
+//! after half-open connections.
 
 use super::check::Violation;
 use std::time::Duration;
