@@ -122,14 +122,11 @@ pub fn abort(c: &mut Connection, ctx: &mut Ctx) {
         // §3.10.4 CLOSE-WAIT: the CLOSE is queued "until all preceding SENDs have been
         // segmentized; then send a FIN segment, enter LAST-ACK state" — until our FIN has
         // left, ABORT is CLOSE-WAIT's (§3.10.5: <SEQ=SND.NXT><CTL=RST>). Linux
-        // (tcp_disconnect) resets LAST_ACK and CLOSING alike while SND.NXT ≠ write_seq.
+        // (tcp_disconnect) resets LAST_ACK while SND.NXT ≠ write_seq. (It resets CLOSING
+        // so too, where §3.10.5 deletes silently; both profiles keep the RFC's there.)
         State::LastAck if !c.our_fin_sent() => {
             active_reset(c, ctx);
             c.decide(now, Step::Abort, "ABORT before the FIN of CLOSE-WAIT's CLOSE left → RST", Some(State::Closed));
-        }
-        State::Closing if !c.our_fin_sent() && ctx.config.profile == crate::config::Profile::Linux => {
-            active_reset(c, ctx);
-            c.decide(now, Step::Abort, "ABORT in CLOSING before our FIN left → RST (Linux tcp_disconnect)", Some(State::Closed));
         }
         // SYN-SENT, CLOSING, LAST-ACK, TIME-WAIT: "respond with ok and delete the TCB".
         State::SynSent | State::Closing | State::LastAck | State::TimeWait => {
