@@ -20,14 +20,18 @@
 //! bad ACKs, bare segments, the shared out-of-window throttle), RSTs for data after close(),
 //! RSTs with text at the FIN's number, keep-alive answers, Linux's TIME-WAIT ACK for a SYN
 //! with RFC 5961 off, text and a FIN queued on a SYN after a CLOSE in SYN-RECEIVED
-//! (FIN-WAIT-1, CLOSING's SYN-ACK retransmission); stack bugs: ABORT before the FIN of a
-//! CLOSE in CLOSE-WAIT left, a FIN in flight under a zero window with stale-sequence probes,
-//! a held FIN overrun by text, close() with unread text in TIME-WAIT. Left (a 10-minute run
+//! (FIN-WAIT-1, CLOSING's SYN-ACK retransmission), a CLOSE in SYN-RECEIVED entering
+//! FIN-WAIT-1 before its FIN shows, repeated or zero MSS options; stack bugs: ABORT before
+//! the FIN of a CLOSE in CLOSE-WAIT left, a FIN in flight under a zero window with
+//! stale-sequence probes, a held FIN overrun by text, close() with unread text in TIME-WAIT,
+//! an ACK after SYN-RECEIVED's RST for text past the window, the linux profile's MSS (Linux
+//! takes the last non-zero option). Left (a 10-minute run
 //! in fork mode still stops about every 4 s): repeated Timestamps options (the oracle reads one,
 //! the stack another: PAWS and TIME-WAIT's reopening by timestamp), TIME-WAIT reopened by a
-//! SYN whose TSval is newer than TS.Recent but not than the peer's newest, missing replies
-//! in SYN-RECEIVED, ACKs judged too low in ESTABLISHED and CLOSE-WAIT, a listener's worlds
-//! after half-open connections.
+//! SYN whose TSval is newer than TS.Recent but not than the peer's newest, a SYN-ACK with
+//! TSopt taken as a listener's answer to a retransmitted SYN without it (after a RST the
+//! linux profile ignores in SYN-RECEIVED: "no TSopt unless both SYNs carried it" in
+//! ESTABLISHED), a listener's worlds after half-open connections.
 
 use super::check::Violation;
 use std::time::Duration;
