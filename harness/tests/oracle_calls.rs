@@ -206,3 +206,38 @@ fn user_timeout_may_end_a_connection_with_text_not_yet_sent() {
     user.events.insert(i, synack::trace::TraceEvent { at: when, line: None, kind: TraceKind::SyscallStart { call } });
     assert!(violations(&user).is_empty(), "{:?}", violations(&user));
 }
+
+/// `t` with every user call naming `option` rewritten by `edit` (None drops it).
+fn with_option(t: &Trace, option: &str, edit: impl Fn(&str) -> Option<String>) -> Trace {
+    let mut t = t.clone();
+    t.events.retain_mut(|e| match &mut e.kind {
+        TraceKind::SyscallStart { call } if call.contains(option) => match edit(call) {
+            Some(new) => {
+                *call = new;
+                true
+            }
+            None => false,
+        },
+        _ => true,
+    });
+    t
+}
+
+#[test]
+fn keepalives_only_when_asked_and_after_the_interval() {
+    // SO_KEEPALIVE with TCP_KEEPIDLE 1 s: probes after a second of silence (MUST-24, MUST-27).
+    let t = trace("keepalive/keepalive-probes.pkt");
+    assert!(violations(&t).is_empty(), "{:?}", violations(&t));
+    // Without SO_KEEPALIVE, the same probes are keep-alives nobody asked for (MUST-25).
+    let unasked = with_option(&t, "SO_KEEPALIVE", |_| None);
+    let v = violations(&unasked);
+    assert!(!v.is_empty() && v.iter().all(|f| f.rule == Rule::KeepAlive && f.requirement == Some("MUST-25")), "{v:#?}");
+    // With a 2 s interval, a probe after 1 s of silence comes too early (MUST-26).
+    let longer = with_option(&t, "TCP_KEEPIDLE", |c| Some(c.replace("[1]", "[2]")));
+    let v = violations(&longer);
+    assert!(!v.is_empty() && v.iter().all(|f| f.rule == Rule::KeepAlive && f.requirement == Some("MUST-26")), "{v:#?}");
+    // And with no TCP_KEEPIDLE the interval is the two-hour default (MUST-28).
+    let default = with_option(&t, "TCP_KEEPIDLE", |_| None);
+    let v = violations(&default);
+    assert!(v.iter().any(|f| f.expected.contains("7200.000 s")), "{v:#?}");
+}

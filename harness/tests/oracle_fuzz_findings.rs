@@ -647,6 +647,7 @@ fn text_after_close_in_fin_wait_2_may_draw_a_reset_instead() {
 fn a_dropped_segment_does_not_answer_a_keep_alive_probe() {
     let run = |peer_seq: u32| {
         let mut t = Feed::new(OracleProfile::linux());
+        t.checker.user_call(Duration::ZERO, "setsockopt(3, SOL_SOCKET, SO_KEEPALIVE, [1], 4)");
         t.established();
         t.outbound(7_200_000, TcpFlags::ACK, ISS, IRS + 1, 0);
         t.outbound(7_201_000, TcpFlags::ACK, ISS, IRS + 1, 0);

@@ -242,7 +242,7 @@ impl Driver {
     }
 
     /// Tells the oracle of a socket call (`"close"`, …) made now.
-    fn user_call(&mut self, name: &'static str) {
+    fn user_call(&mut self, name: &str) {
         if let Some(o) = &mut self.oracle {
             o.user_call(self.now, name);
         }
@@ -346,7 +346,10 @@ impl Driver {
             }
             Call::SetOpt { fd, opt } => {
                 let Some(i) = self.app(fd) else { return Ok(()) };
-                self.user_call("setsockopt");
+                // As a script writes it: the oracle reads keep-alive and user-timeout settings.
+                if self.oracle.is_some() {
+                    self.user_call(&format!("setsockopt({}, {})", self.apps[i].fd, described(opt)));
+                }
                 let _ = self.stack.setsockopt(self.apps[i].fd, sockopt(opt));
             }
             Call::Listen { backlog } => self.listen(i32::from(backlog)),
@@ -425,6 +428,23 @@ impl Driver {
             self.sent.push(p);
         }
         Ok(())
+    }
+}
+
+/// `SO_KEEPALIVE, [1]`: the option and value as a script's setsockopt() names them, with
+/// the values [`sockopt`] gives the stack.
+fn described(spec: SockOptSpec) -> String {
+    match spec {
+        SockOptSpec::NoDelay(on) => format!("TCP_NODELAY, [{}]", u8::from(on)),
+        SockOptSpec::KeepAlive(on) => format!("SO_KEEPALIVE, [{}]", u8::from(on)),
+        SockOptSpec::KeepIdle(s) => format!("TCP_KEEPIDLE, [{}]", s.max(1)),
+        SockOptSpec::KeepIntvl(s) => format!("TCP_KEEPINTVL, [{}]", s.max(1)),
+        SockOptSpec::KeepCnt(n) => format!("TCP_KEEPCNT, [{n}]"),
+        SockOptSpec::UserTimeout(ms) => format!("TCP_USER_TIMEOUT, [{ms}]"),
+        SockOptSpec::RcvBuf(n) => format!("SO_RCVBUF, [{n}]"),
+        SockOptSpec::SndBuf(n) => format!("SO_SNDBUF, [{n}]"),
+        SockOptSpec::MaxSeg(m) => format!("TCP_MAXSEG, [{m}]"),
+        SockOptSpec::SynCount(n) => format!("TCP_SYNCNT, [{n}]"),
     }
 }
 

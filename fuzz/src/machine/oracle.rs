@@ -59,6 +59,7 @@ pub fn profile(c: &Config) -> OracleProfile {
     p.challenge_interval = c.invalid_ratelimit;
     p.challenge_budget = Some((c.challenge_ack_limit, Duration::from_secs(1)));
     p.syn_linear_retries = u32::from(c.syn_linear_timeouts);
+    p.keepalive_idle = c.keepalive_time;
     if c.time_wait < p.time_wait {
         p.short_time_wait = c.time_wait;
         permit(&mut p, Deviation::ShortTimeWait);
@@ -119,7 +120,7 @@ impl Feed {
     }
 
     /// A socket call (`"close"`, `"shutdown"`, …): a RST right after it may be an ABORT.
-    pub fn user_call(&mut self, now: Instant, name: &'static str) {
+    pub fn user_call(&mut self, now: Instant, name: &str) {
         self.checker.user_call(at(now), name);
     }
 

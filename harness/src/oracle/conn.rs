@@ -14,6 +14,7 @@ use super::context::{debug, push_capped, Cx, Facts};
 use super::emit::{emit, force, opened};
 use super::history::History;
 use super::join::{Begin, Joining};
+use super::keepalive;
 use super::profile::{Deviation, OracleProfile};
 use super::segment::Seg;
 use super::seqspace::RecvSpace;
@@ -62,6 +63,8 @@ pub(crate) struct Global {
     /// A user timeout was set (TCP_USER_TIMEOUT): a connection may be given up on before any
     /// retransmission shows.
     pub user_timeout: bool,
+    /// What the user's calls asked of keep-alives (§3.8.4).
+    pub keepalive: keepalive::Asked,
     /// When the first segment was seen.
     pub first: u64,
     /// §3.10 steps whose rules were applied.
@@ -89,6 +92,7 @@ impl Global {
             listeners: Vec::new(),
             foreign_in: false,
             user_timeout: false,
+            keepalive: keepalive::Asked::default(),
             first: 0,
             steps: Vec::new(),
             reqs: Vec::new(),
@@ -173,6 +177,13 @@ pub(crate) struct Conn {
     findings: u32,
     /// `Global::calls` at this connection's last segment.
     calls_seen: u64,
+    /// The peer has offered a zero window: the stack's probes may be window probes (MUST-36)
+    /// whatever the worlds' upper bounds on its window say.
+    zero_window_seen: bool,
+    /// When the stack last took a segment from the peer (an acceptable ACK): what a
+    /// keep-alive's interval runs from (§3.8.4 MUST-26, "no data or acknowledgment packets
+    /// have been received"; Linux `rcv_tstamp`).
+    taken_in: Option<u64>,
 }
 
 impl Conn {
@@ -206,6 +217,8 @@ impl Conn {
             advised: 0,
             findings: 0,
             calls_seen: g.calls,
+            zero_window_seen: false,
+            taken_in: None,
         }
     }
 
@@ -433,6 +446,13 @@ impl Conn {
         if compared {
             g.covers("MUST-19");
         }
+        if g.profile.user_calls_visible && !self.zero_window_seen && keepalive::is_keepalive(&self.worlds, s) {
+            g.hit(Step::Timeout(TimerKind::KeepAlive));
+            g.covers("MUST-25");
+            g.covers("MUST-26");
+            let skew = Cx::nanos(g.profile.processing_skew);
+            found.extend(keepalive::check(&g.keepalive, &g.profile, self.taken_in, now, skew));
+        }
         if w0.has_tcb() && s.len > 0 && s.seq == w0.snd_max {
             self.sent.push_back((s.seq, now, self.tick));
             if self.sent.len() > 1024 {
@@ -505,12 +525,14 @@ impl Conn {
 
     fn after_inbound(&mut self, ev: usize, now: u64, s: &Seg, invalid: bool, una_before: Option<synack_stack::SeqNum>) {
         self.heard = true;
+        self.zero_window_seen |= s.window == 0 && !s.flags.rst();
         self.last_heard = Some(self.tick);
         // An answer to a probe is a segment the stack takes: one with an acceptable ACK. One
         // dropped as unacceptable, or for lacking the ACK bit (§3.10.7.4 first, fifth), leaves
         // the probes unanswered (Linux's keep-alive counts on; tcp_ack resets it).
         if s.has_ack() && !s.flags.rst() && !invalid {
             self.facts.probe_unanswered = false;
+            self.taken_in = Some(now);
         }
         if s.len > 0 {
             self.facts.last_text_in = Some(now);

@@ -12,6 +12,7 @@
 //! - [`fastopen`]: RFC 7413 TCP Fast Open — a listener's SYN-ACK to a SYN with text and a
 //!   cookie that may or may not have been valid (both kept until the SYN-ACK tells).
 //! - [`checks`]: format (options, checksum, size) and retransmission backoff.
+//! - [`keepalive`]: keep-alives only when asked, idle, and after the interval (§3.8.4).
 //! - [`conn`]: a connection's worlds; dead worlds become [`Finding`]s.
 //! - [`join`]: connections a capture joins mid-stream, followed from the stack's numbers.
 //! - [`calls`]: socket calls tied to connections, their results judged (§3.10.1–6).
@@ -31,6 +32,7 @@ mod context;
 pub mod coverage;
 mod emit;
 mod fastopen;
+mod keepalive;
 mod history;
 mod join;
 pub mod profile;
@@ -221,6 +223,7 @@ impl Checker {
             self.g.last_close = Some(now);
             self.g.last_abort = Some(now);
         }
+        self.g.keepalive.user_call(call);
         if call.contains("TCP_USER_TIMEOUT") {
             self.g.user_timeout = true;
         }

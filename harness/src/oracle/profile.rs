@@ -240,6 +240,9 @@ pub struct OracleProfile {
     /// not take a SYN's text), `Some(false)` when the trace shows it off (every Linux
     /// `tcp_fastopen` setting in it lacks the server bit 0x2), `Some(true)` when on.
     pub fast_open_server: Option<bool>,
+    /// The keep-alive interval when the application sets none (RFC 9293 §3.8.4 MUST-28: no
+    /// less than two hours; Linux `tcp_keepalive_time`).
+    pub keepalive_idle: Duration,
 }
 
 impl OracleProfile {
@@ -265,6 +268,7 @@ impl OracleProfile {
             complete: true,
             user_calls_visible: true,
             fast_open_server: None,
+            keepalive_idle: Duration::from_secs(7200),
         }
     }
 
@@ -324,6 +328,7 @@ impl OracleProfile {
                 self.challenge_budget = Some((u32::try_from(n).unwrap_or(u32::MAX), Duration::from_secs(1)));
             }
             ("tcp_fin_timeout", Some(s)) => self.fin_wait_2_timeout = Duration::from_secs(s),
+            ("tcp_keepalive_time", Some(s)) => self.keepalive_idle = Duration::from_secs(s),
             ("tcp_syn_linear_timeouts", Some(n)) => self.syn_linear_retries = u32::try_from(n).unwrap_or(u32::MAX),
             ("tcp_fastopen", _) => {
                 // Decimal or hex (`0x30403`); any setting with the server bit enables it.

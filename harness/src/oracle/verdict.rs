@@ -77,6 +77,8 @@ pub enum Rule {
     UnexplainedError,
     /// SEND succeeded after the user's CLOSE of the sending side (§3.10.2).
     SendAfterClose,
+    /// A keep-alive the application did not ask for, or before the interval (§3.8.4).
+    KeepAlive,
     /// A permitted deviation was used.
     Deviation,
     /// The oracle lost track of a connection and stopped judging it.
@@ -108,6 +110,7 @@ impl Rule {
             Rule::EndOfDataEarly => "end-of-data-early",
             Rule::UnexplainedError => "unexplained-error",
             Rule::SendAfterClose => "send-after-close",
+            Rule::KeepAlive => "keep-alive",
             Rule::Deviation => "deviation",
             Rule::LostTrack => "lost-track",
             Rule::JoinedMidStream => "joined-mid-stream",
