@@ -10,7 +10,7 @@
 
 use super::arrive::arrive;
 use super::checks::{self, Series, Static};
-use super::context::{debug, push_capped, Cx, Facts};
+use super::context::{debug, push_capped, Cx, Facts, Judge};
 use super::emit::{emit, force, opened};
 use super::history::History;
 use super::join::{Begin, Joining};
@@ -329,17 +329,8 @@ impl Conn {
         }
         let mut next = std::mem::take(&mut self.scratch);
         next.clear();
-        let mut cx = Cx {
-            now,
-            event: ev,
-            profile: &g.profile,
-            permitted: g.permitted,
-            spaces: &mut self.spaces,
-            facts: &self.facts,
-            invalid: false,
-            steps: &mut g.steps,
-            reqs: &mut g.reqs,
-        };
+        let mut j = Judge::new(g, &mut self.spaces);
+        let mut cx = j.cx(now, ev, &self.facts);
         let mut first_why = None;
         for w in &self.worlds {
             if outbound {
@@ -356,17 +347,8 @@ impl Conn {
             if let Some(why) = first_why {
                 self.report_why(g, &why, ev, now, &text);
             }
-            let mut cx = Cx {
-                now,
-                event: ev,
-                profile: &g.profile,
-                permitted: g.permitted,
-                spaces: &mut self.spaces,
-                facts: &self.facts,
-                invalid: false,
-                steps: &mut g.steps,
-                reqs: &mut g.reqs,
-            };
+            let mut j = Judge::new(g, &mut self.spaces);
+            let mut cx = j.cx(now, ev, &self.facts);
             if let Some(w) = self.worlds.first() {
                 force(w, s, &mut cx, &mut next);
             }

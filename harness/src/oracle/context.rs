@@ -3,6 +3,7 @@
 //! initiatives (a user call, data after CLOSE, an unanswered probe) — and [`silent_close`],
 //! when the RFC lets a stack delete a TCB without a word.
 
+use super::conn::Global;
 use super::profile::{Deviation, OracleProfile};
 use super::seqspace::RecvSpace;
 use super::world::{Duty, Owed, World};
@@ -82,6 +83,37 @@ pub(crate) struct Cx<'a> {
     pub steps: &'a mut Vec<Step>,
     /// Requirement IDs whose rule was evaluated (coverage).
     pub reqs: &'a mut Vec<&'static str>,
+}
+
+/// What judging a segment needs of the checker besides the connection's facts: the profile,
+/// the connection's receive spaces, and the coverage lists.
+pub(crate) struct Judge<'a> {
+    pub profile: &'a OracleProfile,
+    pub permitted: u32,
+    pub spaces: &'a mut Vec<RecvSpace>,
+    pub steps: &'a mut Vec<Step>,
+    pub reqs: &'a mut Vec<&'static str>,
+}
+
+impl<'a> Judge<'a> {
+    pub(crate) fn new(g: &'a mut Global, spaces: &'a mut Vec<RecvSpace>) -> Judge<'a> {
+        Judge { profile: &g.profile, permitted: g.permitted, spaces, steps: &mut g.steps, reqs: &mut g.reqs }
+    }
+
+    /// The context for one segment at `now` (trace event `event`), under `facts`.
+    pub(crate) fn cx<'b>(&'b mut self, now: u64, event: usize, facts: &'b Facts) -> Cx<'b> {
+        Cx {
+            now,
+            event,
+            profile: self.profile,
+            permitted: self.permitted,
+            spaces: self.spaces,
+            facts,
+            invalid: false,
+            steps: self.steps,
+            reqs: self.reqs,
+        }
+    }
 }
 
 impl Cx<'_> {

@@ -14,14 +14,11 @@
 
 use super::arrive::arrive;
 use super::conn::{Conn, Global};
-use super::context::{silent_close, Cx, Facts};
+use super::context::{silent_close, Facts, Judge};
 use super::emit::emit;
-use super::profile::OracleProfile;
 use super::segment::Seg;
-use super::seqspace::RecvSpace;
 use super::world::World;
 use std::collections::VecDeque;
-use synack_stack::Step;
 
 /// How many points before inbound segments are kept.
 const MARKS: usize = 6;
@@ -44,15 +41,6 @@ pub(crate) struct History {
     /// Segments dropped from the front of `log` (marks count from the first ever).
     base: usize,
     marks: VecDeque<Mark>,
-}
-
-/// What a replay needs of the checker: the profile and the coverage lists.
-pub(crate) struct Judge<'a> {
-    pub profile: &'a OracleProfile,
-    pub permitted: u32,
-    pub spaces: &'a mut Vec<RecvSpace>,
-    pub steps: &'a mut Vec<Step>,
-    pub reqs: &'a mut Vec<&'static str>,
 }
 
 impl History {
@@ -111,17 +99,7 @@ impl History {
                 closed.deleted(mark.time, &mut worlds);
                 for &(e, t, seg, outbound) in self.log.iter().skip(mark.at - self.base) {
                     worlds.retain(|b| b.overdue(t).is_none());
-                    let mut cx = Cx {
-                        now: t,
-                        event: e,
-                        profile: j.profile,
-                        permitted: j.permitted,
-                        spaces: j.spaces,
-                        facts: &mark.facts,
-                        invalid: false,
-                        steps: j.steps,
-                        reqs: j.reqs,
-                    };
+                    let mut cx = j.cx(t, e, &mark.facts);
                     let mut next = Vec::new();
                     for b in &worlds {
                         if outbound {
@@ -137,17 +115,7 @@ impl History {
                 }
                 let survivors: Vec<World> = match s {
                     Some(seg) => {
-                        let mut cx = Cx {
-                            now,
-                            event: ev,
-                            profile: j.profile,
-                            permitted: j.permitted,
-                            spaces: j.spaces,
-                            facts,
-                            invalid: false,
-                            steps: j.steps,
-                            reqs: j.reqs,
-                        };
+                        let mut cx = j.cx(now, ev, facts);
                         let mut next = Vec::new();
                         for b in worlds.iter().filter(|b| b.overdue(now).is_none()) {
                             let _ = emit(b, seg, &mut cx, &mut next);
@@ -203,17 +171,8 @@ impl Conn {
             let mut base = Vec::new();
             w.deleted(now, &mut base);
             if let (true, Some((iev, it, iseg))) = (replay, recent) {
-                let mut cx = Cx {
-                    now: it,
-                    event: iev,
-                    profile: &g.profile,
-                    permitted: g.permitted,
-                    spaces: &mut self.spaces,
-                    facts: &self.facts_before_in,
-                    invalid: false,
-                    steps: &mut g.steps,
-                    reqs: &mut g.reqs,
-                };
+                let mut j = Judge::new(g, &mut self.spaces);
+                let mut cx = j.cx(it, iev, &self.facts_before_in);
                 let mut replayed = Vec::new();
                 for b in &base {
                     arrive(b, &iseg, &mut cx, &mut replayed);
@@ -223,17 +182,8 @@ impl Conn {
             let mut survivors = Vec::new();
             match s {
                 Some(seg) => {
-                    let mut cx = Cx {
-                        now,
-                        event: ev,
-                        profile: &g.profile,
-                        permitted: g.permitted,
-                        spaces: &mut self.spaces,
-                        facts: &self.facts,
-                        invalid: false,
-                        steps: &mut g.steps,
-                        reqs: &mut g.reqs,
-                    };
+                    let mut j = Judge::new(g, &mut self.spaces);
+                    let mut cx = j.cx(now, ev, &self.facts);
                     for b in &base {
                         let _ = emit(b, seg, &mut cx, &mut survivors);
                     }
@@ -246,7 +196,7 @@ impl Conn {
             }
         }
         // Further back: before one of the last few inbound segments.
-        let mut j = Judge { profile: &g.profile, permitted: g.permitted, spaces: &mut self.spaces, steps: &mut g.steps, reqs: &mut g.reqs };
+        let mut j = Judge::new(g, &mut self.spaces);
         self.history.revive(ev, now, s, &self.facts, &mut j, out)
     }
 }
