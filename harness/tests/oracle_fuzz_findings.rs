@@ -866,3 +866,7 @@ fn closing_retransmits_its_syn_ack_with_the_ack_past_the_peers_fin() {
     assert!(v.is_empty(), "{v:?}");
     assert!(!run(IRS + 3).is_empty(), "a SYN-ACK acknowledging what never arrived must be a violation");
 }
+
+/// LISTEN, CLOSING, TIME-WAIT and FIN-WAIT-2 findings (a file of their own for length).
+#[path = "oracle_fuzz_findings/late.rs"]
+mod late;

@@ -690,6 +690,17 @@ fn rst_step(w: &World, s: &Seg, hi: SeqNum, cx: &mut Cx, out: &mut Vec<World>) {
     if exact.may() {
         reset(w, cx, out);
     }
+    // Linux (tcp_timewait_state_process) checks for RCV.NXT exactly in TIME-WAIT whether or
+    // not RFC 5961 is on; with it off, §3.10.7.4 second would reset on any RST in the window.
+    if !cx.profile.rfc5961
+        && w.state == State::TimeWait
+        && cx.permits(Deviation::TimeWaitSilentOnRst)
+        && !(w.rcv == hi && s.seq == w.rcv)
+    {
+        let mut d = *w;
+        d.used |= Deviation::TimeWaitSilentOnRst.bit();
+        out.push(d);
+    }
     if w.state == State::SynReceived
         && w.passive
         && s.has_ack()

@@ -18,7 +18,8 @@ pub enum Deviation {
     /// `tcp_syn_linear_timeouts`, default 4). RFC 6298 (5.5), MUST-19.
     SynLinearTimeouts,
     /// TIME-WAIT leaves a RST that is in the window but not at RCV.NXT without the RFC 5961
-    /// §3.2 challenge ACK (Linux `tcp_timewait_state_process`).
+    /// §3.2 challenge ACK — and, with RFC 5961 off, without the reset of RFC 9293 §3.10.7.4
+    /// second (Linux `tcp_timewait_state_process` checks for RCV.NXT exactly either way).
     TimeWaitSilentOnRst,
     /// After the peer's FIN, a RST at RCV.NXT-1 (the FIN's own number) resets the
     /// connection as if it were at RCV.NXT (Linux `tcp_reset_check`). RFC 5961 §3.2.
