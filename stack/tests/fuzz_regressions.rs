@@ -616,3 +616,29 @@ fn close_with_unread_text_in_time_wait_keeps_time_wait() {
         assert_eq!((ack.flags, ack.ack), (A, Ladder::peer(12)), "linux {linux}: TIME-WAIT kept: {ack:?}");
     }
 }
+
+/// state_machine with the oracle (`corpus/state_machine/regress-syn-fin-queued-until-syn-acked`,
+/// from 26 "missing SHLD-3 reply in FIN-WAIT-1" findings): a simultaneous open whose SYN
+/// carried a FIN, then a CLOSE in SYN-RECEIVED (→ FIN-WAIT-1, our SYN still unacknowledged).
+/// A segment with SEG.ACK = ISS made the stack process the FIN queued from the SYN — the
+/// connection was "synchronized" — and ignore the segment's text as after the FIN. RFC 9293
+/// §3.10.7.3 fourth: the SYN's FIN is queued "for processing after the ESTABLISHED state has
+/// been reached", which is the acknowledgment of our SYN (§3.10.7.4 fifth, SYN-RECEIVED); an
+/// ACK of ISS does not get there, so the segment is FIN-WAIT-1's own and the FIN waits.
+#[test]
+fn the_fin_of_a_simultaneous_syn_waits_for_our_syn_to_be_acknowledged() {
+    let mut t = Ladder::plain();
+    let fd = t.syn_sent();
+    t.inject(seg().flags(S | F).opts(vec![synack_stack::wire::TcpOption::Mss(1460)]));
+    let synack = t.sent();
+    assert_eq!((synack.flags, synack.ack), (S | A, Ladder::peer(1)), "the SYN's FIN is queued");
+    t.stack.shutdown(fd, synack_stack::Shutdown::Write).unwrap();
+    assert_eq!(t.stack.state(fd).unwrap(), State::FinWait1);
+    while t.stack.poll_transmit().is_some() {}
+    t.inject(seg().flags(A).seq(1).ack_abs(t.our(0)).data(b"0123456789"));
+    assert_eq!(t.stack.state(fd).unwrap(), State::FinWait1, "the queued FIN is not processed");
+    while let Some(bytes) = t.stack.poll_transmit() {
+        let s = synack_stack::wire::TcpPacket::parse(&bytes).unwrap().packet.tcp;
+        assert_ne!(s.ack, Ladder::peer(2), "the queued FIN is not acknowledged: {s:?}");
+    }
+}

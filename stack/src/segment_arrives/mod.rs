@@ -138,9 +138,12 @@ pub fn from_step_six(c: &mut Connection, seg: &Incoming, ctx: &mut Ctx) -> Contr
 /// the SYN were "queued for processing later"; once the connection is synchronized they are
 /// processed — ahead of the segment that got it there, which follows them in sequence — as
 /// far as the window we offered reaches. (The linux profile queues nothing: Linux discards
-/// text on a SYN without Fast Open.)
+/// text on a SYN without Fast Open.) "After the ESTABLISHED state has been reached" is once
+/// our SYN is acknowledged (§3.10.7.4 fifth, SYN-RECEIVED): FIN-WAIT-1 entered by a CLOSE in
+/// SYN-RECEIVED (§3.10.4) is synchronized before that, and a segment not acknowledging our
+/// SYN does not reach ESTABLISHED's processing of the queue.
 fn queued_syn_text(c: &mut Connection, ctx: &mut Ctx) {
-    if !c.state.is_synchronized() {
+    if !c.state.is_synchronized() || c.tcb.snd_una == c.tcb.iss {
         return;
     }
     let Some((text, fin)) = c.syn_text.take() else { return };
