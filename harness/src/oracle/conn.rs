@@ -50,6 +50,8 @@ pub(crate) struct Global {
     pub last_send_close: Option<u64>,
     /// The last user ABORT seen (a call named `abort`).
     pub last_abort: Option<u64>,
+    /// The last close() seen (not shutdown()): ABORT when received text is unread (SHLD-3).
+    pub last_close_fd: Option<u64>,
     /// User calls seen, and the count at the last listen() and the last close() (0: none):
     /// they order calls against a connection's segments within one instant.
     pub calls: u64,
@@ -86,6 +88,7 @@ impl Global {
             last_close: None,
             last_send_close: None,
             last_abort: None,
+            last_close_fd: None,
             calls: 0,
             last_listen_call: 0,
             last_close_call: 0,
@@ -317,6 +320,9 @@ impl Conn {
         self.facts.user_closed = g.last_close.is_some_and(|t| t >= self.born);
         self.facts.user_send_closed = g.last_send_close.is_some_and(|t| t >= self.born);
         self.facts.user_aborted = g.last_abort.is_some_and(|t| t >= self.born);
+        self.facts.user_timeout = g.user_timeout;
+        // Text in before a close() may have been unread: that close() may be an ABORT.
+        self.facts.closed_over_text = g.last_close_fd.is_some_and(|t| t >= self.born && self.facts.first_text_in.is_some_and(|i| i <= t));
         let una_before = self.worlds.first().map(|w| w.una);
         let happened = if outbound { Some(s.describe()) } else { None };
         if outbound {
@@ -518,6 +524,7 @@ impl Conn {
         }
         if s.len > 0 {
             self.facts.last_text_in = Some(now);
+            self.facts.first_text_in.get_or_insert(now);
         }
         if let Some((tsval, _)) = s.opts.timestamps {
             let newer = self.facts.peer_ts_max.is_none_or(|m| (tsval.wrapping_sub(m) as i32) > 0);

@@ -29,8 +29,16 @@ pub(crate) struct Facts {
     pub user_send_closed: bool,
     /// An ABORT has been seen since the connection began.
     pub user_aborted: bool,
-    /// When the last inbound segment with text arrived.
+    /// When the last inbound segment with text arrived, and the first.
     pub last_text_in: Option<u64>,
+    pub first_text_in: Option<u64>,
+    /// A close() came after text arrived: if the user had not read it all, that close() was
+    /// an ABORT (RFC 9293 §3.6, SHLD-3: "SHOULD send a RST to show that data was lost";
+    /// Linux tcp_close). The oracle does not see how much the user read.
+    pub closed_over_text: bool,
+    /// Some TCP_USER_TIMEOUT was set (RFC 5482): a give-up may come before any
+    /// retransmission shows.
+    pub user_timeout: bool,
     /// A keep-alive or window probe went out and nothing came back since.
     pub probe_unanswered: bool,
     /// Something was retransmitted and no new data has been acknowledged since.
@@ -200,11 +208,16 @@ impl Cx<'_> {
 pub(crate) fn silent_close(w: &World, now: u64, p: &OracleProfile, permitted: u32, f: &Facts) -> Option<u32> {
     let since = now.saturating_sub(w.entered);
     let after = |d: Duration| since >= Cx::nanos(d);
-    let gave_up = f.retransmitting || f.probe_unanswered;
+    // §3.10.8 USER TIMEOUT (RFC 5482's TCP_USER_TIMEOUT: perhaps shorter than the RTO)
+    // aborts with data (or a FIN) unacknowledged, without a word.
+    let gave_up = f.retransmitting || f.probe_unanswered || (f.user_timeout && w.una.before(w.snd_max));
     match w.state {
         // §3.10.5 ABORT: "CLOSING STATE, LAST-ACK STATE, TIME-WAIT STATE: respond with "ok"
         // and delete the TCB" — no RST.
         State::Closing | State::LastAck | State::TimeWait if f.user_aborted => Some(0),
+        // A close() over unread text is that ABORT (SHLD-3) — TIME-WAIT keeps its 2·MSL
+        // (§3.10.4: CLOSE there is "error: connection closing"; MUST-13).
+        State::Closing | State::LastAck if f.closed_over_text => Some(0),
         // A listener the user closed (§3.10.4: LISTEN, "delete TCB").
         State::Listen if f.user_closed => Some(0),
         State::TimeWait if after(p.time_wait) => Some(0),

@@ -212,6 +212,9 @@ impl Checker {
         if name == "close" || name == "shutdown" {
             self.g.last_close = Some(now);
         }
+        if name == "close" {
+            self.g.last_close_fd = Some(now);
+        }
         // shutdown(SHUT_RD) closes no sending side (a call text without the argument counts).
         let read_only = call.contains("SHUT_RD") && !call.contains("SHUT_RDWR");
         if name == "close" || (name == "shutdown" && !read_only) {

@@ -42,3 +42,64 @@ fn linux_time_wait_ignores_a_rst_off_rcv_nxt_with_rfc5961_off() {
     let rfc793 = run(false, IRS + 2 + 85);
     assert!(rfc793.iter().any(|f| f.severity == Severity::Violation), "RFC 793's RST in the window resets: {rfc793:?}");
 }
+
+/// close() with received text unread is an ABORT (RFC 9293 §3.6, SHLD-3: "SHOULD send a RST
+/// to show that data was lost"; Linux `tcp_close`), and §3.10.5 ABORT deletes CLOSING
+/// without a word; the peer's next segment finds no connection (§3.10.7.1/2: a RST). The
+/// oracle cannot see how much the user read: a close() after text arrived may be that
+/// ABORT. Found by state_machine as 7 "unexplained resets in CLOSING". Control: with no
+/// text, close() in CLOSING is "error: connection closing" (§3.10.4) and the RST stays a
+/// violation.
+#[test]
+fn close_over_unread_text_deletes_closing_silently() {
+    let run = |text: u32| {
+        let mut t = Feed::new(OracleProfile::linux());
+        t.established();
+        if text > 0 {
+            t.inbound(1, TcpFlags::ACK | TcpFlags::PSH, IRS + 1, ISS + 1, text as usize);
+            t.outbound(1, TcpFlags::ACK, ISS + 1, IRS + 1 + text, 0);
+        }
+        t.checker.user_call(Duration::from_millis(2), "shutdown(4, SHUT_WR)");
+        t.outbound(2, TcpFlags::FIN | TcpFlags::ACK, ISS + 1, IRS + 1 + text, 0);
+        // The peer's FIN crosses ours: CLOSING.
+        t.inbound(3, TcpFlags::FIN | TcpFlags::ACK, IRS + 1 + text, ISS + 1, 0);
+        t.outbound(3, TcpFlags::ACK, ISS + 2, IRS + 2 + text, 0);
+        t.checker.user_call(Duration::from_millis(4), "close(4)");
+        t.inbound(100, TcpFlags::ACK, IRS + 2 + text, ISS + 2, 0);
+        t.outbound(100, TcpFlags::RST, ISS + 2, 0, 0);
+        t.violations(200)
+    };
+    let v = run(10);
+    assert!(v.is_empty(), "{v:?}");
+    assert!(!run(0).is_empty(), "close() in CLOSING with nothing received deletes nothing");
+}
+
+/// §3.10.8 USER TIMEOUT: "flush all queues, signal the user "error: connection aborted due
+/// to user timeout" ... and enter the CLOSED state" — with a TCP_USER_TIMEOUT (RFC 5482)
+/// shorter than the RTO, before any retransmission shows. LAST-ACK with its FIN
+/// unacknowledged gives up silently; the peer's next segment then draws a RST. Found by
+/// state_machine (reported in CLOSING, a world beside LAST-ACK). Controls: without the
+/// setsockopt, and with nothing outstanding, the RST stays a violation.
+#[test]
+fn a_user_timeout_may_end_last_ack_before_any_retransmission() {
+    let run = |user_timeout: bool, fin_sent: bool| {
+        let mut t = Feed::new(OracleProfile::linux());
+        t.established();
+        if user_timeout {
+            t.checker.user_call(Duration::from_millis(1), "setsockopt(4, IPPROTO_TCP, TCP_USER_TIMEOUT, [200], 4)");
+        }
+        t.inbound(2, TcpFlags::FIN | TcpFlags::ACK, IRS + 1, ISS + 1, 0);
+        t.outbound(2, TcpFlags::ACK, ISS + 1, IRS + 2, 0);
+        if fin_sent {
+            t.checker.user_call(Duration::from_millis(3), "close(4)");
+            t.outbound(3, TcpFlags::FIN | TcpFlags::ACK, ISS + 1, IRS + 2, 0);
+        }
+        t.inbound(900, TcpFlags::ACK, IRS + 2, ISS + 1, 0);
+        t.outbound(900, TcpFlags::RST, ISS + 1, 0, 0);
+        t.violations(1000)
+    };
+    let v = run(true, true);
+    assert!(v.is_empty(), "{v:?}");
+    assert!(!run(false, true).is_empty(), "without a user timeout, LAST-ACK waits for its retransmissions");
+    assert!(!run(true, false).is_empty(), "with nothing outstanding, a user timeout does not fire");
+}
