@@ -870,3 +870,7 @@ fn closing_retransmits_its_syn_ack_with_the_ack_past_the_peers_fin() {
 /// LISTEN, CLOSING, TIME-WAIT and FIN-WAIT-2 findings (a file of their own for length).
 #[path = "oracle_fuzz_findings/late.rs"]
 mod late;
+
+/// SYN-SENT, SYN-RECEIVED, ESTABLISHED, FIN-WAIT-1, CLOSE-WAIT and LAST-ACK findings.
+#[path = "oracle_fuzz_findings/synced.rs"]
+mod synced;

@@ -283,6 +283,10 @@ fn learn_ack(mut n: World, s: &Seg, cx: &mut Cx, out: &mut Vec<World>) -> Result
             return Err(why(Rule::AckTooHigh, Some(other(Check::Sequence)), state, None, Expect::AckRange { lo: n.rcv, hi }));
         }
     }
+    // Whether this world had already reached SEG.ACK by text (a peer that sent a FIN and then
+    // text at the same number: the FIN queued from a simultaneous-open SYN, which Linux
+    // discards, §3.10.7.3 fourth): then the ACK does not show the FIN was taken.
+    let by_text = n.rcv == s.ack;
     n.rcv = s.ack;
     let (lo, hi) = n.rcv_shifts();
     let right = s.ack + (u32::from(s.window) << hi);
@@ -296,7 +300,7 @@ fn learn_ack(mut n: World, s: &Seg, cx: &mut Cx, out: &mut Vec<World>) -> Result
     }
     let space = cx.space(n.irs);
     space.reanchor(n.rcv);
-    if !n.fin_in && space.acks_fin(s.ack) {
+    if !n.fin_in && !by_text && space.acks_fin(s.ack) {
         n.fin_in = true;
         fin_transition(n, cx.now, out);
         return Ok(());
