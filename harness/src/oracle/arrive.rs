@@ -219,10 +219,12 @@ fn paws(w: &World, s: &Seg, cx: &Cx) -> Tri {
     if !w.ts_on() || s.flags.rst() {
         return Tri::Yes;
     }
-    match (s.opts.timestamps, cx.facts.peer_ts_max) {
-        (None, _) => Tri::Maybe,
-        (Some((tsval, _)), Some(newest)) if (tsval.wrapping_sub(newest) as i32) < 0 => Tri::Maybe,
-        (Some(_), Some(_) | None) => Tri::Yes,
+    // A repeated option: older by either reading may fail (SegOptions::tsvals).
+    let older = |tsval: u32| cx.facts.peer_ts_max.is_some_and(|newest| (tsval.wrapping_sub(newest) as i32) < 0);
+    match s.opts.timestamps {
+        None => Tri::Maybe,
+        Some(_) if s.opts.tsvals().any(older) => Tri::Maybe,
+        Some(_) => Tri::Yes,
     }
 }
 
@@ -233,10 +235,8 @@ fn other_states(w: &World, s: &Seg, cx: &mut Cx, out: &mut Vec<World>) {
     // may reopen a TIME-WAIT connection; the listener then takes it.
     let mut reopen = None;
     if w.state == State::TimeWait && syn && !s.has_ack() && !rst {
-        let newer_ts = match (s.opts.timestamps, cx.facts.peer_ts_max) {
-            (Some((tsval, _)), Some(newest)) => (tsval.wrapping_sub(newest) as i32) > 0,
-            (Some(_), None) | (None, _) => false,
-        };
+        // A repeated option: newer by either reading (SegOptions::tsvals).
+        let newer_ts = cx.facts.peer_ts_max.is_some_and(|newest| s.opts.tsvals().any(|tsval| (tsval.wrapping_sub(newest) as i32) > 0));
         cx.covers("MAY-2");
         if s.seq.after(w.rcv) || newer_ts {
             let mut n = World::no_tcb(State::Listen, cx.now);

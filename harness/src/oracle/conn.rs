@@ -526,7 +526,8 @@ impl Conn {
             self.facts.last_text_in = Some(now);
             self.facts.first_text_in.get_or_insert(now);
         }
-        if let Some((tsval, _)) = s.opts.timestamps {
+        // The newest by either reading of a repeated option (SegOptions::tsvals).
+        for tsval in s.opts.tsvals() {
             let newer = self.facts.peer_ts_max.is_none_or(|m| (tsval.wrapping_sub(m) as i32) > 0);
             if newer {
                 self.facts.peer_ts_max = Some(tsval);

@@ -19,8 +19,11 @@ pub struct SegOptions {
     pub sack_permitted: bool,
     /// Number of SACK blocks (kind 5).
     pub sack_blocks: u8,
-    /// TSval, TSecr (kind 8).
+    /// TSval, TSecr (kind 8): the last option, and the first. RFC 7323 leaves a repeated
+    /// option undefined (Linux tcp_parse_options takes the last, the reference stack's
+    /// rfc9293 profile the first): rules that read TSval weigh both ([`SegOptions::tsvals`]).
     pub timestamps: Option<(u32, u32)>,
+    pub ts_first: Option<(u32, u32)>,
     /// RFC 7413 §4.1.1 Fast Open (kind 34, or the experimental kind 254 with magic 0xF989):
     /// the cookie's length, 0 for a cookie request.
     pub fast_open: Option<u8>,
@@ -28,6 +31,16 @@ pub struct SegOptions {
     pub malformed: bool,
     /// Octets of the option area (the data offset's part beyond 20).
     pub area_len: u8,
+}
+
+impl SegOptions {
+    /// The TSvals a stack may read: the last Timestamps option's, and the first's when it
+    /// differs (a repeated option, RFC 7323 undefined).
+    pub fn tsvals(&self) -> impl Iterator<Item = u32> {
+        let last = self.timestamps.map(|(v, _)| v);
+        let first = self.ts_first.map(|(v, _)| v).filter(|&v| Some(v) != last);
+        last.into_iter().chain(first)
+    }
 }
 
 /// One TCP segment in an IP packet.
@@ -289,7 +302,10 @@ fn scan_options(area: &[u8]) -> SegOptions {
             (3, 3) => o.wscale = body.first().copied(),
             (4, 2) => o.sack_permitted = true,
             (5, n) if n >= 10 && (n - 2) % 8 == 0 => o.sack_blocks = ((n - 2) / 8) as u8,
-            (8, 10) => o.timestamps = be32(body, 0).zip(be32(body, 4)),
+            (8, 10) => {
+                o.timestamps = be32(body, 0).zip(be32(body, 4));
+                o.ts_first = o.ts_first.or(o.timestamps);
+            }
             // "Options with invalid Length values ... MUST be ignored" (RFC 7413 §4.1.1): a
             // cookie is empty or 4 to 16 octets, an even number.
             (34, n) if o.fast_open.is_none() => o.fast_open = fo_cookie(n - 2),

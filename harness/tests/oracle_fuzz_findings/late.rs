@@ -103,3 +103,35 @@ fn a_user_timeout_may_end_last_ack_before_any_retransmission() {
     assert!(!run(false, true).is_empty(), "without a user timeout, LAST-ACK waits for its retransmissions");
     assert!(!run(true, false).is_empty(), "with nothing outstanding, a user timeout does not fire");
 }
+
+/// A segment with two Timestamps options: RFC 7323 leaves a repeated option undefined (Linux
+/// `tcp_parse_options` takes the last, the reference stack's rfc9293 profile the first), and
+/// the oracle read only the last. Here TIME-WAIT (RFC 5961 off) gets a SYN at RCV.NXT whose
+/// first TSval is older than TS.Recent: PAWS (RFC 7323 §5.3 R1) drops it with an ACK, where
+/// the last TSval would let it through to §3.10.7.4 fourth's RST. Found by state_machine (5
+/// reproducers in TIME-WAIT: missing replies, unexpected segments, an ACK judged too low).
+/// Control: the same SYN with only the newer option, answered with an ACK, stays a violation.
+#[test]
+fn a_repeated_timestamps_option_may_be_read_either_way() {
+    let ts = |tsval: u32, tsecr: u32| TcpOption::Timestamps { tsval, tsecr };
+    let run = |syn_ts: Vec<TcpOption>| {
+        let mut p = OracleProfile::rfc9293();
+        p.rfc5961 = false;
+        let mut t = Feed::new(p);
+        let out = |t: &mut Feed, ms, flags, seq, ack, o| t.packet(ms, &segment(STACK, PEER, flags, seq, ack, o, 0), true);
+        let inb = |t: &mut Feed, ms, flags, seq, ack, o| t.packet(ms, &segment(PEER, STACK, flags, seq, ack, o, 0), false);
+        inb(&mut t, 0, TcpFlags::SYN, IRS, 0, vec![TcpOption::Mss(1460), ts(100, 0)]);
+        out(&mut t, 0, TcpFlags::SYN | TcpFlags::ACK, ISS, IRS + 1, vec![TcpOption::Mss(1460), ts(7000, 100)]);
+        inb(&mut t, 1, TcpFlags::ACK, IRS + 1, ISS + 1, vec![ts(101, 7000)]);
+        t.checker.user_call(Duration::from_millis(2), "close(4)");
+        out(&mut t, 2, TcpFlags::FIN | TcpFlags::ACK, ISS + 1, IRS + 1, vec![ts(7001, 101)]);
+        inb(&mut t, 3, TcpFlags::FIN | TcpFlags::ACK, IRS + 1, ISS + 2, vec![ts(102, 7001)]);
+        out(&mut t, 3, TcpFlags::ACK, ISS + 2, IRS + 2, vec![ts(7002, 102)]);
+        inb(&mut t, 1000, TcpFlags::SYN, IRS + 2, 0, syn_ts);
+        out(&mut t, 1000, TcpFlags::ACK, ISS + 2, IRS + 2, vec![ts(7100, 102)]);
+        t.violations(2000)
+    };
+    let v = run(vec![ts(50, 0), ts(103, 0)]);
+    assert!(v.is_empty(), "{v:?}");
+    assert!(!run(vec![ts(103, 0)]).is_empty(), "one newer TSval passes PAWS: the SYN draws a RST, not an ACK");
+}
