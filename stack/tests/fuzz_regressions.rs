@@ -642,3 +642,29 @@ fn the_fin_of_a_simultaneous_syn_waits_for_our_syn_to_be_acknowledged() {
         assert_ne!(s.ack, Ladder::peer(2), "the queued FIN is not acknowledged: {s:?}");
     }
 }
+
+/// state_machine with the oracle (`corpus/state_machine/regress-ack-range-zero-max-window`, from
+/// 4 "ACK too high in FIN-WAIT-1" findings): with RFC 5961 on, a peer that never offered a
+/// window (MAX.SND.WND = 0) had its ACK of SND.UNA-1 taken as an old duplicate — the range
+/// was widened to SND.UNA-1 — and the segment's text accepted. RFC 5961 §5.2 (MAY-12):
+/// acceptable only if (SND.UNA - MAX.SND.WND) =< SEG.ACK =< SND.NXT; otherwise a challenge
+/// ACK, and the segment is dropped.
+#[test]
+fn an_ack_below_snd_una_draws_a_challenge_when_no_window_was_ever_offered() {
+    let mut c = synack_stack::Config::rfc9293();
+    c.timestamps = false;
+    c.sack = false;
+    c.window_scaling = false;
+    c.delayed_ack_enabled = false;
+    c.rfc5961 = true;
+    let mut t = Ladder::new(c);
+    let _l = t.listen();
+    t.inject(seg().flags(S).win(0).opts(vec![synack_stack::wire::TcpOption::Mss(1460)]));
+    let synack = t.sent();
+    t.iss = synack.seq;
+    t.inject(seg().flags(A).seq(1).ack_abs(t.our(1)).win(0));
+    t.sent_nothing();
+    t.inject(seg().flags(A).seq(1).ack_abs(t.our(0)).win(0).data(b"0123456789"));
+    let ack = t.sent();
+    assert_eq!((ack.flags, ack.ack), (A, Ladder::peer(1)), "a challenge ACK, the text dropped: {ack:?}");
+}

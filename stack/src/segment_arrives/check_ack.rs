@@ -27,7 +27,8 @@ pub fn check(c: &mut Connection, seg: &Incoming, ctx: &mut Ctx) -> ControlFlow<(
         let span = if ctx.config.profile == crate::config::Profile::Linux {
             (c.tcb.max_snd_wnd as u64).min(c.bytes_acked) as u32
         } else {
-            c.tcb.max_snd_wnd.max(1)
+            // A peer that never offered a window (MAX.SND.WND = 0) leaves [SND.UNA, SND.NXT].
+            c.tcb.max_snd_wnd
         };
         let oldest = c.tcb.snd_una - span;
         if !seg.ack.between(oldest, c.tcb.snd_nxt) {
