@@ -235,8 +235,10 @@ fn other_states(w: &World, s: &Seg, cx: &mut Cx, out: &mut Vec<World>) {
     // may reopen a TIME-WAIT connection; the listener then takes it.
     let mut reopen = None;
     if w.state == State::TimeWait && syn && !s.has_ack() && !rst {
-        // A repeated option: newer by either reading (SegOptions::tsvals).
-        let newer_ts = cx.facts.peer_ts_max.is_some_and(|newest| s.opts.tsvals().any(|tsval| (tsval.wrapping_sub(newest) as i32) > 0));
+        // Newer than TS.Recent (Linux tcp_timewait_state_process), which lies between the
+        // TSval last copied for certain and the peer's newest (RFC 7323 §4.3: out-of-window
+        // segments copy nothing); a repeated option: newer by either reading.
+        let newer_ts = cx.facts.ts_recent_lo.is_some_and(|lo| s.opts.tsvals().any(|tsval| (tsval.wrapping_sub(lo) as i32) > 0));
         cx.covers("MAY-2");
         if s.seq.after(w.rcv) || newer_ts {
             let mut n = World::no_tcb(State::Listen, cx.now);

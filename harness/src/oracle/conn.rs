@@ -526,6 +526,20 @@ impl Conn {
             self.facts.last_text_in = Some(now);
             self.facts.first_text_in.get_or_insert(now);
         }
+        // A lower bound of TS.Recent: RFC 7323 §4.3 copies SEG.TSval to TS.Recent when it
+        // is not older and SEG.SEQ =< Last.ACK.sent — so after a segment every world took at
+        // or below RCV.NXT (or a SYN opening a connection), TS.Recent is at least its TSval
+        // (the older reading of a repeated option). Out-of-window segments update nothing.
+        let at_or_below = |w: &World| if w.has_tcb() { s.seq.before_or_eq(w.rcv) } else { s.flags.syn() };
+        if !invalid && !s.flags.rst() && !self.before_in.is_empty() && self.before_in.iter().all(at_or_below) {
+            let older = |a: u32, b: u32| if (a.wrapping_sub(b) as i32) < 0 { a } else { b };
+            if let Some(tsval) = s.opts.tsvals().reduce(older) {
+                let newer = self.facts.ts_recent_lo.is_none_or(|m| (tsval.wrapping_sub(m) as i32) > 0);
+                if newer {
+                    self.facts.ts_recent_lo = Some(tsval);
+                }
+            }
+        }
         // The newest by either reading of a repeated option (SegOptions::tsvals).
         for tsval in s.opts.tsvals() {
             let newer = self.facts.peer_ts_max.is_none_or(|m| (tsval.wrapping_sub(m) as i32) > 0);

@@ -16,6 +16,9 @@ use synack_stack::{SeqNum, State, Step};
 pub(crate) struct Facts {
     /// The highest TSval the peer has sent (RFC 7323 §5.3: TS.Recent is at most this).
     pub peer_ts_max: Option<u32>,
+    /// The newest TSval of a segment the stack certainly copied to TS.Recent (RFC 7323
+    /// §4.3): TS.Recent is at least this.
+    pub ts_recent_lo: Option<u32>,
     /// The TSval of the stack's first SYN of this incarnation, and the highest TSval it has
     /// sent since (the TSecr values the peer may echo).
     pub our_syn_ts: Option<u32>,

@@ -104,6 +104,29 @@ fn a_user_timeout_may_end_last_ack_before_any_retransmission() {
     assert!(!run(true, false).is_empty(), "with nothing outstanding, a user timeout does not fire");
 }
 
+fn ts(tsval: u32, tsecr: u32) -> TcpOption {
+    TcpOption::Timestamps { tsval, tsecr }
+}
+
+fn out(t: &mut Feed, ms: u64, flags: TcpFlags, seq: u32, ack: u32, o: Vec<TcpOption>) {
+    t.packet(ms, &segment(STACK, PEER, flags, seq, ack, o, 0), true);
+}
+
+fn inb(t: &mut Feed, ms: u64, flags: TcpFlags, seq: u32, ack: u32, o: Vec<TcpOption>) {
+    t.packet(ms, &segment(PEER, STACK, flags, seq, ack, o, 0), false);
+}
+
+/// Into TIME-WAIT with timestamps (the peer's last TSval 102, ours 7002).
+fn ts_time_wait(t: &mut Feed) {
+    inb(t, 0, TcpFlags::SYN, IRS, 0, vec![TcpOption::Mss(1460), ts(100, 0)]);
+    out(t, 0, TcpFlags::SYN | TcpFlags::ACK, ISS, IRS + 1, vec![TcpOption::Mss(1460), ts(7000, 100)]);
+    inb(t, 1, TcpFlags::ACK, IRS + 1, ISS + 1, vec![ts(101, 7000)]);
+    t.checker.user_call(Duration::from_millis(2), "close(4)");
+    out(t, 2, TcpFlags::FIN | TcpFlags::ACK, ISS + 1, IRS + 1, vec![ts(7001, 101)]);
+    inb(t, 3, TcpFlags::FIN | TcpFlags::ACK, IRS + 1, ISS + 2, vec![ts(102, 7001)]);
+    out(t, 3, TcpFlags::ACK, ISS + 2, IRS + 2, vec![ts(7002, 102)]);
+}
+
 /// A segment with two Timestamps options: RFC 7323 leaves a repeated option undefined (Linux
 /// `tcp_parse_options` takes the last, the reference stack's rfc9293 profile the first), and
 /// the oracle read only the last. Here TIME-WAIT (RFC 5961 off) gets a SYN at RCV.NXT whose
@@ -113,20 +136,11 @@ fn a_user_timeout_may_end_last_ack_before_any_retransmission() {
 /// Control: the same SYN with only the newer option, answered with an ACK, stays a violation.
 #[test]
 fn a_repeated_timestamps_option_may_be_read_either_way() {
-    let ts = |tsval: u32, tsecr: u32| TcpOption::Timestamps { tsval, tsecr };
     let run = |syn_ts: Vec<TcpOption>| {
         let mut p = OracleProfile::rfc9293();
         p.rfc5961 = false;
         let mut t = Feed::new(p);
-        let out = |t: &mut Feed, ms, flags, seq, ack, o| t.packet(ms, &segment(STACK, PEER, flags, seq, ack, o, 0), true);
-        let inb = |t: &mut Feed, ms, flags, seq, ack, o| t.packet(ms, &segment(PEER, STACK, flags, seq, ack, o, 0), false);
-        inb(&mut t, 0, TcpFlags::SYN, IRS, 0, vec![TcpOption::Mss(1460), ts(100, 0)]);
-        out(&mut t, 0, TcpFlags::SYN | TcpFlags::ACK, ISS, IRS + 1, vec![TcpOption::Mss(1460), ts(7000, 100)]);
-        inb(&mut t, 1, TcpFlags::ACK, IRS + 1, ISS + 1, vec![ts(101, 7000)]);
-        t.checker.user_call(Duration::from_millis(2), "close(4)");
-        out(&mut t, 2, TcpFlags::FIN | TcpFlags::ACK, ISS + 1, IRS + 1, vec![ts(7001, 101)]);
-        inb(&mut t, 3, TcpFlags::FIN | TcpFlags::ACK, IRS + 1, ISS + 2, vec![ts(102, 7001)]);
-        out(&mut t, 3, TcpFlags::ACK, ISS + 2, IRS + 2, vec![ts(7002, 102)]);
+        ts_time_wait(&mut t);
         inb(&mut t, 1000, TcpFlags::SYN, IRS + 2, 0, syn_ts);
         out(&mut t, 1000, TcpFlags::ACK, ISS + 2, IRS + 2, vec![ts(7100, 102)]);
         t.violations(2000)
@@ -134,4 +148,31 @@ fn a_repeated_timestamps_option_may_be_read_either_way() {
     let v = run(vec![ts(50, 0), ts(103, 0)]);
     assert!(v.is_empty(), "{v:?}");
     assert!(!run(vec![ts(103, 0)]).is_empty(), "one newer TSval passes PAWS: the SYN draws a RST, not an ACK");
+}
+
+/// TIME-WAIT reopens on a SYN whose TSval is newer than TS.Recent (RFC 9293 §3.6.1 MAY-2,
+/// RFC 6191; Linux `tcp_timewait_state_process`) — and an out-of-window segment does not
+/// update TS.Recent (RFC 7323 §4.3: only SEG.SEQ =< Last.ACK.sent). The oracle compared with
+/// the peer's newest TSval, including one from such a segment. Found by state_machine as a
+/// missing ACK in TIME-WAIT. Control: after a bare ACK at RCV.NXT with that TSval (copied to
+/// TS.Recent), the SYN is not newer and the SYN-ACK stays a violation.
+#[test]
+fn time_wait_reopens_on_a_tsval_newer_than_ts_recent_not_the_peers_newest() {
+    let run = |in_window: bool| {
+        let mut t = Feed::new(OracleProfile::linux());
+        ts_time_wait(&mut t);
+        if in_window {
+            // Linux: a bare segment at RCV.NXT, silently (TimeWaitSilentOnBareSegment).
+            inb(&mut t, 500, TcpFlags::ACK, IRS + 2, ISS + 2, vec![ts(200, 7002)]);
+        } else {
+            inb(&mut t, 500, TcpFlags::ACK, IRS + 2 + 200_000, ISS + 2, vec![ts(200, 7002)]);
+            out(&mut t, 500, TcpFlags::ACK, ISS + 2, IRS + 2, vec![ts(7100, 102)]);
+        }
+        inb(&mut t, 1000, TcpFlags::SYN, IRS + 2, 0, vec![TcpOption::Mss(1460), ts(200, 0)]);
+        out(&mut t, 1000, TcpFlags::SYN | TcpFlags::ACK, ISS + 900_000, IRS + 3, vec![TcpOption::Mss(1460), ts(7200, 200)]);
+        t.violations(1100)
+    };
+    let v = run(false);
+    assert!(v.is_empty(), "{v:?}");
+    assert!(!run(true).is_empty(), "a TSval copied to TS.Recent is not newer than it: no reopening");
 }
