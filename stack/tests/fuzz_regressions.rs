@@ -668,3 +668,21 @@ fn an_ack_below_snd_una_draws_a_challenge_when_no_window_was_ever_offered() {
     let ack = t.sent();
     assert_eq!((ack.flags, ack.ack), (A, Ladder::peer(1)), "a challenge ACK, the text dropped: {ack:?}");
 }
+
+/// state_machine with the oracle (`corpus/state_machine/regress-fin-over-held-text`, from 3
+/// "ACK too high in CLOSE-WAIT" findings): text held out of order beyond the number of a FIN
+/// that then arrived in order was joined to the stream, RCV.NXT ran past the FIN and the FIN
+/// was never processed. RFC 9293 §3.10.7.4 eighth: the in-order segment's FIN is taken at the
+/// end of its text — the stream ends there (Linux tcp_fin purges the out-of-order queue).
+#[test]
+fn a_fin_in_order_ends_the_stream_before_text_held_beyond_it() {
+    let mut t = Ladder::plain();
+    let (_l, fd) = t.established_passive();
+    t.inject(seg().flags(A).seq(6).ack_abs(t.our(1)).data(&[7; 20]));
+    let dup = t.sent();
+    assert_eq!(dup.ack, Ladder::peer(1), "held out of order: {dup:?}");
+    t.inject(seg().flags(A | F).seq(1).ack_abs(t.our(1)).data(&[1; 10]));
+    let ack = t.sent();
+    assert_eq!(ack.ack, Ladder::peer(12), "the FIN at 11 acknowledged, nothing past it: {ack:?}");
+    assert_eq!(t.stack.state(fd).unwrap(), State::CloseWait);
+}

@@ -81,6 +81,12 @@ pub fn process_text(c: &mut Connection, seg: &Incoming, ctx: &mut Ctx) -> bool {
     let filled_hole = !c.ooo.is_empty();
     c.recv.extend(seg.payload);
     c.tcb.rcv_nxt += seg.payload.len() as u32;
+    if seg.fin {
+        // §3.10.7.4 eighth: the FIN of an in-order segment ends the stream at its number;
+        // text held beyond it (an inconsistent peer) is not the stream's, and does not carry
+        // RCV.NXT past the FIN (Linux tcp_fin purges the out-of-order queue).
+        c.ooo.clear();
+    }
     let ready = c.ooo.pop_ready(c.tcb.rcv_nxt);
     c.recv.extend(&ready.data);
     c.tcb.rcv_nxt += ready.data.len() as u32;
