@@ -33,6 +33,17 @@ pub(crate) fn arrive(w: &World, s: &Seg, cx: &mut Cx, out: &mut Vec<World>) {
     if let Some(f) = closed_in_syn_received(w, cx) {
         other_states(&f, s, cx, out);
     }
+    if let Some(bits) = time_wait_over(w, cx) {
+        // MUST-13: once 2·MSL is over the timer may have deleted the TCB — at the very
+        // instant the segment arrives, too — so it may meet no connection (§3.10.7.1/.2).
+        let mut d = *w;
+        d.used |= bits;
+        let mut gone = Vec::new();
+        d.deleted(cx.now, &mut gone);
+        for g in &gone {
+            arrive(g, s, cx, out);
+        }
+    }
     match w.state {
         State::Closed => closed(w, s, cx, out),
         State::Listen => listen(w, s, cx, out),
@@ -45,6 +56,29 @@ pub(crate) fn arrive(w: &World, s: &Seg, cx: &mut Cx, out: &mut Vec<World>) {
         | State::Closing
         | State::LastAck
         | State::TimeWait => other_states(w, s, cx, out),
+    }
+}
+
+/// TIME-WAIT whose timeout is over (MUST-13: 2·MSL; Linux's shorter one a deviation):
+/// the deviations that relies on.
+fn time_wait_over(w: &World, cx: &Cx) -> Option<u32> {
+    let since = cx.now.saturating_sub(w.entered);
+    match w.state {
+        State::TimeWait if since >= Cx::nanos(cx.profile.time_wait) => Some(0),
+        State::TimeWait if cx.permits(Deviation::ShortTimeWait) && since >= Cx::nanos(cx.profile.short_time_wait) => {
+            Some(Deviation::ShortTimeWait.bit())
+        }
+        State::TimeWait
+        | State::Closed
+        | State::Listen
+        | State::SynSent
+        | State::SynReceived
+        | State::Established
+        | State::FinWait1
+        | State::FinWait2
+        | State::CloseWait
+        | State::Closing
+        | State::LastAck => None,
     }
 }
 

@@ -176,3 +176,27 @@ fn time_wait_reopens_on_a_tsval_newer_than_ts_recent_not_the_peers_newest() {
     assert!(v.is_empty(), "{v:?}");
     assert!(!run(true).is_empty(), "a TSval copied to TS.Recent is not newer than it: no reopening");
 }
+
+/// MUST-13: TIME-WAIT ends when its timer fires, which may be the very instant a segment
+/// arrives (the reference stack runs timers first): the segment then meets no connection
+/// (§3.10.7.2: a listener drops a FIN without ACK) and TIME-WAIT is not restarted by it.
+/// The oracle restarted 2·MSL on that retransmitted FIN, then called the RST answering the
+/// next segment (the listener closed meanwhile) unexplained. Found by state_machine (3
+/// reproducers: 2 unexplained resets in TIME-WAIT, 1 missing reply in FIN-WAIT-2 — Linux's
+/// 60 s and the RFC's 240 s). Control: the FIN a second before the timeout restarts it, and
+/// the RST stays a violation.
+#[test]
+fn a_segment_at_the_time_wait_timeout_may_meet_no_connection() {
+    let run = |fin_ms: u64| {
+        let mut t = Feed::new(OracleProfile::linux());
+        time_wait(&mut t);
+        t.inbound(fin_ms, TcpFlags::FIN, IRS + 1, 0, 0);
+        t.checker.user_call(Duration::from_millis(fin_ms + 1), "close(3)");
+        t.inbound(fin_ms + 900, TcpFlags::PSH, IRS + 2, 0, 0);
+        t.outbound(fin_ms + 900, TcpFlags::RST | TcpFlags::ACK, 0, IRS + 2, 0);
+        t.violations(fin_ms + 1000)
+    };
+    let v = run(60_003);
+    assert!(v.is_empty(), "{v:?}");
+    assert!(!run(59_000).is_empty(), "TIME-WAIT a second before its timeout is still there");
+}
