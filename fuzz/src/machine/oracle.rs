@@ -21,14 +21,17 @@
 //! RSTs with text at the FIN's number, keep-alive answers, Linux's TIME-WAIT ACK for a SYN
 //! with RFC 5961 off, text and a FIN queued on a SYN after a CLOSE in SYN-RECEIVED
 //! (FIN-WAIT-1, CLOSING's SYN-ACK retransmission), a CLOSE in SYN-RECEIVED entering
-//! FIN-WAIT-1 before its FIN shows, repeated or zero MSS options; stack bugs: ABORT before
+//! FIN-WAIT-1 before its FIN shows, repeated or zero MSS options, repeated Timestamps options
+//! (read either way: PAWS, TIME-WAIT's reopening), TIME-WAIT reopened by a TSval newer than
+//! TS.Recent's lower bound (not the peer's newest), Linux's TIME-WAIT ignoring a RST off
+//! RCV.NXT with RFC 5961 off, a segment at TIME-WAIT's timeout meeting no connection,
+//! CLOSING/LAST-ACK deleted silently by close() over unread text or a TCP_USER_TIMEOUT (tests
+//! of LISTEN, CLOSING, TIME-WAIT and FIN-WAIT-2 in `oracle_fuzz_findings/late.rs`); stack bugs: ABORT before
 //! the FIN of a CLOSE in CLOSE-WAIT left, a FIN in flight under a zero window with
 //! stale-sequence probes, a held FIN overrun by text, close() with unread text in TIME-WAIT,
 //! an ACK after SYN-RECEIVED's RST for text past the window, the linux profile's MSS (Linux
 //! takes the last non-zero option). Left (a 10-minute run
-//! in fork mode still stops about every 4 s): repeated Timestamps options (the oracle reads one,
-//! the stack another: PAWS and TIME-WAIT's reopening by timestamp), TIME-WAIT reopened by a
-//! SYN whose TSval is newer than TS.Recent but not than the peer's newest, a SYN-ACK with
+//! in fork mode still stops about every 4 s): a SYN-ACK with
 //! TSopt taken as a listener's answer to a retransmitted SYN without it (after a RST the
 //! linux profile ignores in SYN-RECEIVED: "no TSopt unless both SYNs carried it" in
 //! ESTABLISHED), a listener's worlds after half-open connections.
