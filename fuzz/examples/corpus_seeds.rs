@@ -82,6 +82,7 @@ fn pcap_check(repo: &Path, dir: &Path) -> Result<usize, String> {
         seed: 1,
         unexpected: synack::runner::Unexpected::Fail,
         addresses: AddressPlan::Documentation,
+        rerun_alone: false,
     };
     let mut n = 0;
     for (i, name) in PCAP_SEEDS.iter().enumerate() {

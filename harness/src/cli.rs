@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 use synack::mode::{AddressPlan, IpMode};
 use synack::runner::Unexpected;
-use synack::report::{self, Summary, Verdict};
+use synack::report::{self, RunReport, Summary, Verdict};
 use synack::script;
 use synack::suite::{self, StackKind, SuiteConfig};
 use synack_stack::Profile;
@@ -111,6 +111,10 @@ struct RunArgs {
     /// Exit 1 when the RFC 9293 oracle finds a violation, even if every script passed.
     #[arg(long)]
     fail_on_oracle: bool,
+    /// On Linux, do not run again alone a run that failed while other runs shared the
+    /// machine (by default it is, and the report keeps both attempts).
+    #[arg(long)]
+    no_rerun: bool,
     /// Scripts or folders.
     #[arg(required = true)]
     paths: Vec<PathBuf>,
@@ -318,6 +322,7 @@ fn run(args: RunArgs) -> i32 {
             AddressArg::Documentation => AddressPlan::Documentation,
             AddressArg::Upstream => AddressPlan::Upstream,
         },
+        rerun_alone: stack == StackKind::Linux && !args.no_rerun,
     };
     if let Some(seconds) = args.bench {
         return bench(&jobs, &config, seconds);
@@ -392,6 +397,12 @@ fn print_summary(summary: &Summary) {
                 }
             }
         }
+        if let Some(first) = &r.first_attempt {
+            println!("{:<11} {:<16} {} ({} alone)", "RERUN", r.mode, r.script, r.verdict.name());
+            for line in first.lines() {
+                println!("    first attempt: {line}");
+            }
+        }
     }
     let t = summary.totals();
     println!();
@@ -402,6 +413,11 @@ fn print_summary(summary: &Summary) {
     println!("error        {}", t.error);
     println!("unsupported  {}", t.unsupported);
     println!("deviation    {}", t.deviation);
+    let reruns: Vec<&RunReport> = summary.runs.iter().filter(|r| r.first_attempt.is_some()).collect();
+    if !reruns.is_empty() {
+        let passed = reruns.iter().filter(|r| r.verdict == Verdict::Pass).count();
+        println!("rerun alone  {} ({passed} passed)", reruns.len());
+    }
     println!("wall         {:.2} s", summary.wall_seconds);
     let worst = summary
         .runs

@@ -46,6 +46,13 @@ pub struct SuiteConfig {
     pub unexpected: Unexpected,
     /// Default addresses.
     pub addresses: AddressPlan,
+    /// Run again, alone, each run that failed while other runs shared the machine (with
+    /// more than one worker): on a real clock a kernel timer one tick late under load fails
+    /// a script a quiet machine passes. The report keeps both attempts
+    /// ([`RunReport::first_attempt`], `<mode>.attempt1.*` artifacts). `synack run` sets it
+    /// for the Linux backend unless `--no-rerun`; the reference stack's virtual clock has no
+    /// load to shed.
+    pub rerun_alone: bool,
 }
 
 /// One run to do.
@@ -115,11 +122,15 @@ pub fn default_jobs(stack: StackKind) -> usize {
 /// Runs every job on `config.jobs` threads; `on_done` sees each report as it finishes. The
 /// reports come back in plan order; the runs start longest first (by their scripts' own
 /// timelines), so that a long run does not start last and keep the others' workers idle.
+/// With [`SuiteConfig::rerun_alone`] and more than one worker, the runs that failed are run
+/// again one at a time once the others are done, and reported then.
 pub fn run_all(jobs: &[Job], config: &SuiteConfig, on_done: &(dyn Fn(&RunReport) + Sync)) -> Summary {
     let started = Instant::now();
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<RunReport>>> = Mutex::new(vec![None; jobs.len()]);
     let workers = config.jobs.clamp(1, jobs.len().max(1));
+    let rerun = config.rerun_alone && workers > 1;
+    let again: Mutex<Vec<(usize, String)>> = Mutex::new(Vec::new());
     let mut order: Vec<(std::time::Duration, usize)> = jobs.iter().enumerate().map(|(i, j)| (scripted_length(&j.path), i)).collect();
     order.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
     std::thread::scope(|s| {
@@ -128,6 +139,12 @@ pub fn run_all(jobs: &[Job], config: &SuiteConfig, on_done: &(dyn Fn(&RunReport)
                 let Some(&(_, i)) = order.get(next.fetch_add(1, Ordering::Relaxed)) else { break };
                 let job = &jobs[i];
                 let (report, _) = run_job(job, config);
+                if rerun && report.verdict == Verdict::Fail {
+                    if let Ok(mut a) = again.lock() {
+                        a.push((i, report.message));
+                        continue;
+                    }
+                }
                 on_done(&report);
                 if let Ok(mut r) = results.lock() {
                     r[i] = Some(report);
@@ -135,7 +152,21 @@ pub fn run_all(jobs: &[Job], config: &SuiteConfig, on_done: &(dyn Fn(&RunReport)
             });
         }
     });
-    let runs = results.into_inner().unwrap_or_default().into_iter().flatten().collect();
+    let mut again = again.into_inner().unwrap_or_default();
+    again.sort_by_key(|(i, _)| *i);
+    let mut results = results.into_inner().unwrap_or_default();
+    for (i, first) in again {
+        let job = &jobs[i];
+        if let Some(out) = &config.out {
+            if let Err(e) = keep_first_attempt(out, job) {
+                eprintln!("synack: cannot keep the first attempt's artifacts of {} ({}): {e}", job.path.display(), job.mode);
+            }
+        }
+        let (report, _) = run_job_attempt(job, config, Some(first));
+        on_done(&report);
+        results[i] = Some(report);
+    }
+    let runs = results.into_iter().flatten().collect();
     Summary { stack: stack_name(config), runs, wall_seconds: started.elapsed().as_secs_f64() }
 }
 
@@ -181,6 +212,11 @@ pub fn stack_name(config: &SuiteConfig) -> String {
 /// Runs one job and writes its artifacts. The trace is `None` when the script could not be
 /// read or parsed.
 pub fn run_job(job: &Job, config: &SuiteConfig) -> (RunReport, Option<Trace>) {
+    run_job_attempt(job, config, None)
+}
+
+/// [`run_job`], for a second attempt when `first_attempt` holds the first one's message.
+fn run_job_attempt(job: &Job, config: &SuiteConfig, first_attempt: Option<String>) -> (RunReport, Option<Trace>) {
     let started = Instant::now();
     let shown = job.path.display().to_string();
     let finish = |verdict, message: String, trace: Option<Trace>, timing: Option<std::time::Duration>| {
@@ -194,6 +230,7 @@ pub fn run_job(job: &Job, config: &SuiteConfig) -> (RunReport, Option<Trace>) {
             message,
             timing_error: timing.map(|t| t.as_secs_f64()),
             oracle,
+            first_attempt: first_attempt.clone(),
         };
         if let Some(out) = &config.out {
             if let Err(e) = write_artifacts(out, job, &report, trace.as_ref()) {
@@ -286,14 +323,33 @@ pub fn setup_for(script: &Script, job: &Job, plan: AddressPlan) -> Result<Setup,
     Ok(Setup { mode: job.mode, local_ip: local, remote_ip: remote, local_prefix, remote_prefix, script_dir, notes: Vec::new() })
 }
 
-/// `<out>/<script path>/<mode>.pcap`, `.trace` (normalized text) and `.log` (the message).
-fn write_artifacts(out: &Path, job: &Job, report: &RunReport, trace: Option<&Trace>) -> std::io::Result<()> {
+/// `<out>/<script path>/`, the folder of a script's artifacts.
+fn artifact_dir(out: &Path, job: &Job) -> PathBuf {
     let rel: PathBuf = job
         .path
         .components()
         .filter(|c| matches!(c, std::path::Component::Normal(_)))
         .collect();
-    let dir = out.join(rel);
+    out.join(rel)
+}
+
+const ARTIFACTS: [&str; 3] = ["pcap", "trace", "log"];
+
+/// Renames a run's artifacts `<mode>.<ext>` to `<mode>.attempt1.<ext>` before it runs again.
+fn keep_first_attempt(out: &Path, job: &Job) -> std::io::Result<()> {
+    let dir = artifact_dir(out, job);
+    for ext in ARTIFACTS {
+        let from = dir.join(format!("{}.{ext}", job.mode.name()));
+        if from.exists() {
+            std::fs::rename(&from, dir.join(format!("{}.attempt1.{ext}", job.mode.name())))?;
+        }
+    }
+    Ok(())
+}
+
+/// `<out>/<script path>/<mode>.pcap`, `.trace` (normalized text) and `.log` (the message).
+fn write_artifacts(out: &Path, job: &Job, report: &RunReport, trace: Option<&Trace>) -> std::io::Result<()> {
+    let dir = artifact_dir(out, job);
     std::fs::create_dir_all(&dir)?;
     let base = dir.join(job.mode.name());
     if let Some(trace) = trace {
@@ -310,6 +366,9 @@ fn write_artifacts(out: &Path, job: &Job, report: &RunReport, trace: Option<&Tra
     );
     for f in &report.oracle {
         log += &format!("oracle: {f}\n");
+    }
+    if let Some(first) = &report.first_attempt {
+        log += &format!("run again alone; the first attempt, with other runs sharing the machine ({}.attempt1.*):\n{first}\n", job.mode.name());
     }
     std::fs::write(base.with_extension("log"), log)
 }

@@ -47,6 +47,7 @@ fn the_suite_passes_on_this_kernel_in_every_mode() {
         seed: 1,
         unexpected: Unexpected::Fail,
         addresses: AddressPlan::Documentation,
+        rerun_alone: false,
     };
     let jobs = suite::plan(&scripts, &config.modes);
     let summary = suite::run_all(&jobs, &config, &|_| {});

@@ -23,6 +23,7 @@ fn trace(script: &str) -> Trace {
         seed: 1,
         unexpected: Unexpected::Fail,
         addresses: AddressPlan::Documentation,
+        rerun_alone: false,
     };
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../packetdrill-scripts").join(script);
     let (report, trace) = suite::run_job(&Job { path, mode: IpMode::Ipv4 }, &config);

@@ -27,6 +27,7 @@ fn trace(script: &str, mode: IpMode) -> Trace {
         seed: 1,
         unexpected: Unexpected::Fail,
         addresses: AddressPlan::Documentation,
+        rerun_alone: false,
     };
     let path: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR")).join("../packetdrill-scripts").join(script);
     suite::run_job(&Job { path, mode }, &config).1.expect("the script runs")

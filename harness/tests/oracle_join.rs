@@ -25,6 +25,7 @@ fn config(profile: Profile) -> SuiteConfig {
         seed: 1,
         unexpected: Unexpected::Fail,
         addresses: AddressPlan::Documentation,
+        rerun_alone: false,
     }
 }
 

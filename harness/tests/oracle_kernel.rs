@@ -43,6 +43,7 @@ fn linux_backend_runs_draw_no_violation() {
         seed: 1,
         unexpected: Unexpected::Fail,
         addresses: AddressPlan::Documentation,
+        rerun_alone: false,
     };
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../packetdrill-scripts");
     let mut violations = Vec::new();

@@ -72,6 +72,7 @@ fn config() -> SuiteConfig {
         seed: 1,
         unexpected: Unexpected::Fail,
         addresses: AddressPlan::Documentation,
+        rerun_alone: false,
     }
 }
 

@@ -25,6 +25,7 @@ fn run_with(script: &str, setting: &str) -> Trace {
         seed: 1,
         unexpected: Unexpected::Fail,
         addresses: AddressPlan::Documentation,
+        rerun_alone: false,
     };
     suite::run_job(&Job { path, mode: IpMode::Ipv4 }, &config).1.expect("runs")
 }

@@ -14,6 +14,7 @@ fn run(script: &str, mode: IpMode, verdict: Verdict, seconds: f64, message: &str
         verdict,
         seconds,
         message: message.into(),
+        first_attempt: None,
     }
 }
 
@@ -173,4 +174,15 @@ fn oracle_findings_are_listed_per_run_apart_from_the_result() {
     assert_eq!(o[1]["severity"], "permitted");
     assert_eq!(o[1]["deviation"], "short-time-wait");
     assert_eq!(v["runs"][1]["oracle"], Value::Array(vec![]));
+}
+
+#[test]
+fn a_first_attempt_is_kept_beside_the_verdict() {
+    let mut r = run("scripts/a.pkt", IpMode::Ipv4, Verdict::Pass, 0.1, "");
+    r.first_attempt = Some("timed out".into());
+    let plain = run("scripts/b.pkt", IpMode::Ipv4, Verdict::Pass, 0.1, "");
+    let v = parse(&Summary { stack: "linux/6.18".into(), runs: vec![r, plain], wall_seconds: 1.0 });
+    assert_eq!(v["runs"][0]["first_attempt"], "timed out");
+    assert_eq!(v["runs"][0]["result"], "pass");
+    assert!(v["runs"][1]["first_attempt"].is_null());
 }

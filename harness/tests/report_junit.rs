@@ -16,6 +16,7 @@ fn run(script: &str, mode: IpMode, verdict: Verdict, seconds: f64, message: &str
         verdict,
         seconds,
         message: message.into(),
+        first_attempt: None,
     }
 }
 
@@ -285,5 +286,24 @@ fn oracle_findings_are_properties_and_output_not_failures() {
         assert!(out.contains("oracle: violation ack-too-high") && out.contains("<&>") && out.contains("\"ack 3\""), "{out}");
         assert!(cases[1].descendants().any(|n| n.has_tag_name("failure")));
         assert_eq!(prop(cases[1], "oracle.violations").as_deref(), Some("1"));
+    });
+}
+
+#[test]
+fn a_first_attempt_is_a_flaky_or_rerun_failure() {
+    let mut flaky = run("scripts/a.pkt", IpMode::Ipv4, Verdict::Pass, 0.1, "");
+    flaky.first_attempt = Some("timed out waiting for the packet\nat line 9".into());
+    let mut again = run("scripts/b.pkt", IpMode::Ipv4, Verdict::Fail, 0.1, "wrong ack");
+    again.first_attempt = Some("wrong ack <&>".into());
+    let s = Summary { stack: "linux/6.18".into(), runs: vec![flaky, again], wall_seconds: 1.0 };
+    with_doc(&s, |doc| {
+        let cases: Vec<_> = doc.descendants().filter(|n| n.has_tag_name("testcase")).collect();
+        let flaky = elements(cases[0]);
+        assert_eq!(flaky.len(), 1, "a pass keeps only its flaky first attempt");
+        assert_eq!((flaky[0].tag_name().name(), attr(flaky[0], "message")), ("flakyFailure", "timed out waiting for the packet"));
+        let again: Vec<&str> = elements(cases[1]).iter().map(|n| n.tag_name().name()).collect();
+        assert_eq!(again, ["failure", "rerunFailure"]);
+        let rerun = elements(cases[1])[1];
+        assert_eq!(rerun.text(), Some("wrong ack <&>"));
     });
 }

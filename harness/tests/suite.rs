@@ -35,6 +35,7 @@ fn every_script_passes_on_the_reference_stack_with_stable_traces() {
         seed: 1,
         unexpected: Unexpected::Fail,
         addresses: AddressPlan::Documentation,
+        rerun_alone: false,
     };
     let mut failures = Vec::new();
     for path in &scripts {
@@ -84,6 +85,7 @@ fn scripts_with_documented_deviations_pass_on_the_rfc_profile() {
         seed: 1,
         unexpected: Unexpected::Fail,
         addresses: AddressPlan::Documentation,
+        rerun_alone: false,
     };
     let mut failures = Vec::new();
     for path in &scripts {
@@ -114,6 +116,7 @@ fn the_same_seed_gives_the_same_trace_and_another_seed_the_same_normalized_trace
         seed,
         unexpected: Unexpected::Fail,
         addresses: AddressPlan::Documentation,
+        rerun_alone: false,
     };
     let a = suite::run_job(&job, &config(1)).1.unwrap();
     let b = suite::run_job(&job, &config(1)).1.unwrap();
@@ -121,4 +124,53 @@ fn the_same_seed_gives_the_same_trace_and_another_seed_the_same_normalized_trace
     assert_eq!(a, b, "runs are deterministic");
     assert_ne!(a.events, c.events, "another seed changes the ISN on the wire");
     assert_eq!(snapshot::normalized(&a), snapshot::normalized(&c));
+}
+
+#[test]
+fn a_run_that_failed_beside_others_is_run_again_alone_and_both_attempts_are_kept() {
+    // Two copies of a suite script, one edited to expect a SYN-ACK the stack never sends: on
+    // the deterministic reference stack it fails on both attempts, which is what shows that
+    // the second attempt ran and that the report and the artifacts keep the first.
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("rerun-alone");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("a scratch folder");
+    let good = std::fs::read_to_string(suite_dir().join("handshake/passive-open.pkt")).expect("the script");
+    let bad = good.replacen("> S. 0:0(0) ack 1 <", "> S. 0:0(0) ack 2 <", 1);
+    assert_ne!(good, bad);
+    std::fs::write(dir.join("good.pkt"), &good).expect("written");
+    std::fs::write(dir.join("bad.pkt"), &bad).expect("written");
+    let out = dir.join("out");
+    let config = |rerun_alone| SuiteConfig {
+        stack: StackKind::Reference,
+        profile: Profile::Linux,
+        modes: vec![IpMode::Ipv4],
+        jobs: 2,
+        out: Some(out.clone()),
+        seed: 1,
+        unexpected: Unexpected::Fail,
+        addresses: AddressPlan::Documentation,
+        rerun_alone,
+    };
+    let jobs = suite::plan(&[dir.join("bad.pkt"), dir.join("good.pkt")], &[IpMode::Ipv4]);
+    let seen = std::sync::Mutex::new(Vec::new());
+    let summary = suite::run_all(&jobs, &config(true), &|r| seen.lock().unwrap().push((r.script.clone(), r.first_attempt.is_some())));
+    let bad_run = summary.runs.iter().find(|r| r.script.ends_with("bad.pkt")).expect("the bad run");
+    let good_run = summary.runs.iter().find(|r| r.script.ends_with("good.pkt")).expect("the good run");
+    assert_eq!(bad_run.verdict, Verdict::Fail);
+    assert_eq!(bad_run.first_attempt.as_deref(), Some(bad_run.message.as_str()), "the same failure twice");
+    assert_eq!((good_run.verdict, good_run.first_attempt.as_deref()), (Verdict::Pass, None));
+    // Each run is reported once, the rerun one after its second attempt.
+    let seen = seen.into_inner().unwrap();
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    assert!(seen.iter().any(|(s, again)| s.ends_with("bad.pkt") && *again), "{seen:?}");
+    let folder = out.join(dir.strip_prefix("/").unwrap_or(&dir)).join("bad.pkt");
+    for ext in ["log", "trace", "pcap"] {
+        assert!(folder.join(format!("ipv4.attempt1.{ext}")).is_file(), "the first attempt's {ext} is kept");
+        assert!(folder.join(format!("ipv4.{ext}")).is_file(), "the second attempt's {ext}");
+    }
+    let log = std::fs::read_to_string(folder.join("ipv4.log")).expect("the log");
+    assert!(log.contains("run again alone"), "{log}");
+    // Without the option (and so with one worker) a failure stands as it is.
+    let once = suite::run_all(&jobs, &config(false), &|_| {});
+    assert!(once.runs.iter().all(|r| r.first_attempt.is_none()));
 }

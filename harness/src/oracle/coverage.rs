@@ -53,6 +53,7 @@ pub fn run_suite(paths: &[std::path::PathBuf], profile: synack_stack::Profile) -
         seed: 1,
         unexpected: crate::runner::Unexpected::Fail,
         addresses: crate::mode::AddressPlan::Documentation,
+        rerun_alone: false,
     };
     let mut table = Table::default();
     for path in &scripts {

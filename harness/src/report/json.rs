@@ -45,6 +45,8 @@ struct RunJson<'a> {
     seconds: f64,
     message: &'a str,
     timing_error_seconds: Option<f64>,
+    /// The first attempt's message when the run was run again alone.
+    first_attempt: Option<&'a str>,
     /// The oracle's findings (see `oracle::Finding::json`).
     oracle: Vec<serde_json::Value>,
 }
@@ -58,6 +60,7 @@ impl<'a> From<&'a RunReport> for RunJson<'a> {
             seconds: r.seconds,
             message: &r.message,
             timing_error_seconds: r.timing_error,
+            first_attempt: r.first_attempt.as_deref(),
             oracle: r.oracle.iter().map(crate::oracle::Finding::json).collect(),
         }
     }

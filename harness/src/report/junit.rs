@@ -14,7 +14,9 @@
 //!
 //! `Fail` gives `<failure>`, `Error` `<error>`, `Unsupported` `<skipped>`. The `message`
 //! attribute holds the message's first line (what reporters show in a list); the element text
-//! holds all of it. Written by hand: every string goes through [`escape`], which also removes
+//! holds all of it. A run that was run again alone keeps its first attempt as Maven
+//! Surefire writes reruns: `<flakyFailure>` when it then passed, `<rerunFailure>` after the
+//! `<failure>` when it failed again. Written by hand: every string goes through [`escape`], which also removes
 //! the characters XML 1.0 cannot carry at all, so any message gives a well-formed document.
 
 use super::{RunReport, Summary, Verdict};
@@ -59,7 +61,7 @@ fn testcase(out: &mut String, run: &RunReport) {
         // An expected deviation is not a failure; JUnit's closest word is "skipped".
         Verdict::Unsupported | Verdict::Deviation => Some("skipped"),
     };
-    if element.is_none() && run.oracle.is_empty() {
+    if element.is_none() && run.oracle.is_empty() && run.first_attempt.is_none() {
         out.push_str("/>\n");
         return;
     }
@@ -72,6 +74,14 @@ fn testcase(out: &mut String, run: &RunReport) {
             escape(first_line, true),
             escape(&run.message, false)
         );
+    }
+    // A first attempt that failed while other runs shared the machine, as Maven Surefire
+    // reports reruns: <flakyFailure> in a test that then passed, <rerunFailure> in one that
+    // failed again.
+    if let Some(first) = &run.first_attempt {
+        let element = if run.verdict == Verdict::Pass { "flakyFailure" } else { "rerunFailure" };
+        let first_line = first.lines().next().unwrap_or("");
+        let _ = writeln!(out, "      <{element} message=\"{}\">{}</{element}>", escape(first_line, true), escape(first, false));
     }
     oracle(out, run);
     out.push_str("    </testcase>\n");

@@ -56,6 +56,10 @@ pub struct RunReport {
     /// What the RFC 9293 oracle found in the run's trace (violations, deviations the profile
     /// permits, advice, notes) — whatever the script expected, and kept apart from its verdict.
     pub oracle: Vec<crate::oracle::Finding>,
+    /// Set when the run failed while other runs shared the machine and was run again alone
+    /// (`SuiteConfig::rerun_alone`): the first attempt's message. The verdict, message and
+    /// findings are the second attempt's.
+    pub first_attempt: Option<String>,
 }
 
 /// The results of a whole invocation.
