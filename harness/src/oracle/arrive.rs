@@ -628,7 +628,10 @@ fn text_and_fin(mut n: World, s: &Seg, must: bool, cx: &mut Cx, out: &mut Vec<Wo
     let accepting = matches!(n.state, State::Established | State::FinWait1 | State::FinWait2);
     let (start, end) = (s.text_seq(), s.text_end());
     let closed = cx.facts.user_closed || !cx.profile.user_calls_visible;
-    if closed && s.len > 0 && matches!(n.state, State::FinWait1 | State::FinWait2) && end.after(n.rcv) {
+    // A CLOSE in ESTABLISHED enters FIN-WAIT-1 at once, its FIN queued behind the text not
+    // yet sent (§3.10.4): until the FIN shows, the world stays ESTABLISHED, SHLD-3 all the same.
+    let fin_unsent = n.state == State::Established && cx.facts.user_send_closed;
+    if closed && s.len > 0 && (matches!(n.state, State::FinWait1 | State::FinWait2) || fin_unsent) && end.after(n.rcv) {
         // §3.6 (SHLD-3): new text after the user's CLOSE "SHOULD send a RST to show that data
         // was lost" — instead of taking it (and a FIN with it), and the TCB is deleted. The
         // RST is an ABORT's <SEQ=SND.NXT> (§3.10.5), or, as a permitted deviation, the reply

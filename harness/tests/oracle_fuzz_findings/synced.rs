@@ -33,3 +33,36 @@ fn an_ack_reached_by_text_over_a_queued_fin_does_not_show_the_fin_taken() {
     // Without the octet, only the FIN reaches IRS+2: CLOSE-WAIT, whose text is ignored.
     assert!(!simultaneous_fin_then_text(0, 100).is_empty(), "text acknowledged after the FIN must be a violation");
 }
+
+/// ESTABLISHED, 100 octets sent and acknowledged with a zero window, then (when `close`) a
+/// shutdown(SHUT_WR) whose FIN the stack has not sent, then 10 octets from the peer answered
+/// (SEG.ACK below SND.UNA) answered with Linux's RST for data after CLOSE (<SEQ=SEG.ACK>).
+fn data_after_close_before_the_fin(close: bool) -> Vec<Finding> {
+    let mut t = Feed::new(OracleProfile::linux());
+    t.established();
+    t.outbound(2, TcpFlags::ACK | TcpFlags::PSH, ISS + 1, IRS + 1, 100);
+    let zero = segment(PEER, STACK, TcpFlags::ACK, IRS + 1, ISS + 101, vec![], 0);
+    let mut zero = TcpPacket::parse(&zero).unwrap().packet;
+    zero.tcp.window = 0;
+    t.packet(3, &zero.emit().unwrap(), false);
+    if close {
+        t.checker.user_call(Duration::from_millis(4), "shutdown(4, SHUT_WR)");
+    }
+    // An old SEG.ACK: Linux's RST (<SEQ=SEG.ACK>) is not an ABORT's (<SEQ=SND.NXT>).
+    t.inbound(5, TcpFlags::ACK, IRS + 1, ISS + 51, 10);
+    t.outbound(5, TcpFlags::RST, ISS + 51, 0, 0);
+    t.violations(6)
+}
+
+/// A CLOSE in ESTABLISHED enters FIN-WAIT-1 at once (RFC 9293 §3.10.4), the FIN queued behind
+/// text a zero window holds back; new text then may draw the RST of §3.6 (SHLD-3: "if new
+/// data is received after CLOSE is called … SHOULD send a RST"; Linux tcp_rcv_state_process,
+/// FIN_WAIT1 with RCV_SHUTDOWN). The oracle, whose world stays ESTABLISHED until the FIN
+/// shows, called it an unexplained reset (6 state_machine false alarms).
+#[test]
+fn data_after_a_close_whose_fin_is_unsent_may_draw_a_reset() {
+    let v = data_after_close_before_the_fin(true);
+    assert!(v.is_empty(), "{v:?}");
+    // Without the CLOSE, nothing explains the RST.
+    assert!(!data_after_close_before_the_fin(false).is_empty(), "a RST without a CLOSE must be a violation");
+}
