@@ -39,6 +39,7 @@ pub mod profile;
 pub mod requirements;
 pub mod segment;
 mod seqspace;
+mod unsynced;
 pub mod verdict;
 mod world;
 
