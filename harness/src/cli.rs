@@ -397,7 +397,8 @@ fn print_summary(summary: &Summary) {
                 }
             }
         }
-        if let Some(first) = &r.first_attempt {
+        // A first attempt is shown when it differs from what the run alone said.
+        if let Some(first) = r.first_attempt.as_ref().filter(|f| r.verdict == Verdict::Pass || **f != r.message) {
             println!("{:<11} {:<16} {} ({} alone)", "RERUN", r.mode, r.script, r.verdict.name());
             for line in first.lines() {
                 println!("    first attempt: {line}");
