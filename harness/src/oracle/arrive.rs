@@ -379,12 +379,20 @@ fn ack_range(w: &World, s: &Seg, cx: &Cx) -> (Tri, bool) {
 /// space holds only what came on the SYN. Also from FIN-WAIT-1 entered by a CLOSE in
 /// SYN-RECEIVED, which stays FIN-WAIT-1 (a queued FIN: CLOSING or TIME-WAIT).
 fn queued_syn_text(w: &World, s: &Seg, cx: &mut Cx, out: &mut Vec<World>) {
-    let space = cx.space(w.irs);
-    let end = space.reach(w.rcv, false);
+    // From IRS+1, as the space was before this segment (another world may already have
+    // added the segment's text, which is not queued).
+    let before = cx.syn_queue.iter().flatten().find(|q| q.0 == w.irs && w.rcv == w.irs + 1);
+    let (end, fin) = match before {
+        Some(&(_, end, fin)) => (end, fin),
+        None => {
+            let space = cx.space(w.irs);
+            let end = space.reach(w.rcv, false);
+            (end, space.acks_fin(end))
+        }
+    };
     if end == w.rcv {
         return;
     }
-    let fin = space.acks_fin(end);
     let mut n = *w;
     if w.state == State::SynReceived {
         established(&mut n, s, cx);

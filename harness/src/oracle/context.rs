@@ -94,6 +94,10 @@ pub(crate) struct Cx<'a> {
     pub steps: &'a mut Vec<Step>,
     /// Requirement IDs whose rule was evaluated (coverage).
     pub reqs: &'a mut Vec<&'static str>,
+    /// Per receive space before this segment (IRS, end of the run from IRS+1, whether a FIN
+    /// ends it): what came on the SYN, queued (§3.10.7.2 third, §3.10.7.3 fourth) — unmoved by
+    /// this segment's text, which one world may add to the space before another asks.
+    pub syn_queue: [Option<(SeqNum, SeqNum, bool)>; 4],
 }
 
 /// What judging a segment needs of the checker besides the connection's facts: the profile,
@@ -113,7 +117,13 @@ impl<'a> Judge<'a> {
 
     /// The context for one segment at `now` (trace event `event`), under `facts`.
     pub(crate) fn cx<'b>(&'b mut self, now: u64, event: usize, facts: &'b Facts) -> Cx<'b> {
+        let mut syn_queue = [None; 4];
+        for (q, sp) in syn_queue.iter_mut().zip(self.spaces.iter()) {
+            let end = sp.reach(sp.irs + 1, false);
+            *q = Some((sp.irs, end, sp.acks_fin(end)));
+        }
         Cx {
+            syn_queue,
             now,
             event,
             profile: self.profile,
