@@ -26,15 +26,23 @@
 //! TS.Recent's lower bound (not the peer's newest), Linux's TIME-WAIT ignoring a RST off
 //! RCV.NXT with RFC 5961 off, a segment at TIME-WAIT's timeout meeting no connection,
 //! CLOSING/LAST-ACK deleted silently by close() over unread text or a TCP_USER_TIMEOUT (tests
-//! of LISTEN, CLOSING, TIME-WAIT and FIN-WAIT-2 in `oracle_fuzz_findings/late.rs`); stack bugs: ABORT before
+//! of LISTEN, CLOSING, TIME-WAIT and FIN-WAIT-2 in `oracle_fuzz_findings/late.rs`), an ACK
+//! reached by text over a queued FIN (not showing the FIN taken), a SYN's queue read as the
+//! receive space was before the handshake's last segment, SHLD-3's RST after a CLOSE whose
+//! FIN has not shown (ESTABLISHED worlds; tests in `oracle_fuzz_findings/synced.rs`); stack
+//! bugs: ABORT before
 //! the FIN of a CLOSE in CLOSE-WAIT left, a FIN in flight under a zero window with
 //! stale-sequence probes, a held FIN overrun by text, close() with unread text in TIME-WAIT,
 //! an ACK after SYN-RECEIVED's RST for text past the window, the linux profile's MSS (Linux
-//! takes the last non-zero option). Left (a 10-minute run
+//! takes the last non-zero option), a simultaneous SYN's queued FIN taken before our SYN was
+//! acknowledged (FIN-WAIT-1), RFC 5961's ACK range widened for a zero MAX.SND.WND, held text
+//! carrying RCV.NXT past an in-order FIN. Left (a 10-minute run
 //! in fork mode still stops about every 4 s): a SYN-ACK with
 //! TSopt taken as a listener's answer to a retransmitted SYN without it (after a RST the
 //! linux profile ignores in SYN-RECEIVED: "no TSopt unless both SYNs carried it" in
-//! ESTABLISHED), a listener's worlds after half-open connections.
+//! ESTABLISHED), a listener's worlds after half-open connections, window probes of sent
+//! data judged as retransmissions by the backed-off RTO after an ACK of new data (MUST-19 in
+//! ESTABLISHED).
 
 use super::check::Violation;
 use std::time::Duration;
