@@ -193,10 +193,8 @@ fn user_timeout_may_end_a_connection_with_text_not_yet_sent() {
     let at = |t: &Trace, n: usize| t.events.iter().enumerate().filter(|(_, e)| matches!(&e.kind, TraceKind::Socket(c) if send(&c.op))).nth(n).map(|(i, e)| (i, e.at)).expect("the write");
     let (i, when) = at(&t, 1);
     let mut early = t.clone();
-    let mut failed = match &t.events[i].kind {
-        TraceKind::Socket(c) => c.clone(),
-        _ => unreachable!("a socket call"),
-    };
+    let TraceKind::Socket(c) = &t.events[i].kind else { panic!("event {i} is the write") };
+    let mut failed = c.clone();
     fails(Errno::ETIMEDOUT)(&mut failed);
     early.events.insert(i + 1, synack::trace::TraceEvent { at: when, line: None, kind: TraceKind::Socket(failed) });
     the_violation(&early, Rule::UnexplainedError, Step::Timeout(TimerKind::Retransmission), Some("MUST-20"));
@@ -211,15 +209,18 @@ fn user_timeout_may_end_a_connection_with_text_not_yet_sent() {
 /// `t` with every user call naming `option` rewritten by `edit` (None drops it).
 fn with_option(t: &Trace, option: &str, edit: impl Fn(&str) -> Option<String>) -> Trace {
     let mut t = t.clone();
-    t.events.retain_mut(|e| match &mut e.kind {
-        TraceKind::SyscallStart { call } if call.contains(option) => match edit(call) {
+    t.events.retain_mut(|e| {
+        let TraceKind::SyscallStart { call } = &mut e.kind else { return true };
+        if !call.contains(option) {
+            return true;
+        }
+        match edit(call) {
             Some(new) => {
                 *call = new;
                 true
             }
             None => false,
-        },
-        _ => true,
+        }
     });
     t
 }
