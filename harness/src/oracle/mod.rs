@@ -7,7 +7,8 @@
 //!   allows. Unknowns — the stack's ISS, its RCV.NXT between ACKs, its windows, its timers,
 //!   whether it delays an ACK — are bounds learned as the trace goes on, never predictions.
 //! - [`arrive`]: §3.10.7 SEGMENT ARRIVES, producing successor worlds and what they owe
-//!   (a RST, a challenge ACK, an ACK within 0.5 s).
+//!   (a RST, a challenge ACK, an ACK within 0.5 s); [`unsynced`] its steps for no TCB,
+//!   LISTEN and SYN-SENT (§3.10.7.1–3).
 //! - [`emit`]: what a world allows the stack to send (replies, user calls, timers).
 //! - [`fastopen`]: RFC 7413 TCP Fast Open — a listener's SYN-ACK to a SYN with text and a
 //!   cookie that may or may not have been valid (both kept until the SYN-ACK tells).
