@@ -686,3 +686,35 @@ fn a_fin_in_order_ends_the_stream_before_text_held_beyond_it() {
     assert_eq!(ack.ack, Ladder::peer(12), "the FIN at 11 acknowledged, nothing past it: {ack:?}");
     assert_eq!(t.stack.state(fd).unwrap(), State::CloseWait);
 }
+
+/// state_machine with the oracle (`corpus/state_machine/regress-linux-window-on-new-ack`, from
+/// 5 "beyond-peer-window in ESTABLISHED" findings, linux profile): the ACK completing the
+/// handshake came at a sequence number past RCV.NXT (acceptable, in the window), so SND.WL1
+/// stayed ahead of every later segment at RCV.NXT; an ACK of all sent text with a zero window
+/// was then "older" by RFC 9293 §3.10.7.4 fifth's SND.WL1 check, SND.WND stayed 257 as an
+/// offset from the advanced SND.UNA, and the stack sent 257 octets past any edge the peer ever
+/// offered. Linux takes the window of every ACK that advances SND.UNA
+/// (`tcp_may_update_window`: `after(ack, tp->snd_una) || …`); the rfc9293 profile keeps the
+/// RFC's literal rule.
+#[test]
+fn the_linux_profile_takes_the_window_of_an_ack_of_new_data() {
+    let mut c = synack_stack::Config::linux();
+    c.timestamps = false;
+    c.sack = false;
+    c.window_scaling = false;
+    c.delayed_ack_enabled = false;
+    let mut t = Ladder::new(c);
+    let l = t.listen();
+    t.inject(seg().flags(S).win(0).opts(vec![synack_stack::wire::TcpOption::Mss(1460)]));
+    t.iss = t.sent().seq;
+    t.inject(seg().flags(A).seq(126).ack_abs(t.our(1)).win(257));
+    t.sent_nothing();
+    let (fd, _) = t.stack.accept(l).unwrap();
+    t.stack.setsockopt(fd, synack_stack::SockOpt::NoDelay(true)).unwrap();
+    assert_eq!(t.stack.send(fd, &[7; 600]).unwrap(), 600);
+    let first = t.sent();
+    assert_eq!(first.payload.len(), 257, "the peer's window: {first:?}");
+    t.sent_nothing();
+    t.inject(seg().flags(A).seq(1).ack_abs(t.our(258)).win(0));
+    t.sent_nothing();
+}

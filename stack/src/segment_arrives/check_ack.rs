@@ -76,7 +76,8 @@ pub fn check(c: &mut Connection, seg: &Incoming, ctx: &mut Ctx) -> ControlFlow<(
             // each number `before` the other, so `SND.UNA.before(SEG.ACK)` took an ACK half
             // the circle away for new data and moved SND.UNA back (fuzz_regressions).
             let mut partial = false;
-            if seg.ack.after(c.tcb.snd_una) {
+            let advanced = seg.ack.after(c.tcb.snd_una);
+            if advanced {
                 partial = new_ack(c, seg, ctx);
             } else if seg.ack == c.tcb.snd_una {
                 duplicate_ack(c, seg, ctx);
@@ -85,7 +86,7 @@ pub fn check(c: &mut Connection, seg: &Incoming, ctx: &mut Ctx) -> ControlFlow<(
                 c.decide(now, at, "old duplicate ACK (SEG.ACK < SND.UNA) ignored", None);
             }
             update_scoreboard(c, seg, ctx);
-            update_window(c, seg, now);
+            update_window(c, seg, advanced, now);
             if partial {
                 // RFC 6582 §3.2 step 3: a partial acknowledgment retransmits the next hole —
                 // under the window this very ACK advertises (§3.8.6: new text stays within
@@ -245,10 +246,16 @@ fn update_scoreboard(c: &mut Connection, seg: &Incoming, ctx: &Ctx) {
 /// The window update rule: if SND.UNA =< SEG.ACK =< SND.NXT and (SND.WL1 < SEG.SEQ, or
 /// SND.WL1 = SEG.SEQ and SND.WL2 =< SEG.ACK), set SND.WND = SEG.WND (scaled), SND.WL1 =
 /// SEG.SEQ, SND.WL2 = SEG.ACK. A change of SND.WND, or a different window refused because its
-/// segment is older, is recorded.
-fn update_window(c: &mut Connection, seg: &Incoming, now: Instant) {
+/// segment is older, is recorded. `advanced`: this ACK moved SND.UNA.
+fn update_window(c: &mut Connection, seg: &Incoming, advanced: bool, now: Instant) {
     let ack_in_range = c.tcb.snd_una.before_or_eq(seg.ack) && seg.ack.before_or_eq(c.tcb.snd_nxt);
-    let newer = c.tcb.snd_wl1.before(seg.seq) || (c.tcb.snd_wl1 == seg.seq && c.tcb.snd_wl2.before_or_eq(seg.ack));
+    let mut newer = c.tcb.snd_wl1.before(seg.seq) || (c.tcb.snd_wl1 == seg.seq && c.tcb.snd_wl2.before_or_eq(seg.ack));
+    // Linux takes the window of every ACK that advances SND.UNA, whatever SND.WL1 says
+    // (`tcp_may_update_window`: `after(ack, tp->snd_una) || …`): SND.WND, an offset from
+    // SND.UNA, would otherwise carry the right edge past any the peer offered once a segment
+    // beyond RCV.NXT set SND.WL1 ahead (fuzz_regressions). The rfc9293 profile keeps §3.10.7.4
+    // fifth's rule as written.
+    newer |= advanced && c.profile == crate::config::Profile::Linux;
     let window = u32::from(seg.window) << c.neg.snd_scale.get();
     if ack_in_range && !newer && window != c.tcb.snd_wnd {
         c.decide(now, step(Check::Ack), "window of an older segment ignored (SND.WL1/SND.WL2)", None);
