@@ -118,6 +118,9 @@ pub struct Connection {
     pub unacked_bytes: u32,
     /// Linux's quick-ACK budget: segments to ACK at once at the start of a connection.
     pub quickacks: u32,
+    /// Linux profile: the established window's right edge aligned up to the window scale,
+    /// taken as RCV.NXT + RCV.WND once a segment advertises it (see `on_established`).
+    pub rcv_adv_aligned: Option<SeqNum>,
     /// Time of the last segment received (keep-alive idle time).
     pub last_received: Instant,
     /// A pending error for the user (SO_ERROR), e.g. ECONNRESET.
@@ -223,6 +226,7 @@ impl Connection {
             ack_pending: AckPending::None,
             unacked_bytes: 0,
             quickacks: 0,
+            rcv_adv_aligned: None,
             last_received: now,
             error: None,
             orphaned: false,
@@ -515,6 +519,11 @@ impl Connection {
     /// RCV.WND to advertise now (as the 16-bit field), moving the right edge forward when the
     /// buffer has room but never back (RFC 9293 §3.8.6.2.2 receiver SWS avoidance, SHLD-14).
     pub fn advertise_window(&mut self) -> u16 {
+        // The linux profile's established window, aligned up to the scale, from the first
+        // segment that says it on (`on_established`).
+        if let Some(edge) = self.rcv_adv_aligned.take() {
+            self.tcb.rcv_adv = self.tcb.rcv_adv.latest(edge);
+        }
         let used = (self.recv.len() + self.ooo.bytes()).min(u32::MAX as usize) as u32;
         let free = self.rcv_space().saturating_sub(used);
         let scale = self.neg.rcv_scale;
@@ -555,10 +564,14 @@ impl Connection {
             // Linux ACKs the first segments at once (tcp_incr_quickack, TCP_MAX_QUICKACKS).
             self.quickacks = 16;
             // The SYN's window was at most 65535; the established connection offers all of
-            // its initial RCV.WND (a request socket's `rsk_rcv_wnd`), aligned up to what the
-            // window scale can say.
+            // its initial RCV.WND (a request socket's `rsk_rcv_wnd`, `tcp_create_openreq_child`)
+            // as it is, and aligned up to what the window scale can say only from the next
+            // segment we send (`advertise_window`; Linux `tcp_select_window`): until then a
+            // segment past the unaligned edge is outside the window (RFC 9293 §3.10.7.4
+            // first; fuzz_regressions).
             let unit = 1u32 << self.neg.rcv_scale.get();
-            let wnd = self.initial_rcv_wnd().div_ceil(unit) * unit;
+            let wnd = self.initial_rcv_wnd();
+            self.rcv_adv_aligned = Some(self.tcb.rcv_nxt + wnd.div_ceil(unit) * unit);
             let edge = self.tcb.rcv_nxt + wnd;
             if edge.after(self.tcb.rcv_adv) {
                 self.tcb.rcv_adv = edge;

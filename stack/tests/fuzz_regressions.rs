@@ -718,3 +718,38 @@ fn the_linux_profile_takes_the_window_of_an_ack_of_new_data() {
     t.inject(seg().flags(A).seq(1).ack_abs(t.our(258)).win(0));
     t.sent_nothing();
 }
+
+/// state_machine with the oracle (`corpus/state_machine/regress-linux-window-after-handshake`,
+/// from 2 findings, "unexpected SYN-ACK in ESTABLISHED" / "missing RST in ESTABLISHED", linux
+/// profile, RFC 5961 off): on reaching ESTABLISHED the linux profile widened RCV.WND from the
+/// SYN-ACK's window (65160) to a multiple of the window scale (65280) before any segment had
+/// said so, and took a RST in the 120 octets between for one in the window — the connection
+/// was reset where Linux, whose new socket's `rcv_wnd` is the request's `rsk_rcv_wnd` as it
+/// was (`tcp_create_openreq_child`, aligned only by `tcp_select_window` when it next sends),
+/// finds it outside the window (`tcp_sequence`) and drops it (RFC 9293 §3.10.7.4 first and
+/// second: a RST outside the window is dropped).
+#[test]
+fn the_linux_profile_takes_no_segment_past_the_syn_acks_window_before_advertising_more() {
+    let mut c = synack_stack::Config::linux();
+    c.timestamps = false;
+    c.sack = false;
+    c.delayed_ack_enabled = false;
+    c.rfc5961 = false;
+    let mut t = Ladder::new(c);
+    let l = t.listen();
+    t.inject(seg().flags(S).opts(vec![synack_stack::wire::TcpOption::Mss(1460), synack_stack::wire::TcpOption::WindowScale(7)]));
+    let synack = t.sent();
+    t.iss = synack.seq;
+    let scale = synack.options.iter().find_map(|o| if let synack_stack::wire::TcpOption::WindowScale(s) = o { Some(*s) } else { None }).expect("WS");
+    let wnd = u32::from(synack.window);
+    assert_ne!(wnd % (1 << scale), 0, "the SYN-ACK's window is not a multiple of the scale: {synack:?}");
+    t.inject(seg().flags(A).seq(1).ack_abs(t.our(1)));
+    t.sent_nothing();
+    let (fd, _) = t.stack.accept(l).unwrap();
+    t.inject(seg().flags(R).seq(1 + wnd));
+    t.sent_nothing();
+    assert_eq!(t.stack.state(fd).unwrap(), State::Established, "a RST past the SYN-ACK's window is dropped");
+    // Control: one inside it resets the connection (RFC 5961 off).
+    t.inject(seg().flags(R).seq(wnd));
+    assert_eq!(t.stack.state(fd).unwrap(), State::Closed);
+}

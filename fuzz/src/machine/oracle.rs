@@ -38,7 +38,9 @@
 //! acknowledged (FIN-WAIT-1), RFC 5961's ACK range widened for a zero MAX.SND.WND, held text
 //! carrying RCV.NXT past an in-order FIN, the linux profile's send window kept by SND.WL1
 //! over an ACK of new data (Linux `tcp_may_update_window` takes it: text went past every
-//! edge the peer offered). Left (a 5-minute run in fork mode stops a handful of times): a
+//! edge the peer offered), the linux profile's RCV.WND aligned up to the window scale on
+//! reaching ESTABLISHED before any segment said so (a RST past the SYN-ACK's window reset
+//! the connection). Left (a 5-minute run in fork mode stops a handful of times): a
 //! SYN-ACK with
 //! TSopt taken as a listener's answer to a retransmitted SYN without it (after a RST the
 //! linux profile ignores in SYN-RECEIVED: "no TSopt unless both SYNs carried it" in
@@ -47,8 +49,8 @@
 //! ESTABLISHED and CLOSE-WAIT: the stack clears its backoff on any ACK of new data, where RFC
 //! 6298 (5.3) and Linux `tcp_ack_update_rtt` keep it until a valid RTT sample, and a silent
 //! RTO expiry hands over to a persist timer restarting at the base interval — undecided),
-//! RSTs near the right window edge that an oracle world does not take (ESTABLISHED,
-//! CLOSE-WAIT), an ack-too-low after a PAWS drop; with the rfc9293 profile the same
+//! a listener's SYN-ACK after a RST outside SYN-RECEIVED's window judged by a CLOSE-WAIT
+//! world, an ack-too-low after a PAWS drop; with the rfc9293 profile the same
 //! SND.WL1 case would send within SND.UNA + SND.WND as §3.10.7.4 fifth literally allows but
 //! past the oracle's peer edge (not seen yet).
 
