@@ -29,7 +29,9 @@
 //! of LISTEN, CLOSING, TIME-WAIT and FIN-WAIT-2 in `oracle_fuzz_findings/late.rs`), an ACK
 //! reached by text over a queued FIN (not showing the FIN taken), a SYN's queue read as the
 //! receive space was before the handshake's last segment, SHLD-3's RST after a CLOSE whose
-//! FIN has not shown (ESTABLISHED worlds; tests in `oracle_fuzz_findings/synced.rs`); stack
+//! FIN has not shown (ESTABLISHED worlds; tests in `oracle_fuzz_findings/synced.rs`), PAWS
+//! judged by TS.Recent's lower end as well as the peer's newest TSval (modulo 2^32), with
+//! Linux's TS.Recent copied only from a segment with ACK (`Deviation::TsRecentNeedsAck`); stack
 //! bugs: ABORT before
 //! the FIN of a CLOSE in CLOSE-WAIT left, a FIN in flight under a zero window with
 //! stale-sequence probes, a held FIN overrun by text, close() with unread text in TIME-WAIT,
@@ -50,7 +52,7 @@
 //! 6298 (5.3) and Linux `tcp_ack_update_rtt` keep it until a valid RTT sample, and a silent
 //! RTO expiry hands over to a persist timer restarting at the base interval — undecided),
 //! a listener's SYN-ACK after a RST outside SYN-RECEIVED's window judged by a CLOSE-WAIT
-//! world, an ack-too-low after a PAWS drop; with the rfc9293 profile the same
+//! world; with the rfc9293 profile the same
 //! SND.WL1 case would send within SND.UNA + SND.WND as §3.10.7.4 fifth literally allows but
 //! past the oracle's peer edge (not seen yet).
 

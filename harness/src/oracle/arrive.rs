@@ -127,15 +127,20 @@ fn acceptable(seq: SeqNum, len: u32, lo: SeqNum, hi: SeqNum, es: SeqNum, el: Seq
     Tri::from_bounds(certain, possible).or(zero_window)
 }
 
-/// RFC 7323 §5.3 (PAWS) and §3.2: whether the segment's timestamp lets it through. A TSval
-/// older than the newest the peer has sent may be older than TS.Recent; a segment without
-/// TSopt SHOULD be dropped. Either way the stack may or may not take it.
+/// RFC 7323 §5.3 (PAWS) and §3.2: whether the segment's timestamp lets it through. TS.Recent
+/// lies between the TSval last copied for certain and the newest the peer has sent (§4.3); a
+/// TSval older than either end may be older than TS.Recent — the comparison is modulo 2^32
+/// (§5.2), so newer than the newest is not newer than the lower end when the two lie more
+/// than 2^31 apart from it (Linux copies TS.Recent only from a segment with a valid ACK,
+/// `tcp_replace_ts_recent`, so the lower end can lag far behind). A segment without TSopt
+/// SHOULD be dropped. Either way the stack may or may not take it.
 fn paws(w: &World, s: &Seg, cx: &Cx) -> Tri {
     if !w.ts_on() || s.flags.rst() {
         return Tri::Yes;
     }
     // A repeated option: older by either reading may fail (SegOptions::tsvals).
-    let older = |tsval: u32| cx.facts.peer_ts_max.is_some_and(|newest| (tsval.wrapping_sub(newest) as i32) < 0);
+    let before = |tsval: u32, end: Option<u32>| end.is_some_and(|e| (tsval.wrapping_sub(e) as i32) < 0);
+    let older = |tsval: u32| before(tsval, cx.facts.peer_ts_max) || before(tsval, cx.facts.ts_recent_lo);
     match s.opts.timestamps {
         None => Tri::Maybe,
         Some(_) if s.opts.tsvals().any(older) => Tri::Maybe,

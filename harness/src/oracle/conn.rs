@@ -376,7 +376,7 @@ impl Conn {
                 g.listeners.push(self.local);
             }
         } else {
-            self.after_inbound(ev, now, s, invalid, una_before);
+            self.after_inbound(ev, now, s, invalid, una_before, g.permitted & Deviation::TsRecentNeedsAck.bit() != 0);
         }
     }
 
@@ -511,7 +511,7 @@ impl Conn {
         }
     }
 
-    fn after_inbound(&mut self, ev: usize, now: u64, s: &Seg, invalid: bool, una_before: Option<synack_stack::SeqNum>) {
+    fn after_inbound(&mut self, ev: usize, now: u64, s: &Seg, invalid: bool, una_before: Option<synack_stack::SeqNum>, ts_needs_ack: bool) {
         self.heard = true;
         self.zero_window_seen |= s.window == 0 && !s.flags.rst();
         self.last_heard = Some(self.tick);
@@ -529,9 +529,11 @@ impl Conn {
         // A lower bound of TS.Recent: RFC 7323 §4.3 copies SEG.TSval to TS.Recent when it
         // is not older and SEG.SEQ =< Last.ACK.sent — so after a segment every world took at
         // or below RCV.NXT (or a SYN opening a connection), TS.Recent is at least its TSval
-        // (the older reading of a repeated option). Out-of-window segments update nothing.
+        // (the older reading of a repeated option). Out-of-window segments update nothing, nor
+        // (Deviation::TsRecentNeedsAck, Linux) one without ACK but a SYN opening a connection.
         let at_or_below = |w: &World| if w.has_tcb() { s.seq.before_or_eq(w.rcv) } else { s.flags.syn() };
-        if !invalid && !s.flags.rst() && !self.before_in.is_empty() && self.before_in.iter().all(at_or_below) {
+        let copies = !ts_needs_ack || s.has_ack() || (s.flags.syn() && self.before_in.iter().all(|w| !w.has_tcb()));
+        if copies && !invalid && !s.flags.rst() && !self.before_in.is_empty() && self.before_in.iter().all(at_or_below) {
             let older = |a: u32, b: u32| if (a.wrapping_sub(b) as i32) < 0 { a } else { b };
             if let Some(tsval) = s.opts.tsvals().reduce(older) {
                 let newer = self.facts.ts_recent_lo.is_none_or(|m| (tsval.wrapping_sub(m) as i32) > 0);

@@ -85,11 +85,18 @@ pub enum Deviation {
     /// §3.10.7.4 fourth without RFC 5961 (RFC 793): a SYN in the window resets the
     /// connection.
     TimeWaitAcksSyn,
+    /// TS.Recent is copied only from a segment whose ACK is taken (Linux
+    /// `tcp_replace_ts_recent`, called from `tcp_ack` with `FLAG_UPDATE_TS_RECENT` and from
+    /// the fast path after its ACK): a segment without ACK, dropped by §3.10.7.4 fifth, copies
+    /// nothing. RFC 7323 §4.3 (2) and §5.3 R3 copy SEG.TSval at the first check, before the
+    /// ACK field is looked at. No finding names it: it only keeps the oracle's lower bound of
+    /// TS.Recent where a segment without ACK left it.
+    TsRecentNeedsAck,
 }
 
 impl Deviation {
     /// Every deviation.
-    pub const ALL: [Deviation; 18] = [
+    pub const ALL: [Deviation; 19] = [
         Deviation::SynLinearTimeouts,
         Deviation::TimeWaitSilentOnRst,
         Deviation::RstAtFinSequence,
@@ -108,6 +115,7 @@ impl Deviation {
         Deviation::FastOpenWithoutOption,
         Deviation::SynSentRejectsForeignTsecr,
         Deviation::TimeWaitAcksSyn,
+        Deviation::TsRecentNeedsAck,
     ];
 
     /// A short, stable name (JSON, `--permit`).
@@ -131,6 +139,7 @@ impl Deviation {
             Deviation::FastOpenWithoutOption => "fast-open-without-option",
             Deviation::SynSentRejectsForeignTsecr => "syn-sent-rejects-foreign-tsecr",
             Deviation::TimeWaitAcksSyn => "time-wait-acks-syn",
+            Deviation::TsRecentNeedsAck => "ts-recent-needs-ack",
         }
     }
 
@@ -160,6 +169,7 @@ impl Deviation {
             Deviation::FastOpenWithoutOption => "RFC 7413 §4.2.2, RFC 9293 §3.10.7.2: a SYN's text is acknowledged in the SYN-ACK only when the SYN carried a Fast Open option",
             Deviation::SynSentRejectsForeignTsecr => "RFC 9293 §3.10.7.3: in SYN-SENT, a SYN-ACK with an acceptable ACK establishes the connection (RFC 7323: TSecr serves RTTM and PAWS)",
             Deviation::TimeWaitAcksSyn => "RFC 9293 §3.10.7.4 fourth (RFC 793, without RFC 5961): a SYN in the window resets the connection",
+            Deviation::TsRecentNeedsAck => "RFC 7323 §4.3 (2), §5.3 R3: SEG.TSval is copied to TS.Recent at the first check, whatever the ACK field",
         }
     }
 
@@ -187,6 +197,7 @@ impl Deviation {
             Deviation::FastOpenWithoutOption => (Step::Listen(3), None),
             Deviation::SynSentRejectsForeignTsecr => (Step::SynSent(4), None),
             Deviation::TimeWaitAcksSyn => (Step::Other(Check::Syn), None),
+            Deviation::TsRecentNeedsAck => (Step::Other(Check::Sequence), None),
         }
     }
 }

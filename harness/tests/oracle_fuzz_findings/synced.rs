@@ -102,3 +102,35 @@ fn the_queue_of_a_syn_is_read_as_it_was_before_the_segment() {
     // Without a FIN on the SYN, nothing is at IRS+1 but text: IRS+2 acknowledges no FIN.
     assert!(!queued_fin_after_split(TcpFlags::SYN).is_empty(), "an ACK of a FIN never sent must be a violation");
 }
+
+/// Linux profile, timestamps on (TS.Recent 101 from the handshake): a segment without ACK at
+/// RCV.NXT carries TSval `newest` (Linux drops it before copying TS.Recent,
+/// `tcp_replace_ts_recent` runs from `tcp_ack`), then 100 octets at RCV.NXT with TSval
+/// `tsval`, answered with an ACK of IRS+1 — PAWS's drop.
+fn paws_behind_the_newest(newest: u32, tsval: u32) -> Vec<Finding> {
+    let ts = |tsval: u32, tsecr: u32| vec![TcpOption::Timestamps { tsval, tsecr }];
+    let mut t = Feed::new(OracleProfile::linux());
+    let syn = vec![TcpOption::Mss(1460), TcpOption::Timestamps { tsval: 100, tsecr: 0 }];
+    t.packet(0, &segment(PEER, STACK, TcpFlags::SYN, IRS, 0, syn, 0), false);
+    let synack = vec![TcpOption::Mss(1460), TcpOption::Timestamps { tsval: 7000, tsecr: 100 }];
+    t.packet(0, &segment(STACK, PEER, TcpFlags::SYN | TcpFlags::ACK, ISS, IRS + 1, synack, 0), true);
+    t.packet(1, &segment(PEER, STACK, TcpFlags::ACK, IRS + 1, ISS + 1, ts(101, 7000), 0), false);
+    t.packet(2, &segment(PEER, STACK, TcpFlags::ECE, IRS + 1, 0, ts(newest, 7000), 0), false);
+    t.packet(3, &segment(PEER, STACK, TcpFlags::ACK, IRS + 1, ISS + 1, ts(tsval, 7000), 100), false);
+    t.packet(3, &segment(STACK, PEER, TcpFlags::ACK, ISS + 1, IRS + 1, ts(7001, 101), 0), true);
+    t.violations(4)
+}
+
+/// PAWS compares timestamps modulo 2^32 (RFC 7323 §5.2, §5.3 R1): a TSval newer than the
+/// peer's newest may still be older than TS.Recent when TS.Recent lags 2^31 or more behind
+/// it. The oracle asked only "older than the newest?", let the segment through in every
+/// world, and called the stack's PAWS ACK too low (1 state_machine false alarm,
+/// ack-too-low in ESTABLISHED). Control: a TSval newer than both the newest and TS.Recent
+/// passes PAWS, and the same ACK (the text not taken) stays a violation.
+#[test]
+fn paws_judges_a_tsval_by_ts_recents_lower_end_as_well_as_the_newest() {
+    let newest = 101u32.wrapping_add(1 << 31).wrapping_sub(10);
+    let v = paws_behind_the_newest(newest, newest.wrapping_add(100));
+    assert!(v.is_empty(), "{v:?}");
+    assert!(!paws_behind_the_newest(1000, 1100).is_empty(), "a TSval newer than TS.Recent passes PAWS: the text must be acknowledged");
+}
