@@ -31,7 +31,9 @@
 //! receive space was before the handshake's last segment, SHLD-3's RST after a CLOSE whose
 //! FIN has not shown (ESTABLISHED worlds; tests in `oracle_fuzz_findings/synced.rs`), PAWS
 //! judged by TS.Recent's lower end as well as the peer's newest TSval (modulo 2^32), with
-//! Linux's TS.Recent copied only from a segment with ACK (`Deviation::TsRecentNeedsAck`); stack
+//! Linux's TS.Recent copied only from a segment with ACK (`Deviation::TsRecentNeedsAck`),
+//! window probes after retransmissions of their octet judged as a series of their own
+//! (§3.8.6.1: a timeout that found the window closed sent nothing); stack
 //! bugs: ABORT before
 //! the FIN of a CLOSE in CLOSE-WAIT left, a FIN in flight under a zero window with
 //! stale-sequence probes, a held FIN overrun by text, close() with unread text in TIME-WAIT,
@@ -46,15 +48,13 @@
 //! SYN-ACK with
 //! TSopt taken as a listener's answer to a retransmitted SYN without it (after a RST the
 //! linux profile ignores in SYN-RECEIVED: "no TSopt unless both SYNs carried it" in
-//! ESTABLISHED), a listener's worlds after half-open connections, window probes of sent
-//! data judged as retransmissions by the backed-off RTO after an ACK of new data (MUST-19 in
-//! ESTABLISHED and CLOSE-WAIT: the stack clears its backoff on any ACK of new data, where RFC
-//! 6298 (5.3) and Linux `tcp_ack_update_rtt` keep it until a valid RTT sample, and a silent
-//! RTO expiry hands over to a persist timer restarting at the base interval — undecided),
-//! a listener's SYN-ACK after a RST outside SYN-RECEIVED's window judged by a CLOSE-WAIT
+//! ESTABLISHED), a listener's worlds after half-open connections, a listener's SYN-ACK after a RST outside SYN-RECEIVED's window judged by a CLOSE-WAIT
 //! world; with the rfc9293 profile the same
 //! SND.WL1 case would send within SND.UNA + SND.WND as §3.10.7.4 fifth literally allows but
-//! past the oracle's peer edge (not seen yet).
+//! past the oracle's peer edge (not seen yet); the stack clears its RTO backoff on any ACK of
+//! new data, where RFC 6298 §5 (after (5.7)) and Linux `tcp_ack_update_rtt` keep it until
+//! a valid RTT sample (no finding names it yet: the oracle restarts a series on any segment
+//! from the peer).
 
 use super::check::Violation;
 use std::time::Duration;

@@ -155,6 +155,9 @@ pub(crate) struct Series {
     /// The first interval may be a tail-loss probe's (RFC 8985, with SACK), which the next
     /// timeout need not double.
     probe_first: bool,
+    /// A window probe: one octet at SND.UNA while the peer's window is closed (RFC 9293
+    /// §3.8.6.1, MUST-36).
+    window_probe: bool,
 }
 
 /// RFC 6298 (5.5) "back off the timer" (MUST-19): on a retransmission timer with no segment
@@ -179,7 +182,7 @@ pub(crate) fn backoff(
     let has_iss = matches!(w.state, State::SynSent | State::SynReceived);
     if syn && !(has_iss && s.seq == w.iss) {
         // An original SYN or SYN-ACK: the series starts with it.
-        *series = Some(Series { seq: s.seq, syn: true, last: now, prev: None, count: 0, probe_first: false });
+        *series = Some(Series { seq: s.seq, syn: true, last: now, prev: None, count: 0, probe_first: false, window_probe: false });
         *heard = false;
         return (None, false);
     }
@@ -192,10 +195,16 @@ pub(crate) fn backoff(
     if !retransmission {
         return (None, false);
     }
+    // RFC 9293 §3.8.6.1: the persist timer, not the retransmission timer, sends window
+    // probes — the first when the window has been zero for an RTO (SHLD-29), which may follow
+    // a retransmission timeout that found the window closed and sent nothing, then at
+    // exponentially growing intervals (SHLD-30). A probe after retransmissions of its octet
+    // starts a series of its own; probes are compared with probes.
+    let window_probe = !syn && !fin && s.len == 1 && s.seq == w.una && w.has_tcb() && !w.cur_edge.after(w.una);
     let mut verdict = None;
     let mut compared = false;
     match *series {
-        Some(sr) if sr.seq == s.seq && sr.syn == syn && !*heard => {
+        Some(sr) if sr.seq == s.seq && sr.syn == syn && !*heard && (sr.window_probe || !window_probe) => {
             let interval = now.saturating_sub(sr.last);
             let count = sr.count + 1;
             if let Some(prev) = sr.prev {
@@ -221,11 +230,11 @@ pub(crate) fn backoff(
                     verdict = Some(f);
                 }
             }
-            *series = Some(Series { seq: s.seq, syn, last: now, prev: Some(interval), count, probe_first: sr.probe_first });
+            *series = Some(Series { seq: s.seq, syn, last: now, prev: Some(interval), count, probe_first: sr.probe_first, window_probe });
         }
         Some(_) | None => {
-            let prev = original.filter(|_| !syn).map(|t| now.saturating_sub(t));
-            *series = Some(Series { seq: s.seq, syn, last: now, prev, count: 1, probe_first: w.sack_on() });
+            let prev = original.filter(|_| !syn && !window_probe).map(|t| now.saturating_sub(t));
+            *series = Some(Series { seq: s.seq, syn, last: now, prev, count: 1, probe_first: w.sack_on(), window_probe });
         }
     }
     *heard = false;

@@ -134,3 +134,40 @@ fn paws_judges_a_tsval_by_ts_recents_lower_end_as_well_as_the_newest() {
     assert!(v.is_empty(), "{v:?}");
     assert!(!paws_behind_the_newest(1000, 1100).is_empty(), "a TSval newer than TS.Recent passes PAWS: the text must be acknowledged");
 }
+
+/// ESTABLISHED: 1000 + 33 octets sent at 10 ms, the first segment retransmitted at 1 s and
+/// 3 s; at 3.5 s the peer acknowledges it with a zero window and the 33 octets go again at
+/// once. The retransmission timer then finds the window closed and sends nothing; the
+/// persist timer probes with the octet at SND.UNA at each time in `probes`.
+fn probes_after_a_zero_window_ack(probes: &[u64]) -> Vec<Finding> {
+    let mut t = Feed::new(OracleProfile::rfc9293());
+    t.established();
+    t.outbound(10, TcpFlags::ACK, ISS + 1, IRS + 1, 1000);
+    t.outbound(10, TcpFlags::ACK, ISS + 1001, IRS + 1, 33);
+    t.outbound(1010, TcpFlags::ACK, ISS + 1, IRS + 1, 1000);
+    t.outbound(3010, TcpFlags::ACK, ISS + 1, IRS + 1, 1000);
+    let mut zero = TcpPacket::parse(&segment(PEER, STACK, TcpFlags::ACK, IRS + 1, ISS + 1001, vec![], 0)).unwrap().packet;
+    zero.tcp.window = 0;
+    t.packet(3500, &zero.emit().unwrap(), false);
+    t.outbound(3500, TcpFlags::ACK, ISS + 1001, IRS + 1, 33);
+    for &ms in probes {
+        t.outbound(ms, TcpFlags::ACK, ISS + 1001, IRS + 1, 1);
+    }
+    t.violations(probes.last().copied().unwrap_or(3500) + 100)
+}
+
+/// Window probes are the persist timer's (RFC 9293 §3.8.6.1: the first once the window has
+/// been zero for an RTO, SHLD-29, then at exponentially growing intervals, SHLD-30), not
+/// retransmissions of the octet the retransmission timer last sent: a timeout that found the
+/// window closed sent nothing, so the first probe's interval from the last retransmission
+/// spans two timers. The oracle compared it with MUST-19's doubling and wanted the next
+/// probe twice as late (2 state_machine false alarms, backoff in ESTABLISHED and CLOSE-WAIT).
+/// Control: probes that stop backing off stay a violation.
+#[test]
+fn window_probes_after_retransmissions_start_a_series_of_their_own() {
+    let v = probes_after_a_zero_window_ack(&[5500, 7500]);
+    assert!(v.is_empty(), "{v:?}");
+    let v = probes_after_a_zero_window_ack(&[5500, 7500, 11500]);
+    assert!(v.is_empty(), "{v:?}");
+    assert!(!probes_after_a_zero_window_ack(&[5500, 7500, 9500]).is_empty(), "probes at a constant interval must be a violation");
+}
