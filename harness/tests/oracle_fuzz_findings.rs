@@ -2,73 +2,12 @@
 //! reference stack with the oracle: each is a small hand-built trace fed to a [`Checker`],
 //! on which the oracle used to report a violation where the stack had done what the RFCs ask.
 
-use std::net::SocketAddr;
+mod handfed;
+
+use handfed::*;
 use std::time::Duration;
-use synack::oracle::{Checker, Finding, OracleProfile, Severity};
-use synack_stack::wire::{TcpFlags, TcpOption, TcpPacket, TcpSegment};
-use synack_stack::SeqNum;
-
-const STACK: &str = "192.0.2.1:8080";
-const PEER: &str = "198.51.100.2:40000";
-const ISS: u32 = 1000;
-const IRS: u32 = 5000;
-
-fn addr(s: &str) -> SocketAddr {
-    s.parse().unwrap()
-}
-
-fn segment(from: &str, to: &str, flags: TcpFlags, seq: u32, ack: u32, options: Vec<TcpOption>, len: usize) -> Vec<u8> {
-    let (src, dst) = (addr(from), addr(to));
-    let seg = TcpSegment {
-        src_port: src.port(),
-        dst_port: dst.port(),
-        seq: SeqNum::new(seq),
-        ack: SeqNum::new(ack),
-        flags,
-        window: 65535,
-        urgent: 0,
-        options,
-        payload: vec![0x5a; len],
-    };
-    TcpPacket::new(src, dst, seg).unwrap().emit().unwrap()
-}
-
-/// A trace fed event by event: inbound (to the stack) or outbound (from it), at times in ms.
-struct Feed {
-    checker: Checker,
-    event: usize,
-}
-
-impl Feed {
-    fn new(profile: OracleProfile) -> Feed {
-        Feed { checker: Checker::new(profile), event: 0 }
-    }
-
-    fn packet(&mut self, ms: u64, bytes: &[u8], outbound: bool) {
-        self.event += 1;
-        self.checker.packet(self.event, Duration::from_millis(ms), bytes, outbound).expect("a TCP segment");
-    }
-
-    fn inbound(&mut self, ms: u64, flags: TcpFlags, seq: u32, ack: u32, len: usize) {
-        self.packet(ms, &segment(PEER, STACK, flags, seq, ack, vec![], len), false);
-    }
-
-    fn outbound(&mut self, ms: u64, flags: TcpFlags, seq: u32, ack: u32, len: usize) {
-        self.packet(ms, &segment(STACK, PEER, flags, seq, ack, vec![], len), true);
-    }
-
-    /// A passive open: SYN, SYN-ACK, ACK (MSS 1460 both ways).
-    fn established(&mut self) {
-        let mss = vec![TcpOption::Mss(1460)];
-        self.packet(0, &segment(PEER, STACK, TcpFlags::SYN, IRS, 0, mss.clone(), 0), false);
-        self.packet(0, &segment(STACK, PEER, TcpFlags::SYN | TcpFlags::ACK, ISS, IRS + 1, mss, 0), true);
-        self.inbound(1, TcpFlags::ACK, IRS + 1, ISS + 1, 0);
-    }
-
-    fn violations(self, end_ms: u64) -> Vec<Finding> {
-        self.checker.finish(Duration::from_millis(end_ms)).into_iter().filter(|f| f.severity == Severity::Violation).collect()
-    }
-}
+use synack::oracle::{Finding, OracleProfile, Severity};
+use synack_stack::wire::{TcpFlags, TcpOption, TcpPacket};
 
 /// A RST at RCV.NXT with a bad checksum (the fuzz target's `Delivery::BadChecksum`) is
 /// discarded by the receiver (MUST-3), so the connection lives on and sends data. The oracle
@@ -115,12 +54,8 @@ fn a_segment_from_a_multicast_source_is_owed_no_reset() {
 #[test]
 fn a_fin_on_the_syn_of_a_simultaneous_open_may_be_acknowledged_later() {
     let run = |syn_flags: TcpFlags| {
-        let mss = vec![TcpOption::Mss(1460)];
         let mut t = Feed::new(OracleProfile::rfc9293());
-        t.checker.user_call(Duration::ZERO, "connect(3, ...)");
-        t.packet(0, &segment(STACK, PEER, TcpFlags::SYN, ISS, 0, mss.clone(), 0), true);
-        t.packet(1, &segment(PEER, STACK, syn_flags, IRS, 0, mss.clone(), 0), false);
-        t.packet(1, &segment(STACK, PEER, TcpFlags::SYN | TcpFlags::ACK, ISS, IRS + 1, mss, 0), true);
+        t.simultaneous_open(syn_flags);
         t.inbound(2, TcpFlags::ACK, IRS + 1, ISS + 1, 0);
         t.outbound(2, TcpFlags::ACK, ISS + 1, IRS + 2, 0);
         t.violations(3)
@@ -759,12 +694,8 @@ fn linux_time_wait_acknowledges_a_syn_with_rfc5961_off() {
 #[test]
 fn close_in_syn_received_may_enter_fin_wait_1_before_its_fin_shows() {
     let run = |call: Option<&str>| {
-        let mss = vec![TcpOption::Mss(1460)];
         let mut t = Feed::new(OracleProfile::linux());
-        t.checker.user_call(Duration::ZERO, "connect(3, ...)");
-        t.packet(0, &segment(STACK, PEER, TcpFlags::SYN, ISS, 0, mss.clone(), 0), true);
-        t.packet(1, &segment(PEER, STACK, TcpFlags::SYN, IRS, 0, mss.clone(), 0), false);
-        t.packet(1, &segment(STACK, PEER, TcpFlags::SYN | TcpFlags::ACK, ISS, IRS + 1, mss, 0), true);
+        t.simultaneous_open(TcpFlags::SYN);
         if let Some(call) = call {
             t.checker.user_call(Duration::from_millis(2), call);
         }
@@ -821,12 +752,8 @@ fn repeated_or_zero_mss_options_bound_segments_by_the_largest_reading() {
 #[test]
 fn a_fin_queued_from_the_syn_is_processed_in_fin_wait_1_when_our_syn_is_acked() {
     let run = |syn_flags: TcpFlags| {
-        let mss = vec![TcpOption::Mss(1460)];
         let mut t = Feed::new(OracleProfile::rfc9293());
-        t.checker.user_call(Duration::ZERO, "connect(3, ...)");
-        t.packet(0, &segment(STACK, PEER, TcpFlags::SYN, ISS, 0, mss.clone(), 0), true);
-        t.packet(1, &segment(PEER, STACK, syn_flags, IRS, 0, mss.clone(), 0), false);
-        t.packet(1, &segment(STACK, PEER, TcpFlags::SYN | TcpFlags::ACK, ISS, IRS + 1, mss, 0), true);
+        t.simultaneous_open(syn_flags);
         t.checker.user_call(Duration::from_millis(2), "shutdown(3, SHUT_WR)");
         t.outbound(2, TcpFlags::FIN | TcpFlags::ACK, ISS + 1, IRS + 1, 0);
         t.inbound(3, TcpFlags::ACK, IRS + 1, ISS + 2, 200);
@@ -850,10 +777,7 @@ fn closing_retransmits_its_syn_ack_with_the_ack_past_the_peers_fin() {
     let run = |ack: u32| {
         let mss = vec![TcpOption::Mss(1460)];
         let mut t = Feed::new(OracleProfile::rfc9293());
-        t.checker.user_call(Duration::ZERO, "connect(3, ...)");
-        t.packet(0, &segment(STACK, PEER, TcpFlags::SYN, ISS, 0, mss.clone(), 0), true);
-        t.packet(1, &segment(PEER, STACK, TcpFlags::SYN | TcpFlags::FIN, IRS, 0, mss.clone(), 0), false);
-        t.packet(1, &segment(STACK, PEER, TcpFlags::SYN | TcpFlags::ACK, ISS, IRS + 1, mss.clone(), 0), true);
+        t.simultaneous_open(TcpFlags::SYN | TcpFlags::FIN);
         t.checker.user_call(Duration::from_millis(2), "shutdown(3, SHUT_WR)");
         t.outbound(2, TcpFlags::FIN | TcpFlags::ACK, ISS + 1, IRS + 1, 0);
         t.inbound(3, TcpFlags::ACK, IRS + 1, ISS, 0);

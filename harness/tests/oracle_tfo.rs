@@ -2,26 +2,18 @@
 //! the linux profile, as a permitted deviation) allows, each paired with a neighbouring
 //! trace that must still be a violation.
 
-use std::net::SocketAddr;
-use std::time::Duration;
-use synack::oracle::{Checker, Deviation, Finding, OracleProfile, Rule, Severity};
-use synack::trace::{SocketCall, SocketOp};
-use synack_stack::wire::{TcpFlags, TcpOption, TcpPacket, TcpSegment};
-use synack_stack::SeqNum;
+mod handfed;
 
-const STACK: &str = "192.0.2.1:8080";
-const PEER: &str = "198.51.100.2:40000";
-const ISS: u32 = 1000;
-const IRS: u32 = 5000;
+use handfed::*;
+use synack::oracle::{Deviation, Finding, OracleProfile, Rule, Severity};
+use synack::trace::SocketOp;
+use synack_stack::wire::{TcpFlags, TcpOption};
+
 const SYN: TcpFlags = TcpFlags::SYN;
 const ACK: TcpFlags = TcpFlags::ACK;
 const PSH: TcpFlags = TcpFlags::PSH;
 const FIN: TcpFlags = TcpFlags::FIN;
 const RST: TcpFlags = TcpFlags::RST;
-
-fn addr(s: &str) -> SocketAddr {
-    s.parse().unwrap()
-}
 
 fn cookie() -> TcpOption {
     TcpOption::FastOpen(vec![0xab, 0xcd, 0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc])
@@ -29,64 +21,6 @@ fn cookie() -> TcpOption {
 
 fn mss() -> TcpOption {
     TcpOption::Mss(1460)
-}
-
-fn segment(from: &str, to: &str, flags: TcpFlags, seq: u32, ack: u32, options: Vec<TcpOption>, len: usize) -> Vec<u8> {
-    let (src, dst) = (addr(from), addr(to));
-    let seg = TcpSegment {
-        src_port: src.port(),
-        dst_port: dst.port(),
-        seq: SeqNum::new(seq),
-        ack: SeqNum::new(ack),
-        flags,
-        window: 65535,
-        urgent: 0,
-        options,
-        payload: vec![0x5a; len],
-    };
-    TcpPacket::new(src, dst, seg).unwrap().emit().unwrap()
-}
-
-/// A trace fed event by event, at times in ms.
-struct Feed {
-    checker: Checker,
-    event: usize,
-}
-
-impl Feed {
-    fn new(profile: OracleProfile) -> Feed {
-        Feed { checker: Checker::new(profile), event: 0 }
-    }
-
-    fn inb(&mut self, ms: u64, flags: TcpFlags, seq: u32, ack: u32, opts: Vec<TcpOption>, len: usize) {
-        self.event += 1;
-        let b = segment(PEER, STACK, flags, seq, ack, opts, len);
-        self.checker.packet(self.event, Duration::from_millis(ms), &b, false).unwrap();
-    }
-
-    fn out(&mut self, ms: u64, flags: TcpFlags, seq: u32, ack: u32, opts: Vec<TcpOption>, len: usize) {
-        self.event += 1;
-        let b = segment(STACK, PEER, flags, seq, ack, opts, len);
-        self.checker.packet(self.event, Duration::from_millis(ms), &b, true).unwrap();
-    }
-
-    fn call(&mut self, ms: u64, fd: i32, op: SocketOp, value: i64) {
-        self.event += 1;
-        let at = Duration::from_millis(ms);
-        let c = SocketCall { fd, op, started: at, value, errno: None };
-        self.checker.socket_call(self.event, at, &c);
-    }
-
-    /// socket() = 3, bind() to the stack's address, listen().
-    fn listener(&mut self) {
-        self.call(0, 3, SocketOp::Socket, 3);
-        self.call(0, 3, SocketOp::Bind { local: addr(STACK) }, 0);
-        self.call(0, 3, SocketOp::Listen, 0);
-    }
-
-    fn findings(self, end_ms: u64) -> Vec<Finding> {
-        self.checker.finish(Duration::from_millis(end_ms))
-    }
 }
 
 fn violations(f: &[Finding]) -> Vec<&Finding> {
@@ -340,10 +274,7 @@ fn a_fast_opened_connection_reset_before_accept_is_still_accepted() {
             t.inb(100, RST | ACK, IRS + 11, 0, vec![], 0);
             t.call(200, 3, SocketOp::Accept, 4);
             t.call(200, 4, SocketOp::Recv { len: 512, peek: false }, read);
-            t.event += 1;
-            let at = Duration::from_millis(200);
-            let c = SocketCall { fd: 4, op: SocketOp::Recv { len: 512, peek: false }, started: at, value: -1, errno: Some(synack_stack::Errno::ECONNRESET) };
-            t.checker.socket_call(t.event, at, &c);
+            t.fails(200, 4, SocketOp::Recv { len: 512, peek: false }, synack_stack::Errno::ECONNRESET);
         })
     };
     clean(&run(10));

@@ -108,23 +108,15 @@ fn ts(tsval: u32, tsecr: u32) -> TcpOption {
     TcpOption::Timestamps { tsval, tsecr }
 }
 
-fn out(t: &mut Feed, ms: u64, flags: TcpFlags, seq: u32, ack: u32, o: Vec<TcpOption>) {
-    t.packet(ms, &segment(STACK, PEER, flags, seq, ack, o, 0), true);
-}
-
-fn inb(t: &mut Feed, ms: u64, flags: TcpFlags, seq: u32, ack: u32, o: Vec<TcpOption>) {
-    t.packet(ms, &segment(PEER, STACK, flags, seq, ack, o, 0), false);
-}
-
 /// Into TIME-WAIT with timestamps (the peer's last TSval 102, ours 7002).
 fn ts_time_wait(t: &mut Feed) {
-    inb(t, 0, TcpFlags::SYN, IRS, 0, vec![TcpOption::Mss(1460), ts(100, 0)]);
-    out(t, 0, TcpFlags::SYN | TcpFlags::ACK, ISS, IRS + 1, vec![TcpOption::Mss(1460), ts(7000, 100)]);
-    inb(t, 1, TcpFlags::ACK, IRS + 1, ISS + 1, vec![ts(101, 7000)]);
+    t.inb(0, TcpFlags::SYN, IRS, 0, vec![TcpOption::Mss(1460), ts(100, 0)], 0);
+    t.out(0, TcpFlags::SYN | TcpFlags::ACK, ISS, IRS + 1, vec![TcpOption::Mss(1460), ts(7000, 100)], 0);
+    t.inb(1, TcpFlags::ACK, IRS + 1, ISS + 1, vec![ts(101, 7000)], 0);
     t.checker.user_call(Duration::from_millis(2), "close(4)");
-    out(t, 2, TcpFlags::FIN | TcpFlags::ACK, ISS + 1, IRS + 1, vec![ts(7001, 101)]);
-    inb(t, 3, TcpFlags::FIN | TcpFlags::ACK, IRS + 1, ISS + 2, vec![ts(102, 7001)]);
-    out(t, 3, TcpFlags::ACK, ISS + 2, IRS + 2, vec![ts(7002, 102)]);
+    t.out(2, TcpFlags::FIN | TcpFlags::ACK, ISS + 1, IRS + 1, vec![ts(7001, 101)], 0);
+    t.inb(3, TcpFlags::FIN | TcpFlags::ACK, IRS + 1, ISS + 2, vec![ts(102, 7001)], 0);
+    t.out(3, TcpFlags::ACK, ISS + 2, IRS + 2, vec![ts(7002, 102)], 0);
 }
 
 /// A segment with two Timestamps options: RFC 7323 leaves a repeated option undefined (Linux
@@ -141,8 +133,8 @@ fn a_repeated_timestamps_option_may_be_read_either_way() {
         p.rfc5961 = false;
         let mut t = Feed::new(p);
         ts_time_wait(&mut t);
-        inb(&mut t, 1000, TcpFlags::SYN, IRS + 2, 0, syn_ts);
-        out(&mut t, 1000, TcpFlags::ACK, ISS + 2, IRS + 2, vec![ts(7100, 102)]);
+        t.inb(1000, TcpFlags::SYN, IRS + 2, 0, syn_ts, 0);
+        t.out(1000, TcpFlags::ACK, ISS + 2, IRS + 2, vec![ts(7100, 102)], 0);
         t.violations(2000)
     };
     let v = run(vec![ts(50, 0), ts(103, 0)]);
@@ -163,13 +155,13 @@ fn time_wait_reopens_on_a_tsval_newer_than_ts_recent_not_the_peers_newest() {
         ts_time_wait(&mut t);
         if in_window {
             // Linux: a bare segment at RCV.NXT, silently (TimeWaitSilentOnBareSegment).
-            inb(&mut t, 500, TcpFlags::ACK, IRS + 2, ISS + 2, vec![ts(200, 7002)]);
+            t.inb(500, TcpFlags::ACK, IRS + 2, ISS + 2, vec![ts(200, 7002)], 0);
         } else {
-            inb(&mut t, 500, TcpFlags::ACK, IRS + 2 + 200_000, ISS + 2, vec![ts(200, 7002)]);
-            out(&mut t, 500, TcpFlags::ACK, ISS + 2, IRS + 2, vec![ts(7100, 102)]);
+            t.inb(500, TcpFlags::ACK, IRS + 2 + 200_000, ISS + 2, vec![ts(200, 7002)], 0);
+            t.out(500, TcpFlags::ACK, ISS + 2, IRS + 2, vec![ts(7100, 102)], 0);
         }
-        inb(&mut t, 1000, TcpFlags::SYN, IRS + 2, 0, vec![TcpOption::Mss(1460), ts(200, 0)]);
-        out(&mut t, 1000, TcpFlags::SYN | TcpFlags::ACK, ISS + 900_000, IRS + 3, vec![TcpOption::Mss(1460), ts(7200, 200)]);
+        t.inb(1000, TcpFlags::SYN, IRS + 2, 0, vec![TcpOption::Mss(1460), ts(200, 0)], 0);
+        t.out(1000, TcpFlags::SYN | TcpFlags::ACK, ISS + 900_000, IRS + 3, vec![TcpOption::Mss(1460), ts(7200, 200)], 0);
         t.violations(1100)
     };
     let v = run(false);

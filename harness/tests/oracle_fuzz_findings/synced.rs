@@ -6,12 +6,8 @@ use super::*;
 /// A simultaneous open (linux profile) whose SYN carried a FIN, the peer's ACK of our SYN with
 /// one octet of text at IRS+1 — where the SYN's FIN was — then `len` more octets at IRS+2.
 fn simultaneous_fin_then_text(first: usize, len: usize) -> Vec<Finding> {
-    let mss = vec![TcpOption::Mss(1460)];
     let mut t = Feed::new(OracleProfile::linux());
-    t.checker.user_call(Duration::ZERO, "connect(3, ...)");
-    t.packet(0, &segment(STACK, PEER, TcpFlags::SYN, ISS, 0, mss.clone(), 0), true);
-    t.packet(1, &segment(PEER, STACK, TcpFlags::SYN | TcpFlags::FIN, IRS, 0, mss.clone(), 0), false);
-    t.packet(1, &segment(STACK, PEER, TcpFlags::SYN | TcpFlags::ACK, ISS, IRS + 1, mss, 0), true);
+    t.simultaneous_open(TcpFlags::SYN | TcpFlags::FIN);
     t.inbound(2, TcpFlags::ACK, IRS + 1, ISS + 1, first);
     t.outbound(2, TcpFlags::ACK, ISS + 1, IRS + 2, 0);
     t.inbound(3, TcpFlags::ACK, IRS + 2, ISS + 1, len);
@@ -72,12 +68,8 @@ fn data_after_a_close_whose_fin_is_unsent_may_draw_a_reset() {
 /// fifth check's RST); then the ACK of our SYN with 77 octets at IRS+1, answered with the ACK
 /// of the queued FIN (IRS+2).
 fn queued_fin_after_split(syn: TcpFlags) -> Vec<Finding> {
-    let mss = vec![TcpOption::Mss(1460)];
     let mut t = Feed::new(OracleProfile::rfc9293());
-    t.checker.user_call(Duration::ZERO, "connect(3, ...)");
-    t.packet(0, &segment(STACK, PEER, TcpFlags::SYN, ISS, 0, mss.clone(), 0), true);
-    t.packet(1, &segment(PEER, STACK, syn, IRS, 0, mss.clone(), 0), false);
-    t.packet(1, &segment(STACK, PEER, TcpFlags::SYN | TcpFlags::ACK, ISS, IRS + 1, mss, 0), true);
+    t.simultaneous_open(syn);
     // A segment beyond the window, acknowledged (an ACK stays permitted until the reply is due).
     t.inbound(1, TcpFlags::ACK, IRS + 100_000, ISS + 1, 0);
     t.outbound(1, TcpFlags::ACK, ISS + 1, IRS + 1, 0);
