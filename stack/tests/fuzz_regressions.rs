@@ -313,12 +313,8 @@ fn a_fast_retransmission_stays_within_the_peers_window() {
 /// With the ACK bit the segment completes the handshake and the trimmed text is acknowledged.
 #[test]
 fn syn_received_does_not_ack_a_segment_without_ack_past_the_window() {
-    for mut c in [synack_stack::Config::rfc9293(), synack_stack::Config::linux()] {
-        c.timestamps = false;
-        c.sack = false;
-        c.window_scaling = false;
-        c.delayed_ack_enabled = false;
-        let mut t = Ladder::new(c);
+    for c in [synack_stack::Config::rfc9293(), synack_stack::Config::linux()] {
+        let mut t = Ladder::plain_with(c);
         t.syn_received();
         t.stack.take_decisions();
         // Text from 100 octets below the right edge of the window to 100 beyond it.
@@ -341,12 +337,8 @@ fn syn_received_does_not_ack_a_segment_without_ack_past_the_window() {
 /// head of the queue whatever the window; the timeout's retransmission must show.
 #[test]
 fn linux_retransmits_a_fin_into_a_zero_window() {
-    let mut c = synack_stack::Config::linux();
-    c.timestamps = false;
-    c.sack = false;
-    c.window_scaling = false;
-    c.delayed_ack_enabled = false;
-    let mut t = Ladder::new(c);
+    let c = synack_stack::Config::linux();
+    let mut t = Ladder::plain_with(c);
     let (_, fd) = t.established_passive();
     t.inject(seg().flags(F | A).seq(1).ack_abs(t.our(1)));
     check(&t.sent(), A, t.our(1), Some(Ladder::peer(2)), 0);
@@ -366,12 +358,8 @@ fn linux_retransmits_a_fin_into_a_zero_window() {
 /// 100-octet window, 100 more wait; the timeout resends the first 100 and nothing new.
 #[test]
 fn linux_forced_head_retransmission_carries_no_new_octets() {
-    let mut c = synack_stack::Config::linux();
-    c.timestamps = false;
-    c.sack = false;
-    c.window_scaling = false;
-    c.delayed_ack_enabled = false;
-    let mut t = Ladder::new(c);
+    let c = synack_stack::Config::linux();
+    let mut t = Ladder::plain_with(c);
     let (_, fd) = t.established_passive();
     t.inject(seg().flags(A).seq(1).ack_abs(t.our(1)).win(100));
     t.stack.setsockopt(fd, synack_stack::SockOpt::NoDelay(true)).unwrap();
@@ -442,12 +430,8 @@ fn text_resent_after_a_syns_text_is_taken_from_where_the_syns_ended() {
 #[test]
 fn syn_received_answers_a_bad_ack_on_text_past_the_window_with_the_rst_alone() {
     for linux in [false, true] {
-        let mut c = if linux { synack_stack::Config::linux() } else { synack_stack::Config::rfc9293() };
-        c.timestamps = false;
-        c.sack = false;
-        c.window_scaling = false;
-        c.delayed_ack_enabled = false;
-        let mut t = Ladder::new(c);
+        let c = if linux { synack_stack::Config::linux() } else { synack_stack::Config::rfc9293() };
+        let mut t = Ladder::plain_with(c);
         let _l = t.listen();
         t.inject(seg().flags(S).opts(vec![synack_stack::wire::TcpOption::Mss(1460)]));
         let synack = t.sent();
@@ -473,12 +457,8 @@ fn syn_received_answers_a_bad_ack_on_text_past_the_window_with_the_rst_alone() {
 fn an_abort_before_the_fin_of_a_close_in_close_wait_left_sends_a_reset() {
     for linux in [false, true] {
         for fin_out in [false, true] {
-            let mut c = if linux { synack_stack::Config::linux() } else { synack_stack::Config::rfc9293() };
-            c.timestamps = false;
-            c.sack = false;
-            c.window_scaling = false;
-            c.delayed_ack_enabled = false;
-            let mut t = Ladder::new(c);
+            let c = if linux { synack_stack::Config::linux() } else { synack_stack::Config::rfc9293() };
+            let mut t = Ladder::plain_with(c);
             let (_, fd) = t.established_passive();
             // The peer's FIN, with its window shut or open.
             t.inject(seg().flags(F | A).seq(1).ack_abs(t.our(1)).win(if fin_out { 1000 } else { 0 }));
@@ -514,11 +494,7 @@ fn an_abort_before_the_fin_of_a_close_in_close_wait_left_sends_a_reset() {
 fn a_fin_in_flight_is_retransmitted_into_a_zero_window_with_stale_sequence_probes() {
     let mut c = synack_stack::Config::rfc9293();
     c.probe_style = synack_stack::config::ProbeStyle::StaleSequence;
-    c.timestamps = false;
-    c.sack = false;
-    c.window_scaling = false;
-    c.delayed_ack_enabled = false;
-    let mut t = Ladder::new(c);
+    let mut t = Ladder::plain_with(c);
     let (_, fd) = t.established_passive();
     t.stack.shutdown(fd, synack_stack::Shutdown::Write).unwrap();
     check(&t.sent(), F | A, t.our(1), Some(Ladder::peer(1)), 0);
@@ -538,12 +514,8 @@ fn a_fin_in_flight_is_retransmitted_into_a_zero_window_with_stale_sequence_probe
 fn the_linux_profile_takes_the_last_nonzero_mss_of_a_syn() {
     use synack_stack::wire::TcpOption::Mss;
     for (linux, opts, want) in [(true, vec![Mss(1000), Mss(49)], 49), (true, vec![Mss(1000), Mss(0)], 100), (false, vec![Mss(1000), Mss(49)], 100)] {
-        let mut c = if linux { synack_stack::Config::linux() } else { synack_stack::Config::rfc9293() };
-        c.timestamps = false;
-        c.sack = false;
-        c.window_scaling = false;
-        c.delayed_ack_enabled = false;
-        let mut t = Ladder::new(c);
+        let c = if linux { synack_stack::Config::linux() } else { synack_stack::Config::rfc9293() };
+        let mut t = Ladder::plain_with(c);
         let fd = t.syn_sent();
         t.inject(seg().flags(S | A).ack_abs(t.our(1)).opts(opts.clone()));
         check(&t.sent(), A, t.our(1), Some(Ladder::peer(1)), 0);
@@ -564,12 +536,8 @@ fn the_linux_profile_takes_the_last_nonzero_mss_of_a_syn() {
 #[test]
 fn a_held_fin_that_text_runs_past_is_not_taken() {
     for fin_at_end in [false, true] {
-        let mut c = synack_stack::Config::rfc9293();
-        c.timestamps = false;
-        c.sack = false;
-        c.window_scaling = false;
-        c.delayed_ack_enabled = false;
-        let mut t = Ladder::new(c);
+        let c = synack_stack::Config::rfc9293();
+        let mut t = Ladder::plain_with(c);
         let (_, fd) = t.established_passive();
         let fin_rel = if fin_at_end { 101 } else { 49 };
         t.inject(seg().flags(F | A).seq(fin_rel).ack_abs(t.our(1)));
@@ -596,12 +564,8 @@ fn a_held_fin_that_text_runs_past_is_not_taken() {
 #[test]
 fn close_with_unread_text_in_time_wait_keeps_time_wait() {
     for linux in [false, true] {
-        let mut c = if linux { synack_stack::Config::linux() } else { synack_stack::Config::rfc9293() };
-        c.timestamps = false;
-        c.sack = false;
-        c.window_scaling = false;
-        c.delayed_ack_enabled = false;
-        let mut t = Ladder::new(c);
+        let c = if linux { synack_stack::Config::linux() } else { synack_stack::Config::rfc9293() };
+        let mut t = Ladder::plain_with(c);
         let (_, fd) = t.established_passive();
         t.stack.shutdown(fd, synack_stack::Shutdown::Write).unwrap();
         check(&t.sent(), F | A, t.our(1), Some(Ladder::peer(1)), 0);
@@ -652,12 +616,8 @@ fn the_fin_of_a_simultaneous_syn_waits_for_our_syn_to_be_acknowledged() {
 #[test]
 fn an_ack_below_snd_una_draws_a_challenge_when_no_window_was_ever_offered() {
     let mut c = synack_stack::Config::rfc9293();
-    c.timestamps = false;
-    c.sack = false;
-    c.window_scaling = false;
-    c.delayed_ack_enabled = false;
     c.rfc5961 = true;
-    let mut t = Ladder::new(c);
+    let mut t = Ladder::plain_with(c);
     let _l = t.listen();
     t.inject(seg().flags(S).win(0).opts(vec![synack_stack::wire::TcpOption::Mss(1460)]));
     let synack = t.sent();
@@ -698,12 +658,8 @@ fn a_fin_in_order_ends_the_stream_before_text_held_beyond_it() {
 /// RFC's literal rule.
 #[test]
 fn the_linux_profile_takes_the_window_of_an_ack_of_new_data() {
-    let mut c = synack_stack::Config::linux();
-    c.timestamps = false;
-    c.sack = false;
-    c.window_scaling = false;
-    c.delayed_ack_enabled = false;
-    let mut t = Ladder::new(c);
+    let c = synack_stack::Config::linux();
+    let mut t = Ladder::plain_with(c);
     let l = t.listen();
     t.inject(seg().flags(S).win(0).opts(vec![synack_stack::wire::TcpOption::Mss(1460)]));
     t.iss = t.sent().seq;

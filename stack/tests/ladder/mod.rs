@@ -94,7 +94,12 @@ impl Ladder {
 
     /// A config without timestamps/SACK/WS so that plain segments are easy to read.
     pub fn plain() -> Self {
-        let mut c = Config::rfc9293();
+        Ladder::plain_with(Config::rfc9293())
+    }
+
+    /// `c` without timestamps, SACK, window scaling or delayed ACKs (plain segments, replies
+    /// at once).
+    pub fn plain_with(mut c: Config) -> Self {
         c.timestamps = false;
         c.sack = false;
         c.window_scaling = false;
