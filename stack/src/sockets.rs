@@ -396,9 +396,18 @@ impl Stack {
                 }
                 s.opts.conn.syn_retries = Some(n)
             }
-            SockOpt::KeepIdle(d) => s.opts.conn.keepalive_time = Some(d),
-            SockOpt::KeepIntvl(d) => s.opts.conn.keepalive_interval = Some(d),
-            SockOpt::KeepCnt(n) => s.opts.conn.keepalive_probes = Some(n),
+            // Linux's ranges (`tcp_sock_set_keepidle_locked`, `do_tcp_setsockopt`): idle time and
+            // interval 1..=32767 s, probe count 1..=127. A count of 0 would declare the connection
+            // dead without a single probe, which RFC 9293 §3.8.4 (MUST-27) rules out; an idle
+            // time or interval of 0 would probe in a loop at one instant.
+            SockOpt::KeepIdle(d) => s.opts.conn.keepalive_time = Some(keepalive_seconds(d)?),
+            SockOpt::KeepIntvl(d) => s.opts.conn.keepalive_interval = Some(keepalive_seconds(d)?),
+            SockOpt::KeepCnt(n) => {
+                if !(1..=127).contains(&n) {
+                    return Err(Errno::EINVAL);
+                }
+                s.opts.conn.keepalive_probes = Some(n)
+            }
         }
         let (copts, rcvbuf, sndbuf) = (s.opts.conn.clone(), s.opts.rcvbuf, s.opts.sndbuf);
         if let Some(lid) = listener {
@@ -609,6 +618,15 @@ fn present(domain: Domain, addr: SocketAddr) -> SocketAddr {
     match (domain, addr) {
         (Domain::Inet6, SocketAddr::V4(a)) => SocketAddr::new(IpAddr::V6(a.ip().to_ipv6_mapped()), a.port()),
         (Domain::Inet6, SocketAddr::V6(_)) | (Domain::Inet, _) => addr,
+    }
+}
+
+/// TCP_KEEPIDLE's and TCP_KEEPINTVL's range in Linux: 1 to 32767 seconds.
+fn keepalive_seconds(d: Duration) -> Result<Duration, Errno> {
+    if (Duration::from_secs(1)..=Duration::from_secs(32767)).contains(&d) {
+        Ok(d)
+    } else {
+        Err(Errno::EINVAL)
     }
 }
 

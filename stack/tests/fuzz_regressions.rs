@@ -709,3 +709,33 @@ fn the_linux_profile_takes_no_segment_past_the_syn_acks_window_before_advertisin
     t.inject(seg().flags(R).seq(wnd));
     assert_eq!(t.stack.state(fd).unwrap(), State::Closed);
 }
+
+/// state_machine with the oracle (input `corpus/state_machine/regress-keepalive-count-zero`):
+/// TCP_KEEPCNT 0 was taken, and at the idle time the connection was declared dead and reset
+/// without a single probe — RFC 9293 §3.8.4 (MUST-27) lets no unanswered probe, let alone
+/// none, make a connection dead. Linux refuses a count outside 1..=127 and an idle time or
+/// interval outside 1..=32767 s with EINVAL; so does the stack, and the connection keeps its
+/// probes.
+#[test]
+fn keepalive_settings_outside_linuxs_ranges_are_refused() {
+    use synack_stack::{Errno, SockOpt};
+    let mut t = Ladder::plain();
+    let (_, fd) = t.established_passive();
+    t.stack.setsockopt(fd, SockOpt::KeepAlive(true)).unwrap();
+    for bad in [
+        SockOpt::KeepCnt(0),
+        SockOpt::KeepCnt(128),
+        SockOpt::KeepIdle(Duration::ZERO),
+        SockOpt::KeepIdle(Duration::from_secs(32768)),
+        SockOpt::KeepIntvl(Duration::ZERO),
+        SockOpt::KeepIntvl(Duration::from_secs(32768)),
+    ] {
+        assert_eq!(t.stack.setsockopt(fd, bad.clone()), Err(Errno::EINVAL), "{bad:?}");
+    }
+    t.stack.setsockopt(fd, SockOpt::KeepIdle(Duration::from_secs(1))).unwrap();
+    t.stack.setsockopt(fd, SockOpt::KeepIntvl(Duration::from_secs(32767))).unwrap();
+    t.stack.setsockopt(fd, SockOpt::KeepCnt(127)).unwrap();
+    t.advance(Duration::from_millis(1500));
+    check(&t.sent(), A, t.our(0), Some(Ladder::peer(1)), 0);
+    assert_eq!(t.stack.state(fd).unwrap(), State::Established, "one probe, and the connection lives");
+}
