@@ -408,7 +408,7 @@ fn queued_syn_text(w: &World, s: &Seg, cx: &mut Cx, out: &mut Vec<World>) {
     let mut queued = Vec::with_capacity(1);
     if fin {
         n.fin_in = true;
-        fin_transition(n, cx.now, &mut queued);
+        fin_transition(n, cx, &mut queued);
     } else {
         queued.push(n);
     }
@@ -573,7 +573,7 @@ pub(super) fn text_and_fin(mut n: World, s: &Seg, must: bool, cx: &mut Cx, out: 
             n.advance_rcv(end + 1, cx.now);
             n.fin_in = true;
             n.owe(cx.duty(Owed::AckUpTo(end + 1), cx.ack_due(), other(Check::Fin), n.state, Some("MUST-40")));
-            fin_transition(n, cx.now, out);
+            fin_transition(n, cx, out);
             return;
         }
     }
@@ -581,9 +581,19 @@ pub(super) fn text_and_fin(mut n: World, s: &Seg, must: bool, cx: &mut Cx, out: 
 }
 
 /// §3.10.7.4 eighth: the state after the peer's FIN.
-pub(crate) fn fin_transition(n: World, now: u64, out: &mut Vec<World>) {
+pub(crate) fn fin_transition(n: World, cx: &Cx, out: &mut Vec<World>) {
+    let now = cx.now;
     match n.state {
         State::SynReceived | State::Established => {
+            // After the user's CLOSE of the sending side, an ESTABLISHED world may be FIN-WAIT-1
+            // with its FIN still queued behind text (§3.10.4: "in any case, enter FIN-WAIT-1"):
+            // the peer's FIN takes it to CLOSING, where an ABORT deletes the TCB without a word
+            // (§3.10.5). The CLOSE-WAIT world stays (the call may have been another socket's).
+            if n.state == State::Established && n.fin_seq.is_none() && cx.facts.user_send_closed {
+                let mut c = n;
+                c.enter(State::Closing, now);
+                out.push(c);
+            }
             let mut m = n;
             m.enter(State::CloseWait, now);
             out.push(m);

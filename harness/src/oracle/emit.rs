@@ -302,7 +302,7 @@ fn learn_ack(mut n: World, s: &Seg, cx: &mut Cx, out: &mut Vec<World>) -> Result
     space.reanchor(n.rcv);
     if !n.fin_in && !by_text && space.acks_fin(s.ack) {
         n.fin_in = true;
-        fin_transition(n, cx.now, out);
+        fin_transition(n, cx, out);
         return Ok(());
     }
     out.push(n);
@@ -343,8 +343,11 @@ fn send_rules(mut n: World, s: &Seg, out: &mut Vec<World>) -> Result<(), Why> {
     }
     if data_end.after(n.snd_max) {
         let fast_open = state == State::SynReceived && n.fast_open.is_some();
-        if !matches!(state, State::Established | State::CloseWait) && !fast_open {
-            let e = Expect::Only("new text only in ESTABLISHED and CLOSE-WAIT (§3.10.2)");
+        // CLOSING too while our FIN is unsent: the text queued before the CLOSE goes first
+        // (§3.10.4; see arrive::fin_transition).
+        let queued_before_close = state == State::Closing && n.fin_seq.is_none();
+        if !matches!(state, State::Established | State::CloseWait) && !fast_open && !queued_before_close {
+            let e = Expect::Only("new text only in ESTABLISHED and CLOSE-WAIT (§3.10.2), or queued before the CLOSE");
             return Err(why(Rule::Unexpected, Some(Step::Send), state, None, e));
         }
         // A zero-window probe (MUST-36) may carry one octet beyond the edge.

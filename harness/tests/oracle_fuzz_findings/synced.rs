@@ -163,3 +163,37 @@ fn window_probes_after_retransmissions_start_a_series_of_their_own() {
     assert!(v.is_empty(), "{v:?}");
     assert!(!probes_after_a_zero_window_ack(&[5500, 7500, 9500]).is_empty(), "probes at a constant interval must be a violation");
 }
+
+/// A listener's connection in ESTABLISHED with 100 octets sent, then (when `close`) a
+/// shutdown(SHUT_WR) whose FIN the stack has not sent; the peer's FIN, acknowledged; an ABORT
+/// without a RST; then a new SYN on the same pair of ports, answered by the listener.
+fn abort_after_close_and_the_peers_fin(close: bool) -> Vec<Finding> {
+    let mut t = Feed::new(OracleProfile::rfc9293());
+    t.listener();
+    t.established();
+    t.outbound(2, TcpFlags::ACK | TcpFlags::PSH, ISS + 1, IRS + 1, 100);
+    if close {
+        t.checker.user_call(Duration::from_millis(3), "shutdown(4, SHUT_WR)");
+    }
+    t.inbound(4, TcpFlags::ACK | TcpFlags::FIN, IRS + 1, ISS + 1, 0);
+    t.outbound(4, TcpFlags::ACK, ISS + 101, IRS + 2, 0);
+    t.checker.user_call(Duration::from_millis(5), "abort(4)");
+    let mss = vec![TcpOption::Mss(1460)];
+    t.inb(6, TcpFlags::SYN, IRS + 100_000, 0, mss.clone(), 0);
+    t.out(6, TcpFlags::SYN | TcpFlags::ACK, ISS + 200_000, IRS + 100_001, mss, 0);
+    t.violations(7)
+}
+
+/// A CLOSE in ESTABLISHED enters FIN-WAIT-1 at once, the FIN queued behind text (RFC 9293
+/// §3.10.4); the peer's FIN then takes the connection to CLOSING, where an ABORT deletes the
+/// TCB without a RST (§3.10.5) and a new SYN meets the listener. The oracle's world stayed
+/// ESTABLISHED until the FIN showed and went to CLOSE-WAIT on the peer's FIN, where an ABORT
+/// owes a RST and the TCB lives on: it called the listener's SYN-ACK a SYN once synchronized
+/// (1 state_machine false alarm).
+#[test]
+fn the_peers_fin_after_a_close_whose_fin_is_unsent_leads_to_closing() {
+    let v = abort_after_close_and_the_peers_fin(true);
+    assert!(v.is_empty(), "{v:?}");
+    // Without the CLOSE, CLOSE-WAIT's ABORT owes a RST, and its TCB still holds the pair of ports.
+    assert!(!abort_after_close_and_the_peers_fin(false).is_empty(), "a silent ABORT in CLOSE-WAIT must be a violation");
+}
