@@ -80,7 +80,18 @@ pub(crate) fn answered_syn(worlds: &[World], s: &Seg, last_in: Option<&Seg>) -> 
 /// The format checks of one outbound segment, given what the handshake negotiated (`w`) and,
 /// for a SYN-ACK, the options of the SYN it answers and whether that SYN came to a listener
 /// (see [`answered_syn`]).
-pub(crate) fn format(w: &World, s: &Seg, answering: Option<(SynOpts, bool)>, profile: &OracleProfile, out: &mut Vec<Static>) {
+pub(crate) fn format(w: &World, s: &Seg, answering: Option<(SynOpts, bool)>, profile: &OracleProfile) -> Vec<Static> {
+    let mut out = Vec::new();
+    format_into(w, s, answering, profile, &mut out);
+    out
+}
+
+/// Whether format findings break a rule (rather than only use a permitted deviation).
+pub(crate) fn breaks(found: &[Static]) -> bool {
+    found.iter().any(|f| f.deviation.is_none())
+}
+
+fn format_into(w: &World, s: &Seg, answering: Option<(SynOpts, bool)>, profile: &OracleProfile, out: &mut Vec<Static>) {
     let (syn, rst) = (s.flags.syn(), s.flags.rst());
     if profile.check_checksums && s.checksum_ok == Some(false) {
         out.push(st(Rule::Checksum, None, Some("MUST-2"), "a TCP checksum over the pseudo-header and the segment"));

@@ -138,7 +138,7 @@ struct Report<'a> {
 #[derive(Clone)]
 pub(crate) struct Conn {
     id: usize,
-    name: String,
+    remote: SocketAddr,
     local: SocketAddr,
     born: u64,
     pub worlds: Vec<World>,
@@ -194,7 +194,7 @@ impl Conn {
     pub(crate) fn new(id: usize, local: SocketAddr, remote: SocketAddr, now: u64, judged: bool, g: &Global) -> Conn {
         Conn {
             id,
-            name: format!("{local} → {remote}"),
+            remote,
             local,
             born: now,
             worlds: Self::fresh(local, now, g),
@@ -233,7 +233,11 @@ impl Conn {
 
     /// A listen() or close() since this connection's last segment may have opened or closed a
     /// listener on its local port (the oracle does not know which socket a call is on): a
-    /// world without a TCB may now be the other kind.
+    /// world without a TCB may now be the other kind. A half-open connection of a listener
+    /// (passive SYN-RECEIVED, no user yet) may have gone with it, silently — Linux drops a
+    /// request socket whose listener is closed at its next segment or timer
+    /// (`inet_csk_reqsk_queue_drop_and_put` from `tcp_v4_rcv`, `reqsk_timer_handler`) — and
+    /// a listen() since may have put a new listener in its place.
     fn listener_calls(&mut self, now: u64, g: &Global) {
         if g.calls == self.calls_seen {
             return;
@@ -243,9 +247,12 @@ impl Conn {
         self.calls_seen = g.calls;
         for i in 0..self.worlds.len() {
             let w = self.worlds[i];
-            let other = match (w.state, opened, closed) {
-                (State::Closed, true, _) => State::Listen,
-                (State::Listen, _, true) => State::Closed,
+            let half_open = w.state == State::SynReceived && w.passive && w.fast_open.is_none();
+            let twins: &[State] = match (w.state, opened, closed) {
+                (State::Closed, true, _) => &[State::Listen],
+                (State::Listen, _, true) => &[State::Closed],
+                (State::SynReceived, true, true) if half_open => &[State::Closed, State::Listen],
+                (State::SynReceived, false, true) if half_open => &[State::Closed],
                 (
                     State::Closed
                     | State::Listen
@@ -262,11 +269,13 @@ impl Conn {
                     _,
                 ) => continue,
             };
-            let mut twin = World::no_tcb(other, now);
-            twin.used = w.used;
-            twin.advised = w.advised;
-            if !self.worlds.iter().any(|x| x.mergeable(&twin)) {
-                self.worlds.push(twin);
+            for &other in twins {
+                let mut twin = World::no_tcb(other, now);
+                twin.used = w.used;
+                twin.advised = w.advised;
+                if !self.worlds.iter().any(|x| x.mergeable(&twin)) {
+                    self.worlds.push(twin);
+                }
             }
         }
     }
@@ -281,8 +290,9 @@ impl Conn {
         self.joined_at
     }
 
-    pub(crate) fn name(&self) -> &str {
-        &self.name
+    /// `local → remote`, as findings name the connection.
+    pub(crate) fn name(&self) -> String {
+        format!("{} → {}", self.local, self.remote)
     }
 
     /// One segment, inbound (from the peer) or outbound (from the judged stack).
@@ -324,9 +334,11 @@ impl Conn {
         // Text in before a close() may have been unread: that close() may be an ABORT.
         self.facts.closed_over_text = g.last_close_fd.is_some_and(|t| t >= self.born && self.facts.first_text_in.is_some_and(|i| i <= t));
         let una_before = self.worlds.first().map(|w| w.una);
-        let happened = if outbound { Some(s.describe()) } else { None };
+        // What happened, for a report: the segment's description when the stack sent it
+        // (formatted only if a report needs it).
+        let shown = outbound.then_some(s);
         if outbound {
-            self.outbound_checks(ev, now, s, g, happened.as_deref().unwrap_or_default());
+            self.outbound_checks(ev, now, s, g);
         } else {
             self.before_in.clear();
             self.before_in.extend_from_slice(&self.worlds);
@@ -338,20 +350,44 @@ impl Conn {
         let mut j = Judge::new(g, &mut self.spaces);
         let mut cx = j.cx(now, ev, &self.facts);
         let mut first_why = None;
-        for w in &self.worlds {
+        // Worlds may differ in what the handshake negotiated (which SYN a SYN-ACK answered,
+        // after a listener was replaced): an outbound segment's format (options, size) rules
+        // out the worlds it breaks, and is a finding only when no other world sent it.
+        let answering = if outbound && s.flags.syn() && s.has_ack() { checks::answered_syn(&self.worlds, s, self.last_in.as_ref().map(|(_, _, i)| i)) } else { None };
+        let mut misfits = Vec::new();
+        let mut fitted = None;
+        for (i, w) in self.worlds.iter().enumerate() {
             if outbound {
-                if let Err(why) = emit(w, s, &mut cx, &mut next) {
+                let fits = !checks::breaks(&checks::format(w, s, answering, cx.profile));
+                let into = if fits { &mut next } else { &mut misfits };
+                let before = into.len();
+                if let Err(why) = emit(w, s, &mut cx, into) {
                     first_why.get_or_insert(why);
+                }
+                if fits && next.len() > before {
+                    fitted.get_or_insert(i);
                 }
             } else {
                 arrive(w, s, &mut cx, &mut next);
             }
         }
         let invalid = cx.invalid;
+        if outbound {
+            if fitted.is_none() {
+                next.append(&mut misfits);
+            }
+            let judged_by = self.worlds[fitted.unwrap_or(0)];
+            let found = checks::format(&judged_by, s, answering, &g.profile);
+            if !found.is_empty() {
+                let happened = s.describe();
+                for f in found {
+                    self.report_static(g, f, judged_by.state, ev, now, &happened);
+                }
+            }
+        }
         if next.is_empty() && !self.resurrect(ev, now, Some(s), g, &mut next) {
-            let text = happened.clone().unwrap_or_default();
             if let Some(why) = first_why {
-                self.report_why(g, &why, ev, now, &text);
+                self.report_why(g, &why, ev, now, &s.describe());
             }
             let mut j = Judge::new(g, &mut self.spaces);
             let mut cx = j.cx(now, ev, &self.facts);
@@ -359,7 +395,7 @@ impl Conn {
                 force(w, s, &mut cx, &mut next);
             }
         }
-        self.settle(next, ev, now, g, happened.as_deref().unwrap_or_default());
+        self.settle(next, ev, now, g, shown);
         if s.flags.rst() {
             self.facts.note_reset(outbound, &self.before_in, &self.worlds);
         }
@@ -411,11 +447,9 @@ impl Conn {
     }
 
     /// The format, timing and throttle bookkeeping of an outbound segment.
-    fn outbound_checks(&mut self, ev: usize, now: u64, s: &Seg, g: &mut Global, happened: &str) {
+    fn outbound_checks(&mut self, ev: usize, now: u64, s: &Seg, g: &mut Global) {
         let Some(w0) = self.worlds.first().copied() else { return };
         let mut found = Vec::new();
-        let answering = if s.flags.syn() && s.has_ack() { checks::answered_syn(&self.worlds, s, self.last_in.as_ref().map(|(_, _, i)| i)) } else { None };
-        checks::format(&w0, s, answering, &g.profile, &mut found);
         if g.profile.check_checksums && s.checksum_ok.is_some() {
             g.covers("MUST-2");
         }
@@ -481,8 +515,11 @@ impl Conn {
         if let Some(step) = step {
             g.hit(step);
         }
-        for f in found {
-            self.report_static(g, f, w0.state, ev, now, happened);
+        if !found.is_empty() {
+            let happened = s.describe();
+            for f in found {
+                self.report_static(g, f, w0.state, ev, now, &happened);
+            }
         }
         // A probe: nothing new, sequence space the peer already acknowledged (keep-alive,
         // Linux's zero-window probe at SND.UNA-1).
@@ -569,7 +606,8 @@ impl Conn {
 
     /// Installs the next worlds, reports deviations they all rely on, and gives up on a
     /// connection whose possibilities outgrow the bound.
-    fn settle(&mut self, mut next: Vec<World>, ev: usize, now: u64, g: &mut Global, happened: &str) {
+    /// `shown`: the segment the stack sent, if that is what the worlds are settling after.
+    fn settle(&mut self, mut next: Vec<World>, ev: usize, now: u64, g: &mut Global, shown: Option<&Seg>) {
         // Identical worlds are one; worlds that differ only in bounds are joined.
         let mut i = 0;
         while i < next.len() {
@@ -598,6 +636,7 @@ impl Conn {
         let advice = self.worlds.iter().fold(u32::MAX, |m, w| m & w.advised) & !self.advised;
         if advice != 0 {
             self.advised |= advice;
+            let happened = shown.map(Seg::describe).unwrap_or_default();
             for a in Advice::ALL {
                 if advice & a.bit() != 0 {
                     let (rule, step, req, text) = a.report();
@@ -608,7 +647,7 @@ impl Conn {
                         step: Some(step),
                         req,
                         expected: text.into(),
-                        happened,
+                        happened: &happened,
                         event: ev,
                         at: now,
                         deviation: None,
@@ -773,7 +812,7 @@ impl Conn {
         g.findings.push(Finding {
             severity: r.severity,
             rule: r.rule,
-            connection: self.name.clone(),
+            connection: self.name(),
             state: r.state,
             step: r.step,
             requirement: r.req,

@@ -275,7 +275,7 @@ impl Checker {
             notes.push(Finding {
                 severity: Severity::Note,
                 rule,
-                connection: c.name().to_string(),
+                connection: c.name(),
                 state: synack_stack::State::Established,
                 step: None,
                 requirement: None,

@@ -192,3 +192,61 @@ fn a_segment_at_the_time_wait_timeout_may_meet_no_connection() {
     assert!(v.is_empty(), "{v:?}");
     assert!(!run(59_000).is_empty(), "TIME-WAIT a second before its timeout is still there");
 }
+
+/// A listener's half-open connection (SYN and SYN-ACK with Timestamps); then, when `relisten`,
+/// close() and listen() again; the peer's SYN again at the same number, without Timestamps,
+/// answered by a SYN-ACK without them; the handshake's ACK, and text without Timestamps.
+fn syn_after_the_listener_was_replaced(relisten: bool) -> Vec<Finding> {
+    syn_after_the_listener_was_replaced_then(relisten, |_| {})
+}
+
+fn syn_after_the_listener_was_replaced_then(relisten: bool, then: impl FnOnce(&mut Feed)) -> Vec<Finding> {
+    let mut t = Feed::new(OracleProfile::linux());
+    t.checker.user_call(Duration::ZERO, "listen(3, 16)");
+    let opts = |ts: bool| {
+        let mut o = vec![TcpOption::Mss(1460)];
+        if ts {
+            o.push(TcpOption::Timestamps { tsval: 7000, tsecr: 0 });
+        }
+        o
+    };
+    t.inb(1, TcpFlags::SYN, IRS, 0, opts(true), 0);
+    let mut ours = opts(false);
+    ours.push(TcpOption::Timestamps { tsval: 1, tsecr: 7000 });
+    t.out(1, TcpFlags::SYN | TcpFlags::ACK, ISS, IRS + 1, ours, 0);
+    if relisten {
+        t.checker.user_call(Duration::from_millis(2), "close(3)");
+        t.checker.user_call(Duration::from_millis(2), "listen(5, 16)");
+    }
+    t.inb(3, TcpFlags::SYN, IRS, 0, opts(false), 0);
+    // The same ISS (a clock-driven ISN generator, the same instant): it looks like a
+    // retransmission, bar the options.
+    t.out(3, TcpFlags::SYN | TcpFlags::ACK, ISS, IRS + 1, opts(false), 0);
+    t.inbound(4, TcpFlags::ACK, IRS + 1, ISS + 1, 0);
+    t.outbound(5, TcpFlags::ACK | TcpFlags::PSH, ISS + 1, IRS + 1, 100);
+    then(&mut t);
+    t.violations(7)
+}
+
+/// Closing a listener drops its half-open connections without a word (Linux drops a request
+/// socket whose listener is gone at its next segment or timer, `tcp_v4_rcv`,
+/// `reqsk_timer_handler`), and a listen() may put a new listener in its place: the peer's
+/// SYN then opens a new connection, whose options are this SYN's. The oracle kept only the
+/// half-open connection's worlds, took the new SYN-ACK (the same ISS) as a retransmission,
+/// and wanted Timestamps on the connection's text (1 state_machine false alarm). With both
+/// kinds of world kept, a segment's format now rules out the worlds whose options it breaks
+/// (it judged by the first world only).
+#[test]
+fn a_closed_listener_drops_its_half_open_connections() {
+    let v = syn_after_the_listener_was_replaced(true);
+    assert!(v.is_empty(), "{v:?}");
+    // With the first listener still there, the half-open connection took the SYN as a
+    // retransmission: its Timestamps stay negotiated, and text without them is a violation.
+    assert!(!syn_after_the_listener_was_replaced(false).is_empty(), "a SYN-ACK from a half-open connection's successor without a new listener must be a violation");
+    // Text without Timestamps rules out the worlds that negotiated them: Timestamps after it
+    // are a violation.
+    let ts_after = syn_after_the_listener_was_replaced_then(true, |t| {
+        t.out(6, TcpFlags::ACK | TcpFlags::PSH, ISS + 101, IRS + 1, vec![ts(2, 7000)], 100);
+    });
+    assert!(!ts_after.is_empty(), "Timestamps after text without them must be a violation");
+}
