@@ -48,6 +48,7 @@ fn send_data(c: &mut Connection, ctx: &mut Ctx) {
         let peer = if ctx.config.mutations.ignores_peer_window { u32::MAX } else { c.tcb.snd_wnd };
         let window = c.cc.cwnd().min(peer);
         let mut usable = window.saturating_sub(in_flight);
+        let room = usable;
         // Linux (tcp_retransmit_skb) retransmits the head of the queue, at SND.UNA, whatever
         // the peer's window — a FIN too, which a zero window would otherwise hold back from
         // every retransmission timeout until R2 gives up on a connection that never sent.
@@ -73,7 +74,11 @@ fn send_data(c: &mut Connection, ctx: &mut Ctx) {
         // Linux holds the FIN of a CLOSE in SYN-RECEIVED until the SYN is acknowledged
         // (RFC 9293 §3.10.4 sends it at once when nothing else is queued).
         let syn_unacked = c.tcb.snd_una == c.tcb.iss && c.profile == crate::config::Profile::Linux;
-        let fin = fin_pending && data_end == c.send.end() && usable > len && !syn_unacked;
+        // A forced head carries the FIN only if it was sent before: a FIN never sent is new
+        // sequence space, held behind the window like new text (RFC 9293 §3.8.6, SHLD-15;
+        // Linux queues it on a segment of its own once the tail has gone, tcp_send_fin).
+        let fin_room = if head_forced && !c.our_fin_sent() { room } else { usable };
+        let fin = fin_pending && data_end == c.send.end() && fin_room > len && !syn_unacked;
         if len == 0 && !fin {
             break;
         }

@@ -372,6 +372,36 @@ fn linux_forced_head_retransmission_carries_no_new_octets() {
     assert_eq!((rtx.seq, rtx.payload.len()), (t.our(1), 100), "the timeout resends the segment in flight: {rtx:?}");
 }
 
+/// state_machine (invariant "new SEQ beyond the peer's window", input
+/// `corpus/state_machine/regress-linux-forced-head-new-fin`): 512 octets in flight, the
+/// window then shrunk to 257 (MUST-34), then shutdown(SHUT_WR). The linux profile's forced
+/// retransmission of the head resent the 512 octets — old data past the edge, MAY-7 — with
+/// the FIN, never sent, appended: new sequence space beyond the window (§3.8.6, SHLD-15).
+/// Linux sends the FIN on a segment of its own once the tail has gone (`tcp_send_fin`). The
+/// timeout now resends the 512 octets alone.
+#[test]
+fn linux_forced_head_retransmission_carries_no_new_fin() {
+    let c = synack_stack::Config::linux();
+    let mut t = Ladder::plain_with(c);
+    let (_, fd) = t.established_passive();
+    t.stack.setsockopt(fd, synack_stack::SockOpt::NoDelay(true)).unwrap();
+    assert_eq!(t.stack.send(fd, &[7; 512]).unwrap(), 512);
+    check(&t.sent(), A | P, t.our(1), Some(Ladder::peer(1)), 512);
+    t.inject(seg().flags(A).seq(1).ack_abs(t.our(1)).win(257));
+    t.stack.shutdown(fd, synack_stack::Shutdown::Write).unwrap();
+    t.sent_nothing(); // no room for the FIN
+    t.advance(Duration::from_secs(3));
+    let mut sent = Vec::new();
+    while let Some(bytes) = t.stack.poll_transmit() {
+        sent.push(synack_stack::wire::TcpPacket::parse(&bytes).unwrap().packet.tcp);
+    }
+    assert!(!sent.is_empty(), "the retransmission timer fired");
+    for rtx in sent {
+        assert_eq!((rtx.seq, rtx.payload.len()), (t.our(1), 512), "the timeout resends the segment in flight");
+        assert!(!rtx.flags.fin(), "the FIN was never sent and lies beyond the window");
+    }
+}
+
 /// state_machine (invariant "new SEQ beyond the peer's window"): a partial acknowledgment in
 /// fast recovery that also closed the window was answered by retransmitting the next hole
 /// under the window from before that ACK — repacketized, it carried octets never sent into
