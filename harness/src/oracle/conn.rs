@@ -353,12 +353,15 @@ impl Conn {
         // Worlds may differ in what the handshake negotiated (which SYN a SYN-ACK answered,
         // after a listener was replaced): an outbound segment's format (options, size) rules
         // out the worlds it breaks, and is a finding only when no other world sent it.
-        let answering = if outbound && s.flags.syn() && s.has_ack() { checks::answered_syn(&self.worlds, s, self.last_in.as_ref().map(|(_, _, i)| i)) } else { None };
+        // A SYN-ACK's options are judged by the SYN it answers in each world (a listener's, or
+        // ours in a simultaneous open, where Linux repeats our SYN's options).
+        let last_in = self.last_in.as_ref().map(|(_, _, i)| i);
+        let answering = |w: &World| if s.flags.syn() && s.has_ack() { checks::answered_syn(std::slice::from_ref(w), s, last_in) } else { None };
         let mut misfits = Vec::new();
         let mut fitted = None;
         for (i, w) in self.worlds.iter().enumerate() {
             if outbound {
-                let fits = !checks::breaks(&checks::format(w, s, answering, cx.profile));
+                let fits = !checks::breaks(&checks::format(w, s, answering(w), cx.profile));
                 let into = if fits { &mut next } else { &mut misfits };
                 let before = into.len();
                 if let Err(why) = emit(w, s, &mut cx, into) {
@@ -377,7 +380,7 @@ impl Conn {
                 next.append(&mut misfits);
             }
             let judged_by = self.worlds[fitted.unwrap_or(0)];
-            let found = checks::format(&judged_by, s, answering, &g.profile);
+            let found = checks::format(&judged_by, s, answering(&judged_by), &g.profile);
             if !found.is_empty() {
                 let happened = s.describe();
                 for f in found {
