@@ -769,3 +769,28 @@ fn keepalive_settings_outside_linuxs_ranges_are_refused() {
     check(&t.sent(), A, t.our(0), Some(Ladder::peer(1)), 0);
     assert_eq!(t.stack.state(fd).unwrap(), State::Established, "one probe, and the connection lives");
 }
+
+/// state_machine with the oracle (input `corpus/state_machine/regress-window-edge-kept`):
+/// with the rfc9293 profile, a segment beyond RCV.NXT set SND.WL1 ahead, so the next in-order
+/// ACK's window was "older" (§3.10.7.4 fifth) and SND.WND stayed — an offset from SND.UNA,
+/// which that ACK moved: the right edge moved with it, past any the peer offered, and text
+/// went there (§3.8.6: the window is the permission to send). The edge now stays where the
+/// peer put it: 1000 octets fill a 1000-octet window, 257 wait; an ACK of 500 whose window
+/// is ignored sends nothing new.
+#[test]
+fn an_ignored_window_keeps_the_right_edge_where_the_peer_put_it() {
+    let mut t = Ladder::plain();
+    let (_, fd) = t.established_passive();
+    t.stack.setsockopt(fd, synack_stack::SockOpt::NoDelay(true)).unwrap();
+    t.inject(seg().flags(A).seq(1).ack_abs(t.our(1)).win(1000));
+    // Text beyond RCV.NXT (held out of order): SND.WL1 moves ahead of RCV.NXT.
+    t.inject(seg().flags(A).seq(11).ack_abs(t.our(1)).win(1000).data(&[5; 10]));
+    check(&t.sent(), A, t.our(1), Some(Ladder::peer(1)), 0);
+    assert_eq!(t.stack.send(fd, &[7; 1000]).unwrap(), 1000);
+    check(&t.sent(), A | P, t.our(1), Some(Ladder::peer(1)), 1000);
+    assert_eq!(t.stack.send(fd, &[8; 257]).unwrap(), 257);
+    t.sent_nothing(); // the window is full
+    // In order, SEG.SEQ < SND.WL1: its window (0) is not taken, and the edge stays at 1001.
+    t.inject(seg().flags(A).seq(1).ack_abs(t.our(501)).win(0));
+    t.sent_nothing();
+}

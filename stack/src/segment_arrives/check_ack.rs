@@ -77,6 +77,8 @@ pub fn check(c: &mut Connection, seg: &Incoming, ctx: &mut Ctx) -> ControlFlow<(
             // the circle away for new data and moved SND.UNA back (fuzz_regressions).
             let mut partial = false;
             let advanced = seg.ack.after(c.tcb.snd_una);
+            // The right edge the peer has offered, SND.UNA + SND.WND before this ACK.
+            let offered = c.tcb.snd_una + c.tcb.snd_wnd;
             if advanced {
                 partial = new_ack(c, seg, ctx);
             } else if seg.ack == c.tcb.snd_una {
@@ -86,7 +88,7 @@ pub fn check(c: &mut Connection, seg: &Incoming, ctx: &mut Ctx) -> ControlFlow<(
                 c.decide(now, at, "old duplicate ACK (SEG.ACK < SND.UNA) ignored", None);
             }
             update_scoreboard(c, seg, ctx);
-            update_window(c, seg, advanced, now);
+            update_window(c, seg, advanced, offered, now);
             if partial {
                 // RFC 6582 §3.2 step 3: a partial acknowledgment retransmits the next hole —
                 // under the window this very ACK advertises (§3.8.6: new text stays within
@@ -246,8 +248,9 @@ fn update_scoreboard(c: &mut Connection, seg: &Incoming, ctx: &Ctx) {
 /// The window update rule: if SND.UNA =< SEG.ACK =< SND.NXT and (SND.WL1 < SEG.SEQ, or
 /// SND.WL1 = SEG.SEQ and SND.WL2 =< SEG.ACK), set SND.WND = SEG.WND (scaled), SND.WL1 =
 /// SEG.SEQ, SND.WL2 = SEG.ACK. A change of SND.WND, or a different window refused because its
-/// segment is older, is recorded. `advanced`: this ACK moved SND.UNA.
-fn update_window(c: &mut Connection, seg: &Incoming, advanced: bool, now: Instant) {
+/// segment is older, is recorded. `advanced`: this ACK moved SND.UNA; `offered`: the right
+/// edge before it, SND.UNA + SND.WND.
+fn update_window(c: &mut Connection, seg: &Incoming, advanced: bool, offered: SeqNum, now: Instant) {
     let ack_in_range = c.tcb.snd_una.before_or_eq(seg.ack) && seg.ack.before_or_eq(c.tcb.snd_nxt);
     let mut newer = c.tcb.snd_wl1.before(seg.seq) || (c.tcb.snd_wl1 == seg.seq && c.tcb.snd_wl2.before_or_eq(seg.ack));
     // Linux takes the window of every ACK that advances SND.UNA, whatever SND.WL1 says
@@ -259,6 +262,12 @@ fn update_window(c: &mut Connection, seg: &Incoming, advanced: bool, now: Instan
     let window = u32::from(seg.window) << c.neg.snd_scale.get();
     if ack_in_range && !newer && window != c.tcb.snd_wnd {
         c.decide(now, step(Check::Ack), "window of an older segment ignored (SND.WL1/SND.WL2)", None);
+    }
+    if advanced && !newer {
+        // SND.WND is an offset from SND.UNA (§3.10.7.4's note): kept as it was while SND.UNA
+        // advances, it would carry the right edge past any the peer offered — "permission"
+        // to send reaches only as far as the peer gave it (§3.8.6). The edge stays put.
+        c.tcb.snd_wnd = offered.since(c.tcb.snd_una).max(0) as u32;
     }
     if ack_in_range && newer {
         if window != c.tcb.snd_wnd {
