@@ -301,6 +301,12 @@ fn learn_ack(mut n: World, s: &Seg, cx: &mut Cx, out: &mut Vec<World>) -> Result
     let space = cx.space(n.irs);
     space.reanchor(n.rcv);
     if !n.fin_in && !by_text && space.acks_fin(s.ack) {
+        // Text may have come for the FIN's number too (a peer that changed its mind): then
+        // the ACK may be the text's, the FIN not taken (§3.10.7.4 eighth: a FIN with text
+        // after it is no end of the stream).
+        if space.text_at(s.ack - 1) {
+            out.push(n);
+        }
         n.fin_in = true;
         fin_transition(n, cx, out);
         return Ok(());

@@ -85,6 +85,12 @@ impl RecvSpace {
         self.fins.iter().any(|&f| f + 1 == a)
     }
 
+    /// Whether text may have arrived for the octet at `seq` (inside the window).
+    pub fn text_at(&self, seq: SeqNum) -> bool {
+        let off = self.off(seq);
+        self.may.iter().any(|&(s, e)| s <= off && off < e)
+    }
+
     fn fin_at(&self, off: u64) -> bool {
         self.fins.contains(&off)
     }
