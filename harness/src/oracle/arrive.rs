@@ -447,6 +447,12 @@ fn window_update(n: &mut World, s: &Seg) {
         n.wl1 = s.seq;
         n.wl2 = s.ack;
         n.cur_edge = edge;
+    } else if s.ack.after(n.wl2) && edge.before(n.cur_edge) {
+        // An ACK newer than the one that set the window, from a segment the rule calls
+        // older (SND.WL1 set ahead by one beyond RCV.NXT): its smaller edge is the peer's
+        // latest word. Linux takes it (`tcp_may_update_window`: any ACK advancing SND.UNA);
+        // a stack that keeps the old edge sends into a shrunk window.
+        n.cur_edge = edge;
     }
 }
 

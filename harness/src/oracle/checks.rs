@@ -77,6 +77,11 @@ pub(crate) fn answered_syn(worlds: &[World], s: &Seg, last_in: Option<&Seg>) -> 
     candidates.iter().find(|(p, _)| allows(p)).or(candidates.first()).copied()
 }
 
+/// A window probe (§3.8.6.1): one octet at SND.UNA under a closed window.
+fn is_window_probe(w: &World, s: &Seg) -> bool {
+    s.len == 1 && s.seq == w.una && w.has_tcb() && !w.cur_edge.after(w.una)
+}
+
 /// The format checks of one outbound segment, given what the handshake negotiated (`w`) and,
 /// for a SYN-ACK, the options of the SYN it answers and whether that SYN came to a listener
 /// (see [`answered_syn`]).
@@ -176,16 +181,18 @@ pub(crate) struct Series {
 /// 60 s a maximum RTO may be set to (RFC 6298 (2.5)). Timer granularity gets an eighth plus
 /// 5 ms of slack. Retransmissions that follow a segment from the peer (fast retransmit, a
 /// duplicate SYN) start a new series. `original`: when the data now retransmitted was first
-/// sent, if the peer has been silent since (the first interval).
+/// sent, if the peer has been silent since (the first interval). `worlds`: the first is the
+/// connection's as the checks read it.
 pub(crate) fn backoff(
     series: &mut Option<Series>,
     heard: &mut bool,
-    w: &World,
+    worlds: &[World],
     s: &Seg,
     now: u64,
     original: Option<u64>,
     profile: &OracleProfile,
 ) -> (Option<Static>, bool) {
+    let Some(w) = worlds.first() else { return (None, false) };
     let syn = s.flags.syn();
     if s.flags.rst() {
         return (None, false);
@@ -211,7 +218,9 @@ pub(crate) fn backoff(
     // a retransmission timeout that found the window closed and sent nothing, then at
     // exponentially growing intervals (SHLD-30). A probe after retransmissions of its octet
     // starts a series of its own; probes are compared with probes.
-    let window_probe = !syn && !fin && s.len == 1 && s.seq == w.una && w.has_tcb() && !w.cur_edge.after(w.una);
+    // A probe in any world the segment may have been sent from: the first world may be one
+    // where the ACK that closed the window was not taken.
+    let window_probe = !syn && !fin && worlds.iter().any(|w| is_window_probe(w, s));
     let mut verdict = None;
     let mut compared = false;
     match *series {
@@ -245,7 +254,14 @@ pub(crate) fn backoff(
         }
         Some(_) | None => {
             let prev = original.filter(|_| !syn && !window_probe).map(|t| now.saturating_sub(t));
-            *series = Some(Series { seq: s.seq, syn, last: now, prev, count: 1, probe_first: w.sack_on(), window_probe });
+            // A probe's octet sent in reply to the peer (go-back-N after an ACK that closed the
+            // window) is no timer's: the next send may come from a retransmission timeout
+            // that found the window closed and sent nothing, then the persist timer (SHLD-29),
+            // so the interval to it spans two timers and the doubling is measured from the
+            // interval after.
+            let replied = window_probe && *heard;
+            let count = if replied { 0 } else { 1 };
+            *series = Some(Series { seq: s.seq, syn, last: now, prev, count, probe_first: w.sack_on() || replied, window_probe });
         }
     }
     *heard = false;

@@ -466,7 +466,7 @@ impl Conn {
         // since (then the interval to it is a retransmission timeout).
         let heard = self.last_heard;
         let original = self.sent.iter().find(|(q, _, k)| *q == s.seq && heard.is_none_or(|h| h < *k)).map(|&(_, t, _)| t);
-        let (backoff, compared) = checks::backoff(&mut self.series, &mut self.heard, &w0, s, now, original, &g.profile);
+        let (backoff, compared) = checks::backoff(&mut self.series, &mut self.heard, &self.worlds, s, now, original, &g.profile);
         found.extend(backoff);
         if compared {
             g.covers("MUST-19");

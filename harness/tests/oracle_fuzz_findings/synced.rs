@@ -164,6 +164,47 @@ fn window_probes_after_retransmissions_start_a_series_of_their_own() {
     assert!(!probes_after_a_zero_window_ack(&[5500, 7500, 9500]).is_empty(), "probes at a constant interval must be a violation");
 }
 
+/// ESTABLISHED (linux profile); when `ooo`, 10 octets from the peer beyond RCV.NXT (SND.WL1
+/// moves ahead of RCV.NXT). 1000 + 1 octets sent at 10 ms; at 1.5 s the peer acknowledges
+/// the 1000 with a zero window from RCV.NXT, and the last octet goes again at once (after
+/// an ACK, the retransmission goes on from SND.UNA); then the octet at each time in `probes`.
+fn octet_probes_after_a_reply(ooo: bool, probes: &[u64]) -> Vec<Finding> {
+    let mut t = Feed::new(OracleProfile::linux());
+    t.established();
+    if ooo {
+        t.inbound(5, TcpFlags::ACK, IRS + 11, ISS + 1, 10);
+        t.outbound(5, TcpFlags::ACK, ISS + 1, IRS + 1, 0);
+    }
+    t.outbound(10, TcpFlags::ACK, ISS + 1, IRS + 1, 1000);
+    t.outbound(10, TcpFlags::ACK, ISS + 1001, IRS + 1, 1);
+    t.outbound(1010, TcpFlags::ACK, ISS + 1, IRS + 1, 1000);
+    let mut zero = TcpPacket::parse(&segment(PEER, STACK, TcpFlags::ACK, IRS + 1, ISS + 1001, vec![], 0)).unwrap().packet;
+    zero.tcp.window = 0;
+    t.packet(1500, &zero.emit().unwrap(), false);
+    t.outbound(1500, TcpFlags::ACK, ISS + 1001, IRS + 1, 1);
+    for &ms in probes {
+        t.outbound(ms, TcpFlags::ACK, ISS + 1001, IRS + 1, 1);
+    }
+    t.violations(probes.last().copied().unwrap_or(1500) + 100)
+}
+
+/// The octet at SND.UNA sent in reply to an ACK that closed the window is no timer's: the
+/// retransmission timeout after it found the window closed and sent nothing, and the persist
+/// timer took over (§3.8.6.1, SHLD-29/30) — so the first interval spans two timers, and
+/// the doubling shows from the next. The oracle compared 0.4 s with the 0.4 s before it. And
+/// an ACK from a segment behind SND.WL1 (set ahead by one beyond RCV.NXT) still closes the
+/// window as Linux sees it (`tcp_may_update_window`): the oracle kept the old edge and did
+/// not read the octets as probes. 2 state_machine false alarms (backoff in CLOSE-WAIT).
+/// Control: probes at a constant interval stay a violation.
+#[test]
+fn probes_after_an_octet_sent_in_reply_are_a_series_of_the_persist_timer() {
+    for ooo in [false, true] {
+        let v = octet_probes_after_a_reply(ooo, &[1900, 2300, 3100, 4700]);
+        assert!(v.is_empty(), "ooo {ooo}: {v:?}");
+        assert!(!octet_probes_after_a_reply(ooo, &[1900, 2300, 2700]).is_empty(), "ooo {ooo}: probes at a constant interval must be a violation");
+    }
+}
+
 /// A listener's connection in ESTABLISHED with 100 octets sent, then (when `close`) a
 /// shutdown(SHUT_WR) whose FIN the stack has not sent; the peer's FIN, acknowledged; an ABORT
 /// without a RST; then a new SYN on the same pair of ports, answered by the listener.
