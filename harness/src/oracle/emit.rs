@@ -197,6 +197,13 @@ fn synchronized(n: World, s: &Seg, rst_sent: bool, cx: &mut Cx, out: &mut Vec<Wo
             if n.passive && (s.len > 0 || s.opts.fast_open.is_some()) {
                 n.advised |= Advice::FastOpenRetransmission.bit();
             }
+            // Its window (never scaled, RFC 7323 §2.2) is the one we now advertise — in a
+            // simultaneous open, after our SYN's, which it may shrink (SHLD-14 is a SHOULD).
+            if s.ack == n.rcv {
+                let edge = s.ack + u32::from(s.window);
+                n.edge = edge;
+                n.edge_max = n.edge_max.latest(edge);
+            }
             out.push(n);
             return Ok(());
         }

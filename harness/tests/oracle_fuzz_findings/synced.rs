@@ -304,3 +304,37 @@ fn an_ack_past_a_fin_at_a_number_text_came_for_may_be_the_texts() {
     // Without the text held first, that ACK takes the FIN: text after it is a violation.
     assert!(!fin_over_held_text(false).is_empty(), "text acknowledged after the FIN must be a violation");
 }
+
+/// A simultaneous open (linux profile) whose SYN advertised 2920 octets and SYN-ACK 2896
+/// (the window shrunk by 24); then a RST at IRS+1+`at`, which the stack drops without a word,
+/// and our SYN-ACK again after a retransmission timeout.
+fn rst_past_a_syn_acks_window(at: u32) -> Vec<Finding> {
+    let mut t = Feed::new(OracleProfile::linux());
+    let window = |bytes: Vec<u8>, w: u16| {
+        let mut p = TcpPacket::parse(&bytes).unwrap().packet;
+        p.tcp.window = w;
+        p.emit().unwrap()
+    };
+    let mss = vec![TcpOption::Mss(1460)];
+    t.checker.user_call(Duration::ZERO, "connect(3, ...)");
+    t.packet(0, &window(segment(STACK, PEER, TcpFlags::SYN, ISS, 0, mss.clone(), 0), 2920), true);
+    t.inb(1, TcpFlags::SYN, IRS, 0, mss.clone(), 0);
+    let syn_ack = window(segment(STACK, PEER, TcpFlags::SYN | TcpFlags::ACK, ISS, IRS + 1, mss, 0), 2896);
+    t.packet(1, &syn_ack, true);
+    t.inbound(2, TcpFlags::RST, IRS + 1 + at, 0, 0);
+    t.packet(1001, &syn_ack, true);
+    t.violations(1002)
+}
+
+/// A SYN-ACK's window is the one we advertise from then on, also in a simultaneous open,
+/// after our SYN's: a RST at its right edge is outside the window and dropped (§3.10.7.4
+/// first, Table 6). The oracle kept our SYN's larger window, owed a challenge ACK for the
+/// RST (RFC 5961 §3.2), and when none came, lost the connection and called the next SYN-ACK
+/// retransmission a segment without a TCB (1 state_machine false alarm). Control: a RST
+/// inside the SYN-ACK's window still owes the challenge ACK.
+#[test]
+fn a_syn_acks_window_is_the_one_advertised_in_a_simultaneous_open() {
+    let v = rst_past_a_syn_acks_window(2896);
+    assert!(v.is_empty(), "{v:?}");
+    assert!(!rst_past_a_syn_acks_window(2895).is_empty(), "a RST in the window without a challenge ACK must be a violation");
+}
