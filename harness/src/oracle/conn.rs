@@ -333,7 +333,8 @@ impl Conn {
         self.facts.user_timeout = g.user_timeout;
         // Text in before a close() may have been unread: that close() may be an ABORT.
         self.facts.closed_over_text = g.last_close_fd.is_some_and(|t| t >= self.born && self.facts.first_text_in.is_some_and(|i| i <= t));
-        let una_before = self.worlds.first().map(|w| w.una);
+        // SND.UNA before the segment, in a world with a TCB (a world without one has none).
+        let una_before = self.worlds.iter().find(|w| w.has_tcb()).map(|w| w.una);
         // What happened, for a report: the segment's description when the stack sent it
         // (formatted only if a report needs it).
         let shown = outbound.then_some(s);
