@@ -395,6 +395,18 @@ fn queued_syn_text(w: &World, s: &Seg, cx: &mut Cx, out: &mut Vec<World>) {
             (end, space.acks_fin(end))
         }
     };
+    // A FIN on the SYN, at IRS+1, may be hidden by text for the same numbers that some world
+    // took later (the space keeps what any world may have taken): the SYN's queue may be that
+    // FIN alone.
+    let fin_alone = (w.rcv + 1, true);
+    let fin_first = cx.space(w.irs).fin_at_seq(w.rcv) && (end, fin) != fin_alone;
+    for (end, fin) in std::iter::once((end, fin)).chain(fin_first.then_some(fin_alone)) {
+        queued_syn_segment(w, s, end, fin, cx, out);
+    }
+}
+
+/// [`queued_syn_text`] for one reading of the SYN's queue: text up to `end`, then a FIN.
+fn queued_syn_segment(w: &World, s: &Seg, end: SeqNum, fin: bool, cx: &mut Cx, out: &mut Vec<World>) {
     if end == w.rcv {
         return;
     }

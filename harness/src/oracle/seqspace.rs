@@ -91,6 +91,11 @@ impl RecvSpace {
         self.may.iter().any(|&(s, e)| s <= off && off < e)
     }
 
+    /// Whether one of the peer's FINs is at `seq`.
+    pub fn fin_at_seq(&self, seq: SeqNum) -> bool {
+        self.fin_at(self.off(seq))
+    }
+
     fn fin_at(&self, off: u64) -> bool {
         self.fins.contains(&off)
     }
