@@ -111,6 +111,22 @@ fn backtick_commands_run_in_the_namespace_with_a_private_tmp() {
     assert_eq!(Path::new("/sys/class/net/tun0").exists(), host_tun0, "the host's tun0 changed");
 }
 
+/// A run keeps to one CPU, and what it starts runs at normal priority: the backtick command
+/// below sees a single CPU in its affinity (inherited from the run's worker thread, as the
+/// syscall thread's is) and the SCHED_OTHER policy (0), not the worker's SCHED_FIFO (1) —
+/// a command's start-up at the run's real-time priority could hold up another run's worker.
+#[test]
+fn a_run_keeps_to_one_cpu_and_its_commands_run_at_normal_priority() {
+    if !kernel_available("a_run_keeps_to_one_cpu_and_its_commands_run_at_normal_priority") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let check = r"grep -Eq '^policy +: +0$' /proc/$$/sched && grep -Eq '^Cpus_allowed_list:[[:space:]]+[0-9]+$' /proc/$$/status";
+    let p = write_script(dir.path(), "s.pkt", &format!("`{check}`\n0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n"));
+    let out = synack().args(["run", "--stack", "linux", "--mode", "ipv4"]).arg(&p).current_dir(dir.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+}
+
 /// Files and pipes: what one backtick command writes to the run's private /tmp, the next
 /// command and the script's open() see; sendfile() sends it; pipe() names two descriptors
 /// that splice() and read() use.

@@ -36,6 +36,9 @@ impl Helper {
         let in_call = Arc::new(AtomicBool::new(false));
         let (t, busy) = (tid.clone(), in_call.clone());
         std::thread::spawn(move || {
+            // The worker's priority is not inherited (SCHED_RESET_ON_FORK); a failure was
+            // noted by the worker already.
+            let _ = super::realtime_priority();
             // SAFETY: gettid has no preconditions.
             t.store(unsafe { libc::gettid() }, Ordering::SeqCst);
             let private = private_tmp();

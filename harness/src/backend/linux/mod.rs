@@ -7,6 +7,7 @@
 //! when the thread's last reference goes — after the run, or when synack dies.
 
 mod capture;
+mod cpu;
 mod helper;
 pub mod native;
 pub mod netns;
@@ -20,6 +21,17 @@ use helper::Helper;
 use std::collections::VecDeque;
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// How long before a deadline the runner stops sleeping and waits on the CPU instead, so that
+/// the script's next action happens at its time to a few microseconds: the kernel's choices
+/// at an event compare intervals the script makes equal (e.g. `tcp_tso_should_defer`'s "last
+/// send within 1 ms", a retransmission's RTT against the minimum RTT), and the varying
+/// lateness of a wake-up from sleep (30–150 µs here, idle or busy) decided them run by run.
+/// Events on whole milliseconds never have a kernel tick in this stretch (tick.rs puts every
+/// tick half a millisecond from a whole millisecond of script time), so the CPU is not kept
+/// busy across a tick, which can make a jiffy timer of the run fire a tick late (a CPU that is
+/// busy at a tick may run its timers before another CPU has advanced jiffies).
+const SPIN: Duration = Duration::from_micros(200);
 
 /// CLOCK_REALTIME as a duration since the epoch (the clock of kernel packet timestamps).
 pub(crate) fn realtime() -> Duration {
@@ -43,6 +55,8 @@ pub struct LinuxBackend {
     saved: Vec<(String, String)>,
     setup: Setup,
     kernel: String,
+    /// The run's CPU (its place in the table is freed when the backend goes).
+    _cpu: cpu::Pinned,
 }
 
 impl LinuxBackend {
@@ -50,6 +64,14 @@ impl LinuxBackend {
     /// Call it on a dedicated thread: that thread's network namespace is replaced.
     pub fn new(setup: &Setup) -> Result<LinuxBackend, String> {
         netns::available()?;
+        // Before anything else, so that the syscall thread and every child inherit it.
+        let (pinned, cpu_note) = match cpu::pin_this_thread() {
+            Ok(p) => {
+                let note = p.cpu().map(|c| format!("the run's threads are on CPU {c}"));
+                (p, note)
+            }
+            Err(e) => (cpu::Pinned::none(), Some(format!("the run could not be kept on one CPU ({e}); timing may vary more"))),
+        };
         netns::enter_fresh_namespace()?;
         let tun = netns::create_tun()?;
         netns::configure(setup)?;
@@ -69,6 +91,7 @@ impl LinuxBackend {
             saved: Vec::new(),
             setup: setup.clone(),
             kernel,
+            _cpu: pinned,
         };
         backend.apply_defaults()?;
         backend.start = realtime();
@@ -76,7 +99,7 @@ impl LinuxBackend {
         for (at, _) in &mut backend.events {
             *at = Duration::ZERO;
         }
-        if let Some(note) = realtime_note {
+        for note in [realtime_note, cpu_note].into_iter().flatten() {
             backend.events.push((Duration::ZERO, TraceKind::Note(note)));
         }
         Ok(backend)
@@ -212,14 +235,18 @@ impl LinuxBackend {
     }
 }
 
-/// Gives the calling (worker) thread a modest real-time priority, so that a busy machine
-/// delays the script's actions less (the threads it starts inherit it). The runner never
-/// spins — it sleeps in ppoll — so this cannot starve the machine, and the kernel's RT
-/// throttling bounds it anyway. Returns a note when it could not be done.
-fn realtime_priority() -> Option<String> {
+/// Gives the calling thread a modest real-time priority, so that a busy machine delays the
+/// script's actions less. The runner's waits end on the CPU (see `next_outbound`) only for
+/// the last [`SPIN`] before an event, and the kernel's RT throttling bounds it anyway.
+/// `SCHED_RESET_ON_FORK`: what the thread starts — the syscall thread, which sets its own,
+/// and the processes of backtick commands — begins at normal priority, so that a command's
+/// start-up (milliseconds of CPU) cannot hold up a run's real-time threads on that CPU (a
+/// real-time child of equal priority is not preempted by them). Returns a note when it could
+/// not be done.
+pub(crate) fn realtime_priority() -> Option<String> {
     let param = libc::sched_param { sched_priority: 10 };
     // SAFETY: sets the calling thread's own scheduling policy.
-    let rc = unsafe { libc::sched_setscheduler(0, libc::SCHED_FIFO, &param) };
+    let rc = unsafe { libc::sched_setscheduler(0, libc::SCHED_FIFO | libc::SCHED_RESET_ON_FORK, &param) };
     if rc == 0 {
         None
     } else {
@@ -302,9 +329,19 @@ impl Backend for LinuxBackend {
             if now >= deadline {
                 return Ok(None);
             }
-            // Sleep in the kernel until a packet is captured, the deadline passes, or (at most
-            // every 10 ms) to look at a blocked call; no busy-waiting.
-            let wait = (deadline - now).min(Duration::from_millis(if self.blocked { 1 } else { 10 }));
+            let left = deadline - now;
+            if left <= SPIN && !self.blocked {
+                // The last stretch on the CPU, looking for packets as it goes: a sleep ends
+                // tens of microseconds late, more after a long one (the vCPU halts), and by
+                // a different amount each time. Other threads of this priority (the syscall
+                // thread) get the CPU at every turn.
+                // SAFETY: no arguments.
+                unsafe { libc::sched_yield() };
+                continue;
+            }
+            // Sleep in the kernel until a packet is captured, the last stretch before the
+            // deadline, or (at most every 10 ms) to look at a blocked call.
+            let wait = if self.blocked { left.min(Duration::from_millis(1)) } else { (left - SPIN).min(Duration::from_millis(10)) };
             let mut pfd = libc::pollfd { fd: self.capture.as_raw_fd(), events: libc::POLLIN, revents: 0 };
             let ts = libc::timespec { tv_sec: wait.as_secs() as libc::time_t, tv_nsec: wait.subsec_nanos() as libc::c_long };
             // SAFETY: one live pollfd and a timespec.
