@@ -540,8 +540,8 @@ impl Conn {
             push_capped(&mut self.stamps, now, 16);
             push_capped(&mut g.stamps, now, 4096);
         } else if ack
-            && w0.state == State::TimeWait
-            && self.before_in.first().is_some_and(|w| w.state == State::TimeWait)
+            && self.worlds.iter().any(|w| w.state == State::TimeWait)
+            && self.before_in.iter().any(|w| w.state == State::TimeWait)
             && !self.sent_since_in
             && self.last_in.is_some_and(|(_, t, _)| now.saturating_sub(t) <= window)
         {
