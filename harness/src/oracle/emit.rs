@@ -197,11 +197,13 @@ fn synchronized(n: World, s: &Seg, rst_sent: bool, cx: &mut Cx, out: &mut Vec<Wo
             if n.passive && (s.len > 0 || s.opts.fast_open.is_some()) {
                 n.advised |= Advice::FastOpenRetransmission.bit();
             }
-            // Its window (never scaled, RFC 7323 §2.2) is the one we now advertise — in a
-            // simultaneous open, after our SYN's, which it may shrink (SHLD-14 is a SHOULD).
+            // Its window (never scaled, RFC 7323 §2.2) is one we advertise — in a simultaneous
+            // open, after our SYN's, which it may shrink (SHLD-14 is a SHOULD). A retransmission
+            // may carry the window it first had, older than the one an ACK since advertised:
+            // the edge's lower bound only goes down, its upper bound only up.
             if s.ack == n.rcv {
                 let edge = s.ack + u32::from(s.window);
-                n.edge = edge;
+                n.edge = n.edge.earliest(edge).latest(n.rcv);
                 n.edge_max = n.edge_max.latest(edge);
             }
             out.push(n);
