@@ -539,7 +539,7 @@ fn take_ack(mut n: World, s: &Seg, cx: &mut Cx, out: &mut Vec<World>) {
 pub(super) fn text_and_fin(mut n: World, s: &Seg, must: bool, cx: &mut Cx, out: &mut Vec<World>) {
     let accepting = matches!(n.state, State::Established | State::FinWait1 | State::FinWait2);
     let (start, end) = (s.text_seq(), s.text_end());
-    let closed = cx.facts.user_closed || !cx.profile.user_calls_visible;
+    let closed = cx.facts.user_rcv_closed || !cx.profile.user_calls_visible;
     // A CLOSE in ESTABLISHED enters FIN-WAIT-1 at once, its FIN queued behind the text not
     // yet sent (§3.10.4): until the FIN shows, the world stays ESTABLISHED, SHLD-3 all the same.
     let fin_unsent = n.state == State::Established && cx.facts.user_send_closed;

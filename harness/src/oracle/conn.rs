@@ -52,6 +52,9 @@ pub(crate) struct Global {
     pub last_abort: Option<u64>,
     /// The last close() seen (not shutdown()): ABORT when received text is unread (SHLD-3).
     pub last_close_fd: Option<u64>,
+    /// The last close of the receiving side seen: close(), or shutdown() with SHUT_RD or
+    /// SHUT_RDWR — the application reads no more (SHLD-3's "half-duplex" close).
+    pub last_rcv_close: Option<u64>,
     /// User calls seen, and the count at the last listen() and the last close() (0: none):
     /// they order calls against a connection's segments within one instant.
     pub calls: u64,
@@ -89,6 +92,7 @@ impl Global {
             last_send_close: None,
             last_abort: None,
             last_close_fd: None,
+            last_rcv_close: None,
             calls: 0,
             last_listen_call: 0,
             last_close_call: 0,
@@ -329,6 +333,7 @@ impl Conn {
         self.facts.last_user_call = g.last_user_call.filter(|_| g.profile.user_calls_visible);
         self.facts.user_closed = g.last_close.is_some_and(|t| t >= self.born);
         self.facts.user_send_closed = g.last_send_close.is_some_and(|t| t >= self.born);
+        self.facts.user_rcv_closed = g.last_rcv_close.is_some_and(|t| t >= self.born);
         self.facts.user_aborted = g.last_abort.is_some_and(|t| t >= self.born);
         self.facts.user_timeout = g.user_timeout;
         // Text in before a close() may have been unread: that close() may be an ABORT.

@@ -30,6 +30,9 @@ pub(crate) struct Facts {
     /// A CLOSE of the sending side (close(), shutdown() but SHUT_RD) has been seen since the
     /// connection began.
     pub user_send_closed: bool,
+    /// A close of the receiving side (close(), shutdown() with SHUT_RD or SHUT_RDWR) has been
+    /// seen since the connection began.
+    pub user_rcv_closed: bool,
     /// An ABORT has been seen since the connection began.
     pub user_aborted: bool,
     /// When the last inbound segment with text arrived, and the first.

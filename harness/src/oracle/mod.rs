@@ -217,6 +217,12 @@ impl Checker {
         if name == "close" {
             self.g.last_close_fd = Some(now);
         }
+        // SHLD-3 concerns an application that reads no more: close(), or shutdown() of the
+        // receiving side (SHUT_RD, SHUT_RDWR) — not shutdown(SHUT_WR), after which it reads on
+        // (RFC 9293 §3.6: the user who CLOSEs "may continue to RECEIVE").
+        if name == "close" || name == "abort" || (name == "shutdown" && call.contains("SHUT_RD")) {
+            self.g.last_rcv_close = Some(now);
+        }
         // shutdown(SHUT_RD) closes no sending side (a call text without the argument counts).
         let read_only = call.contains("SHUT_RD") && !call.contains("SHUT_RDWR");
         if name == "close" || (name == "shutdown" && !read_only) {

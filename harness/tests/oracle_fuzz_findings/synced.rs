@@ -30,10 +30,10 @@ fn an_ack_reached_by_text_over_a_queued_fin_does_not_show_the_fin_taken() {
     assert!(!simultaneous_fin_then_text(0, 100).is_empty(), "text acknowledged after the FIN must be a violation");
 }
 
-/// ESTABLISHED, 100 octets sent and acknowledged with a zero window, then (when `close`) a
-/// shutdown(SHUT_WR) whose FIN the stack has not sent, then 10 octets from the peer answered
+/// ESTABLISHED, 100 octets sent and acknowledged with a zero window, then the user `call`
+/// (if any) — a CLOSE whose FIN the stack has not sent — then 10 octets from the peer
 /// (SEG.ACK below SND.UNA) answered with Linux's RST for data after CLOSE (<SEQ=SEG.ACK>).
-fn data_after_close_before_the_fin(close: bool) -> Vec<Finding> {
+fn data_after_close_before_the_fin(call: Option<&str>) -> Vec<Finding> {
     let mut t = Feed::new(OracleProfile::linux());
     t.established();
     t.outbound(2, TcpFlags::ACK | TcpFlags::PSH, ISS + 1, IRS + 1, 100);
@@ -41,8 +41,8 @@ fn data_after_close_before_the_fin(close: bool) -> Vec<Finding> {
     let mut zero = TcpPacket::parse(&zero).unwrap().packet;
     zero.tcp.window = 0;
     t.packet(3, &zero.emit().unwrap(), false);
-    if close {
-        t.checker.user_call(Duration::from_millis(4), "shutdown(4, SHUT_WR)");
+    if let Some(call) = call {
+        t.checker.user_call(Duration::from_millis(4), call);
     }
     // An old SEG.ACK: Linux's RST (<SEQ=SEG.ACK>) is not an ABORT's (<SEQ=SND.NXT>).
     t.inbound(5, TcpFlags::ACK, IRS + 1, ISS + 51, 10);
@@ -57,10 +57,14 @@ fn data_after_close_before_the_fin(close: bool) -> Vec<Finding> {
 /// shows, called it an unexplained reset (6 state_machine false alarms).
 #[test]
 fn data_after_a_close_whose_fin_is_unsent_may_draw_a_reset() {
-    let v = data_after_close_before_the_fin(true);
-    assert!(v.is_empty(), "{v:?}");
-    // Without the CLOSE, nothing explains the RST.
-    assert!(!data_after_close_before_the_fin(false).is_empty(), "a RST without a CLOSE must be a violation");
+    for call in ["close(4)", "shutdown(4, SHUT_RDWR)"] {
+        let v = data_after_close_before_the_fin(Some(call));
+        assert!(v.is_empty(), "{call}: {v:?}");
+    }
+    // Without the CLOSE, nothing explains the RST; nor after shutdown(SHUT_WR), which leaves
+    // the application reading (RFC 9293 §3.6: it "may continue to RECEIVE").
+    assert!(!data_after_close_before_the_fin(None).is_empty(), "a RST without a CLOSE must be a violation");
+    assert!(!data_after_close_before_the_fin(Some("shutdown(4, SHUT_WR)")).is_empty(), "a RST after a half-close must be a violation");
 }
 
 /// A simultaneous open whose SYN (`syn`) may carry a FIN; a SYN-ACK with a bad ACK in
