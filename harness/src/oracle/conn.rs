@@ -371,6 +371,9 @@ impl Conn {
                 let into = if fits { &mut next } else { &mut misfits };
                 let before = into.len();
                 if let Err(why) = emit(w, s, &mut cx, into) {
+                    if debug() {
+                        eprintln!("    a {:?} world could not have sent it: {:?}", w.state, why);
+                    }
                     first_why.get_or_insert(why);
                 }
                 if fits && next.len() > before {
@@ -578,7 +581,10 @@ impl Conn {
         // (the older reading of a repeated option). Out-of-window segments update nothing, nor
         // (Deviation::TsRecentNeedsAck, Linux) one without ACK but a SYN opening a connection.
         let at_or_below = |w: &World| if w.has_tcb() { s.seq.before_or_eq(w.rcv) } else { s.flags.syn() };
-        let copies = !ts_needs_ack || s.has_ack() || (s.flags.syn() && self.before_in.iter().all(|w| !w.has_tcb()));
+        // (Linux: and only when the ACK is not older than SND.UNA — tcp_ack leaves an old ACK
+        // at `old_ack` before tcp_replace_ts_recent.)
+        let ack_taken = s.has_ack() && self.before_in.iter().filter(|w| w.has_tcb()).all(|w| !s.ack.before(w.una));
+        let copies = !ts_needs_ack || ack_taken || (s.flags.syn() && self.before_in.iter().all(|w| !w.has_tcb()));
         if copies && !invalid && !s.flags.rst() && !self.before_in.is_empty() && self.before_in.iter().all(at_or_below) {
             let older = |a: u32, b: u32| if (a.wrapping_sub(b) as i32) < 0 { a } else { b };
             if let Some(tsval) = s.opts.tsvals().reduce(older) {
