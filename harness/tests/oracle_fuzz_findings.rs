@@ -7,7 +7,7 @@ mod handfed;
 use handfed::*;
 use std::time::Duration;
 use synack::oracle::{Finding, OracleProfile, Severity};
-use synack_stack::wire::{TcpFlags, TcpOption, TcpPacket};
+use synack_stack::wire::{TcpFlags, TcpOption};
 
 /// A RST at RCV.NXT with a bad checksum (the fuzz target's `Delivery::BadChecksum`) is
 /// discarded by the receiver (MUST-3), so the connection lives on and sends data. The oracle
@@ -433,9 +433,8 @@ fn a_segment_covering_the_whole_window_may_be_unacceptable() {
         let mss = vec![TcpOption::Mss(1460)];
         let mut t = Feed::new(OracleProfile::rfc9293());
         t.packet(0, &segment(PEER, STACK, TcpFlags::SYN, IRS, 0, mss.clone(), 0), false);
-        let mut synack = TcpPacket::parse(&segment(STACK, PEER, TcpFlags::SYN | TcpFlags::ACK, ISS, IRS + 1, mss, 0)).unwrap().packet;
-        synack.tcp.window = 100; // RCV.WND: [IRS+1, IRS+101)
-        t.packet(0, &synack.emit().unwrap(), true);
+        // RCV.WND: [IRS+1, IRS+101)
+        t.packet(0, &with_window(&segment(STACK, PEER, TcpFlags::SYN | TcpFlags::ACK, ISS, IRS + 1, mss, 0), 100), true);
         t.inbound(1, TcpFlags::ACK, IRS + 1, ISS + 1, 0);
         t.inbound(2, TcpFlags::ACK, seq, ISS + 1, 200);
         t.outbound(2, TcpFlags::ACK, ISS + 1, IRS + 1, 0);

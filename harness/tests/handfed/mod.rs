@@ -36,6 +36,13 @@ pub fn segment(from: &str, to: &str, flags: TcpFlags, seq: u32, ack: u32, option
     TcpPacket::new(src, dst, seg).unwrap().emit().unwrap()
 }
 
+/// The packet `bytes` (from [`segment`]) advertising `window` instead.
+pub fn with_window(bytes: &[u8], window: u16) -> Vec<u8> {
+    let mut p = TcpPacket::parse(bytes).unwrap().packet;
+    p.tcp.window = window;
+    p.emit().unwrap()
+}
+
 /// A trace fed event by event: inbound (to the stack) or outbound (from it), at times in ms.
 pub struct Feed {
     pub checker: Checker,

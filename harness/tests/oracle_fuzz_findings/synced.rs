@@ -37,10 +37,7 @@ fn data_after_close_before_the_fin(call: Option<&str>) -> Vec<Finding> {
     let mut t = Feed::new(OracleProfile::linux());
     t.established();
     t.outbound(2, TcpFlags::ACK | TcpFlags::PSH, ISS + 1, IRS + 1, 100);
-    let zero = segment(PEER, STACK, TcpFlags::ACK, IRS + 1, ISS + 101, vec![], 0);
-    let mut zero = TcpPacket::parse(&zero).unwrap().packet;
-    zero.tcp.window = 0;
-    t.packet(3, &zero.emit().unwrap(), false);
+    t.packet(3, &with_window(&segment(PEER, STACK, TcpFlags::ACK, IRS + 1, ISS + 101, vec![], 0), 0), false);
     if let Some(call) = call {
         t.checker.user_call(Duration::from_millis(4), call);
     }
@@ -142,9 +139,7 @@ fn probes_after_a_zero_window_ack(probes: &[u64]) -> Vec<Finding> {
     t.outbound(10, TcpFlags::ACK, ISS + 1001, IRS + 1, 33);
     t.outbound(1010, TcpFlags::ACK, ISS + 1, IRS + 1, 1000);
     t.outbound(3010, TcpFlags::ACK, ISS + 1, IRS + 1, 1000);
-    let mut zero = TcpPacket::parse(&segment(PEER, STACK, TcpFlags::ACK, IRS + 1, ISS + 1001, vec![], 0)).unwrap().packet;
-    zero.tcp.window = 0;
-    t.packet(3500, &zero.emit().unwrap(), false);
+    t.packet(3500, &with_window(&segment(PEER, STACK, TcpFlags::ACK, IRS + 1, ISS + 1001, vec![], 0), 0), false);
     t.outbound(3500, TcpFlags::ACK, ISS + 1001, IRS + 1, 33);
     for &ms in probes {
         t.outbound(ms, TcpFlags::ACK, ISS + 1001, IRS + 1, 1);
@@ -182,9 +177,7 @@ fn octet_probes_after_a_reply(ooo: bool, probes: &[u64]) -> Vec<Finding> {
     t.outbound(10, TcpFlags::ACK, ISS + 1, IRS + 1, 1000);
     t.outbound(10, TcpFlags::ACK, ISS + 1001, IRS + 1, 1);
     t.outbound(1010, TcpFlags::ACK, ISS + 1, IRS + 1, 1000);
-    let mut zero = TcpPacket::parse(&segment(PEER, STACK, TcpFlags::ACK, IRS + 1, ISS + 1001, vec![], 0)).unwrap().packet;
-    zero.tcp.window = 0;
-    t.packet(1500, &zero.emit().unwrap(), false);
+    t.packet(1500, &with_window(&segment(PEER, STACK, TcpFlags::ACK, IRS + 1, ISS + 1001, vec![], 0), 0), false);
     t.outbound(1500, TcpFlags::ACK, ISS + 1001, IRS + 1, 1);
     for &ms in probes {
         t.outbound(ms, TcpFlags::ACK, ISS + 1001, IRS + 1, 1);
@@ -314,16 +307,11 @@ fn an_ack_past_a_fin_at_a_number_text_came_for_may_be_the_texts() {
 /// and our SYN-ACK again after a retransmission timeout.
 fn rst_past_a_syn_acks_window(at: u32) -> Vec<Finding> {
     let mut t = Feed::new(OracleProfile::linux());
-    let window = |bytes: Vec<u8>, w: u16| {
-        let mut p = TcpPacket::parse(&bytes).unwrap().packet;
-        p.tcp.window = w;
-        p.emit().unwrap()
-    };
     let mss = vec![TcpOption::Mss(1460)];
     t.checker.user_call(Duration::ZERO, "connect(3, ...)");
-    t.packet(0, &window(segment(STACK, PEER, TcpFlags::SYN, ISS, 0, mss.clone(), 0), 2920), true);
+    t.packet(0, &with_window(&segment(STACK, PEER, TcpFlags::SYN, ISS, 0, mss.clone(), 0), 2920), true);
     t.inb(1, TcpFlags::SYN, IRS, 0, mss.clone(), 0);
-    let syn_ack = window(segment(STACK, PEER, TcpFlags::SYN | TcpFlags::ACK, ISS, IRS + 1, mss, 0), 2896);
+    let syn_ack = with_window(&segment(STACK, PEER, TcpFlags::SYN | TcpFlags::ACK, ISS, IRS + 1, mss, 0), 2896);
     t.packet(1, &syn_ack, true);
     t.inbound(2, TcpFlags::RST, IRS + 1 + at, 0, 0);
     t.packet(1001, &syn_ack, true);
