@@ -1,19 +1,25 @@
 //! One CPU per run: the worker thread (and so the syscall thread it starts, and the kernel
 //! work both cause: receive processing, the socket's timers, transmission) stays on the
-//! allowed CPU that the fewest other runs of this process are on.
+//! allowed CPU that the fewest other runs of this process are on — among several, the one
+//! whose tick advances `jiffies` (a run alone, e.g. a rerun, always goes there).
 //!
-//! Why: with `-j 2` on two CPUs, the two runs' real-time threads (SCHED_FIFO, equal priority,
-//! so neither preempts the other) no longer meet on one CPU while the other CPU idles, and a
-//! run's kernel timers are armed on a CPU the other run does not keep busy. A busy CPU can
-//! fire a jiffy timer a tick late: at a tick it may look at its timers before the CPU that
-//! keeps `jiffies` has advanced it (on this machine, busy on both CPUs, a delayed ACK due on
-//! the next tick left on the one after in 4 of 12 runs on CPU 1 and in none of 12 on CPU 0,
-//! which kept `jiffies` at the time; an idle CPU advances `jiffies` itself when it wakes, so
-//! only a busy one loses the race). The hand-over of a call to the syscall thread is also a
-//! context switch instead of a wake-up of another vCPU: upstream's eor/no-coalesce-retrans
-//! made its 13 calls at +0 in 0.43–0.70 ms with the run on one CPU against 0.70–0.87 ms
-//! spread over two (16 runs each, busy machine) — the time that decides whether the kernel
-//! takes the retransmission's RTT sample there.
+//! Why one CPU: with `-j 2` on two CPUs, the two runs' real-time threads (SCHED_FIFO, equal
+//! priority, so neither preempts the other) no longer meet on one CPU while the other idles;
+//! the hand-over of a call to the syscall thread is a context switch instead of a wake-up of
+//! another vCPU (upstream's eor/no-coalesce-retrans made its 13 calls at +0 in 0.43–0.70 ms
+//! on one CPU against 0.70–0.87 ms over two, 16 runs each, busy machine).
+//!
+//! Why that CPU: a jiffy timer (the delayed ACK, the retransmission timers) fires in the
+//! timer interrupt of the CPU that armed it, once `jiffies` has reached its expiry; `jiffies`
+//! is advanced by one CPU's tick (the timekeeper's; an idle CPU advances it when it wakes).
+//! The ticks of all CPUs are due at the same moment, and on another CPU that is busy, the
+//! interrupt often comes and goes before the timekeeper's has advanced `jiffies`: the timer
+//! waits a whole tick more. A delayed ACK due on the next tick then leaves 4 ms past the
+//! tolerance — upstream's close/close-remote-fin-then-close passed 22 of 30 runs on CPU 0 and
+//! 30 of 30 on the measured timekeeper (alternating, same load: a fuzzer and builds on both
+//! CPUs); fastopen/server/opt34/fin-close-socket 15 of 25 against 24 of 25. Which CPU keeps
+//! time can change when a CPU goes idle, so it is measured for each run that has a choice
+//! (tick.rs, two ticks per candidate CPU).
 
 use std::sync::Mutex;
 
@@ -24,17 +30,24 @@ static RUNS_ON: Mutex<Vec<usize>> = Mutex::new(Vec::new());
 #[derive(Debug)]
 pub struct Pinned {
     cpu: Option<usize>,
+    /// Whether the CPU was chosen as the one that advances `jiffies`.
+    timekeeper: bool,
 }
 
 impl Pinned {
     /// No pin: the thread runs wherever the scheduler puts it.
     pub fn none() -> Pinned {
-        Pinned { cpu: None }
+        Pinned { cpu: None, timekeeper: false }
     }
 
-    /// The CPU the run is on, if it was pinned (not when only one CPU is allowed anyway).
-    pub fn cpu(&self) -> Option<usize> {
-        self.cpu
+    /// For the log: where the run is and why (nothing when only one CPU is allowed anyway).
+    pub fn describe(&self) -> Option<String> {
+        let cpu = self.cpu?;
+        Some(if self.timekeeper {
+            format!("the run's threads are on CPU {cpu}, whose tick advances jiffies (measured)")
+        } else {
+            format!("the run's threads are on CPU {cpu}")
+        })
     }
 }
 
@@ -65,17 +78,8 @@ fn least_used(allowed: &[usize], runs: &[usize]) -> Option<usize> {
     allowed.iter().copied().min_by_key(|&c| (runs.get(c).copied().unwrap_or(0), c))
 }
 
-/// Pins the calling thread to the allowed CPU with the fewest runs of this process. Threads
-/// it starts afterwards inherit the pin. `Err` says why it could not (then the thread runs
-/// wherever the scheduler puts it, as before).
-pub fn pin_this_thread() -> Result<Pinned, String> {
-    let allowed = allowed();
-    if allowed.len() < 2 {
-        // Nothing to choose: the thread stays where it may run.
-        return Ok(Pinned { cpu: None });
-    }
-    let mut runs = RUNS_ON.lock().map_err(|_| "the CPU table is poisoned".to_string())?;
-    let cpu = least_used(&allowed, &runs).ok_or("no CPU allowed")?;
+/// Sets the calling thread's affinity to `cpu` alone.
+fn move_to(cpu: usize) -> Result<(), String> {
     // SAFETY: an all-zero cpu_set_t is empty; CPU_SET adds one CPU within its size.
     let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
     unsafe { libc::CPU_SET(cpu, &mut set) };
@@ -83,11 +87,58 @@ pub fn pin_this_thread() -> Result<Pinned, String> {
     if unsafe { libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set) } != 0 {
         return Err(format!("sched_setaffinity to CPU {cpu}: {}", std::io::Error::last_os_error()));
     }
+    Ok(())
+}
+
+/// Ticks looked at on each CPU to find the timekeeping one.
+const SAMPLES: usize = 2;
+
+/// The one of `candidates` whose tick advances `jiffies`, if the ticks say so clearly: the
+/// calling thread visits each and counts the ticks that show it (tick.rs). Costs about
+/// `SAMPLES` tick periods per candidate.
+fn timekeeper(candidates: &[usize]) -> Option<usize> {
+    let lattice = super::tick::Lattice::get()?;
+    let counts: Vec<usize> = candidates
+        .iter()
+        .map(|&c| if move_to(c).is_ok() { (0..SAMPLES).filter(|_| lattice.tick_advances_jiffies_here() == Some(true)).count() } else { 0 })
+        .collect();
+    clear_winner(candidates, &counts)
+}
+
+/// The candidate with the most counts, if no other has as many and it has one at least.
+fn clear_winner(candidates: &[usize], counts: &[usize]) -> Option<usize> {
+    let best = *counts.iter().max()?;
+    let mut winners = candidates.iter().zip(counts).filter(|(_, &n)| n == best);
+    match (winners.next(), winners.next()) {
+        (Some((&c, _)), None) if best > 0 => Some(c),
+        _ => None,
+    }
+}
+
+/// Pins the calling thread to the allowed CPU with the fewest runs of this process; among
+/// several, to the one whose tick advances `jiffies` (a run alone always goes there): its
+/// timers fire on the tick they are due even while other work keeps the CPU busy. Threads it
+/// starts afterwards inherit the pin. Call it at real-time priority (the measurement spins).
+/// `Err` says why it could not pin (then the thread runs wherever the scheduler puts it).
+pub fn pin_this_thread() -> Result<Pinned, String> {
+    let allowed = allowed();
+    if allowed.len() < 2 {
+        // Nothing to choose: the thread stays where it may run.
+        return Ok(Pinned { cpu: None, timekeeper: false });
+    }
+    // Held while measuring, so that two runs starting together do not both take one CPU.
+    let mut runs = RUNS_ON.lock().map_err(|_| "the CPU table is poisoned".to_string())?;
+    let least = least_used(&allowed, &runs).ok_or("no CPU allowed")?;
+    let fewest = runs.get(least).copied().unwrap_or(0);
+    let candidates: Vec<usize> = allowed.iter().copied().filter(|&c| runs.get(c).copied().unwrap_or(0) == fewest).collect();
+    let keeper = if candidates.len() > 1 { timekeeper(&candidates) } else { None };
+    let cpu = keeper.unwrap_or(least);
+    move_to(cpu)?;
     if runs.len() <= cpu {
         runs.resize(cpu + 1, 0);
     }
     runs[cpu] += 1;
-    Ok(Pinned { cpu: Some(cpu) })
+    Ok(Pinned { cpu: Some(cpu), timekeeper: keeper.is_some() })
 }
 
 #[cfg(test)]
@@ -103,5 +154,15 @@ mod tests {
         // Only the allowed CPUs count.
         assert_eq!(least_used(&[2, 3], &[0, 0, 5, 4]), Some(3));
         assert_eq!(least_used(&[], &[0]), None);
+    }
+
+    #[test]
+    fn the_timekeeper_needs_a_clear_majority_of_ticks() {
+        assert_eq!(clear_winner(&[0, 1], &[2, 0]), Some(0));
+        assert_eq!(clear_winner(&[0, 1], &[1, 2]), Some(1));
+        assert_eq!(clear_winner(&[0, 1], &[1, 1]), None);
+        assert_eq!(clear_winner(&[0, 1], &[0, 0]), None);
+        assert_eq!(clear_winner(&[2, 5, 7], &[0, 1, 0]), Some(5));
+        assert_eq!(clear_winner(&[], &[]), None);
     }
 }

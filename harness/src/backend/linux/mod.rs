@@ -64,10 +64,12 @@ impl LinuxBackend {
     /// Call it on a dedicated thread: that thread's network namespace is replaced.
     pub fn new(setup: &Setup) -> Result<LinuxBackend, String> {
         netns::available()?;
-        // Before anything else, so that the syscall thread and every child inherit it.
+        // First the priority (the CPU's measurement spins), then the CPU, before anything
+        // else, so that the syscall thread and every child inherit it.
+        let realtime_note = realtime_priority();
         let (pinned, cpu_note) = match cpu::pin_this_thread() {
             Ok(p) => {
-                let note = p.cpu().map(|c| format!("the run's threads are on CPU {c}"));
+                let note = p.describe();
                 (p, note)
             }
             Err(e) => (cpu::Pinned::none(), Some(format!("the run could not be kept on one CPU ({e}); timing may vary more"))),
@@ -76,7 +78,6 @@ impl LinuxBackend {
         let tun = netns::create_tun()?;
         netns::configure(setup)?;
         let capture = capture::open(netns::TUN_NAME)?;
-        let realtime_note = realtime_priority();
         let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").map(|s| s.trim().to_string()).unwrap_or_default();
         let mut backend = LinuxBackend {
             tun,

@@ -39,6 +39,13 @@ fn monotonic_ns() -> u64 {
     ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
 }
 
+fn coarse_ns() -> u64 {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: writes one timespec.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC_COARSE, &mut ts) };
+    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+}
+
 impl Lattice {
     /// The lattice this kernel ticks on, measured once per process; `None` if it cannot be
     /// measured (then runs start wherever they start, as before).
@@ -122,6 +129,41 @@ impl Lattice {
         unsafe { libc::clock_nanosleep(libc::CLOCK_MONOTONIC, libc::TIMER_ABSTIME, &ts, std::ptr::null_mut()) };
     }
 
+    /// Whether the CPU the calling thread runs on is the one whose tick advances `jiffies`
+    /// (the kernel's timekeeping CPU), from one tick: the thread waits on the CPU from 300 µs
+    /// before the tick to 300 µs after it, reading CLOCK_MONOTONIC and CLOCK_MONOTONIC_COARSE
+    /// in turn. The coarse clock moves when `jiffies` does; on the timekeeping CPU that happens
+    /// inside this CPU's own tick interrupt, a gap of tens of microseconds in the readings,
+    /// while on another CPU it happens in between, usually after this CPU's interrupt is over
+    /// (which is how a busy CPU comes to look at its timers before `jiffies` has advanced).
+    /// `None` when the coarse clock did not move in the window. Call it at real-time priority,
+    /// or a preemption may look like an interrupt.
+    pub fn tick_advances_jiffies_here(&self) -> Option<bool> {
+        const MARGIN: u64 = 300_000;
+        const INTERRUPTED: u64 = 5_000;
+        let tick = self.next_tick(monotonic_ns() + 2 * MARGIN);
+        let start = tick - MARGIN;
+        let ts = libc::timespec { tv_sec: (start / 1_000_000_000) as libc::time_t, tv_nsec: (start % 1_000_000_000) as libc::c_long };
+        // SAFETY: an absolute sleep on CLOCK_MONOTONIC; EINTR only shortens the wait.
+        unsafe { libc::clock_nanosleep(libc::CLOCK_MONOTONIC, libc::TIMER_ABSTIME, &ts, std::ptr::null_mut()) };
+        let c0 = coarse_ns();
+        let (mut before, mut prev) = (0, monotonic_ns());
+        loop {
+            let c = coarse_ns();
+            let f = monotonic_ns();
+            let gap = f - prev;
+            if c != c0 {
+                // The change came between the last two coarse readings: in either of the last
+                // two intervals of the fine clock.
+                return Some(gap.max(before) > INTERRUPTED);
+            }
+            if f > tick + MARGIN {
+                return None;
+            }
+            (before, prev) = (gap, f);
+        }
+    }
+
     /// The tick rate, for the log.
     pub fn hz(&self) -> u64 {
         (1_000_000_000f64 / self.period.as_nanos() as f64).round() as u64
@@ -166,6 +208,15 @@ mod tests {
         assert_eq!(l.next_tick(1_500_001), 5_500_000);
         assert_eq!(l.next_tick(0), 1_500_000);
         assert_eq!(l.next_tick(9_000_000), 9_500_000);
+    }
+
+    #[test]
+    fn the_coarse_clock_moves_within_a_measured_tick() {
+        // CLOCK_MONOTONIC_COARSE moves when jiffies does, at a tick: in the window around a
+        // tick of the measured lattice (a wrong phase or period misses it). Three tries, as a
+        // preemption of the spinning thread on a busy machine can push it past the window.
+        let l = Lattice::measure().expect("jiffy timers wake on ticks");
+        assert!((0..3).any(|_| l.tick_advances_jiffies_here().is_some()), "{l:?}");
     }
 
     #[test]
