@@ -453,13 +453,8 @@ fn established(n: &mut World, s: &Seg, cx: &Cx) {
 /// The window update (§3.10.7.4 fifth): the peer's right edge and MAX.SND.WND (with the
 /// largest shift the scale allows for the edges and the upper bound, the least for the lower).
 fn window_update(n: &mut World, s: &Seg) {
-    let (lo, hi) = n.snd_shifts();
-    let wnd = u32::from(s.window) << hi;
-    let edge = s.ack + wnd;
-    if edge.after(n.peer_edge) {
-        n.peer_edge = edge;
-    }
-    n.max_wnd_hi = n.max_wnd_hi.max(wnd);
+    let lo = n.snd_shifts().0;
+    let edge = window_bounds(n, s);
     // If SND.WL1 < SEG.SEQ, or SND.WL1 = SEG.SEQ and SND.WL2 =< SEG.ACK: the new window.
     if s.seq.after(n.wl1) || (s.seq == n.wl1 && s.ack.after_or_eq(n.wl2)) {
         n.max_wnd_lo = n.max_wnd_lo.max(u32::from(s.window) << lo);
@@ -473,6 +468,18 @@ fn window_update(n: &mut World, s: &Seg) {
         // a stack that keeps the old edge sends into a shrunk window.
         n.cur_edge = edge;
     }
+}
+
+/// What a window may have done whether or not it was taken: the upper bounds of the peer's
+/// right edge and of MAX.SND.WND. Returns the edge it offers.
+fn window_bounds(n: &mut World, s: &Seg) -> SeqNum {
+    let wnd = u32::from(s.window) << n.snd_shifts().1;
+    let edge = s.ack + wnd;
+    if edge.after(n.peer_edge) {
+        n.peer_edge = edge;
+    }
+    n.max_wnd_hi = n.max_wnd_hi.max(wnd);
+    edge
 }
 
 /// Splits a world on whether our FIN is acknowledged: (acknowledged, not acknowledged), each
@@ -497,13 +504,20 @@ fn take_ack(mut n: World, s: &Seg, cx: &mut Cx, out: &mut Vec<World>) {
         out.push(n);
         return;
     }
+    // "If SND.UNA =< SEG.ACK =< SND.NXT, the send window should be updated": an old duplicate
+    // ACK updates nothing (Linux tcp_ack: old_ack) — unless SND.UNA may be that low.
+    let old = s.ack.before(n.una_hi);
     if s.ack.after(n.una) {
         n.una = s.ack;
         if n.una_hi.before(n.una) {
             n.una_hi = n.una;
         }
     }
-    window_update(&mut n, s);
+    if old {
+        window_bounds(&mut n, s);
+    } else {
+        window_update(&mut n, s);
+    }
     let now = cx.now;
     match n.state {
         // "If the FIN segment is now acknowledged, then enter FIN-WAIT-2."
