@@ -537,7 +537,10 @@ impl Conn {
         // Linux's zero-window probe at SND.UNA-1).
         let end = s.seq + s.len;
         let control = s.flags.syn() || s.flags.rst() || s.flags.fin();
-        if w0.has_tcb() && !control && s.seq.before(w0.una) && end.before_or_eq(w0.una) {
+        // (Below SND.UNA's upper bound in some world: what the peer acknowledged may be known
+        // only within bounds.)
+        let below_una = |w: &World| w.has_tcb() && s.seq.before(w.una_hi) && end.before_or_eq(w.una_hi);
+        if !control && self.worlds.iter().any(below_una) {
             self.facts.probe_unanswered = true;
         }
         // RFC 5961 §7: an ACK answering an invalid segment counts against the throttle.
