@@ -402,12 +402,15 @@ fn queued_syn_text(w: &World, s: &Seg, cx: &mut Cx, out: &mut Vec<World>) {
             (end, space.acks_fin(end))
         }
     };
-    // A FIN on the SYN, at IRS+1, may be hidden by text for the same numbers that some world
-    // took later (the space keeps what any world may have taken): the SYN's queue may be that
-    // FIN alone.
-    let fin_alone = (w.rcv + 1, true);
-    let fin_first = cx.space(w.irs).fin_at_seq(w.rcv) && (end, fin) != fin_alone;
-    for (end, fin) in std::iter::once((end, fin)).chain(fin_first.then_some(fin_alone)) {
+    // A FIN on the SYN may be hidden by text for the same numbers, or beyond, that some world
+    // took later (the space keeps what any world may have taken): the SYN's queue may end at
+    // any FIN the text reaches.
+    let mut readings = [None; 5];
+    readings[0] = Some((end, fin));
+    for (slot, f) in readings[1..].iter_mut().zip(cx.space(w.irs).fins_reachable(w.rcv)) {
+        *slot = Some((f + 1, true)).filter(|r| *r != (end, fin));
+    }
+    for (end, fin) in readings.into_iter().flatten() {
         queued_syn_segment(w, s, end, fin, cx, out);
     }
 }

@@ -91,9 +91,13 @@ impl RecvSpace {
         self.may.iter().any(|&(s, e)| s <= off && off < e)
     }
 
-    /// Whether one of the peer's FINs is at `seq`.
-    pub fn fin_at_seq(&self, seq: SeqNum) -> bool {
-        self.fin_at(self.off(seq))
+    /// The peer's FINs that text may have reached in sequence from `from` (or that lie at
+    /// `from`): each may end what the stack took, even where text for the same numbers, or
+    /// beyond, also arrived.
+    pub fn fins_reachable(&self, from: SeqNum) -> impl Iterator<Item = SeqNum> + '_ {
+        let start = self.off(from);
+        let reach = self.run(start, false);
+        self.fins.iter().filter(move |&&f| f >= start && f <= reach).map(|&f| self.seq(f))
     }
 
     fn fin_at(&self, off: u64) -> bool {
