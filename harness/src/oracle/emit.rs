@@ -61,8 +61,9 @@ fn no_tcb(n: World, s: &Seg, rst_sent: bool, cx: &mut Cx, out: &mut Vec<World>) 
             if let Err((rule, e)) = super::fastopen::readings(&h, s, cx, &mut readings) {
                 return Err(why(rule, Some(Step::Listen(3)), State::Listen, None, e));
             }
-            // The receive space is the incarnation's (one per IRS), shared by the readings.
-            *cx.space(h.irs) = super::seqspace::RecvSpace::new(h.irs);
+            // The receive space is the incarnation's (one per IRS), shared by the readings —
+            // and by the worlds of a SYN seen before with the same number (a retransmission,
+            // perhaps without the text the first carried): what it recorded stays.
             for r in readings {
                 let mut m = World::no_tcb(State::SynReceived, cx.now);
                 m.used = n.used | r.used;
