@@ -58,7 +58,33 @@ impl Drop for Pinned {
                 *n = n.saturating_sub(1);
             }
         }
+        if self.cpu.is_some() {
+            release_this_thread();
+        }
     }
+}
+
+/// The CPUs the process's threads may run on, as the first run found them (before pinning).
+static PROCESS_CPUS: std::sync::OnceLock<Vec<usize>> = std::sync::OnceLock::new();
+
+/// Gives the calling thread back every CPU the process may use and normal priority, for what
+/// it still does after the run (its exit: tearing down the run's namespaces waits for an RCU
+/// grace period). A thread still pinned at real-time priority there waited behind the next
+/// run's real-time thread on the same CPU, and that run stalled for minutes once (a full
+/// upstream run at -j 2, until a debugger's stop let the grace period end).
+pub fn release_this_thread() {
+    if let Some(cpus) = PROCESS_CPUS.get() {
+        // SAFETY: an all-zero cpu_set_t is empty; CPU_SET adds CPUs within its size.
+        let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+        for &c in cpus {
+            unsafe { libc::CPU_SET(c, &mut set) };
+        }
+        // SAFETY: a live cpu_set_t and its size; 0 is the calling thread.
+        unsafe { libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set) };
+    }
+    let param = libc::sched_param { sched_priority: 0 };
+    // SAFETY: sets the calling thread's own scheduling policy.
+    unsafe { libc::sched_setscheduler(0, libc::SCHED_OTHER, &param) };
 }
 
 /// The CPUs the calling thread may run on (its affinity, e.g. from `taskset`).
@@ -98,10 +124,16 @@ const SAMPLES: usize = 2;
 /// `SAMPLES` tick periods per candidate.
 fn timekeeper(candidates: &[usize]) -> Option<usize> {
     let lattice = super::tick::Lattice::get()?;
+    // At real-time priority for the measurement only, so that a preemption does not pass for
+    // an interrupt; normal priority again for the namespace's making that follows.
+    let _ = super::realtime_priority();
     let counts: Vec<usize> = candidates
         .iter()
         .map(|&c| if move_to(c).is_ok() { (0..SAMPLES).filter(|_| lattice.tick_advances_jiffies_here() == Some(true)).count() } else { 0 })
         .collect();
+    let param = libc::sched_param { sched_priority: 0 };
+    // SAFETY: sets the calling thread's own scheduling policy.
+    unsafe { libc::sched_setscheduler(0, libc::SCHED_OTHER, &param) };
     clear_winner(candidates, &counts)
 }
 
@@ -118,10 +150,11 @@ fn clear_winner(candidates: &[usize], counts: &[usize]) -> Option<usize> {
 /// Pins the calling thread to the allowed CPU with the fewest runs of this process; among
 /// several, to the one whose tick advances `jiffies` (a run alone always goes there): its
 /// timers fire on the tick they are due even while other work keeps the CPU busy. Threads it
-/// starts afterwards inherit the pin. Call it at real-time priority (the measurement spins).
-/// `Err` says why it could not pin (then the thread runs wherever the scheduler puts it).
+/// starts afterwards inherit the pin. The measurement spins for a fraction of a millisecond
+/// per tick, at real-time priority; the thread leaves at normal priority. `Err` says why it could not pin (then the thread runs wherever the scheduler puts it).
 pub fn pin_this_thread() -> Result<Pinned, String> {
     let allowed = allowed();
+    let _ = PROCESS_CPUS.set(allowed.clone());
     if allowed.len() < 2 {
         // Nothing to choose: the thread stays where it may run.
         return Ok(Pinned { cpu: None, timekeeper: false });

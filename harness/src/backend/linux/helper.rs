@@ -55,6 +55,9 @@ impl Helper {
                     break;
                 }
             }
+            // The run is over: the thread's exit (its mount namespace's teardown) must not
+            // wait on the run's CPU behind another run's real-time thread.
+            super::cpu::release_this_thread();
         });
         started.recv().map_err(|_| "the syscall thread did not start".to_string())??;
         Ok(Helper { calls, results, tid, in_call })

@@ -64,9 +64,10 @@ impl LinuxBackend {
     /// Call it on a dedicated thread: that thread's network namespace is replaced.
     pub fn new(setup: &Setup) -> Result<LinuxBackend, String> {
         netns::available()?;
-        // First the priority (the CPU's measurement spins), then the CPU, before anything
-        // else, so that the syscall thread and every child inherit it.
-        let realtime_note = realtime_priority();
+        // The CPU before anything else, so that the syscall thread and every child inherit
+        // it; real-time priority only once the namespace is made (below): making and tearing
+        // down namespaces waits on the kernel's own workers, which a real-time thread pinned
+        // to their CPU could keep from running.
         let (pinned, cpu_note) = match cpu::pin_this_thread() {
             Ok(p) => {
                 let note = p.describe();
@@ -78,6 +79,7 @@ impl LinuxBackend {
         let tun = netns::create_tun()?;
         netns::configure(setup)?;
         let capture = capture::open(netns::TUN_NAME)?;
+        let realtime_note = realtime_priority();
         let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").map(|s| s.trim().to_string()).unwrap_or_default();
         let mut backend = LinuxBackend {
             tun,

@@ -136,8 +136,8 @@ impl Lattice {
     /// inside this CPU's own tick interrupt, a gap of tens of microseconds in the readings,
     /// while on another CPU it happens in between, usually after this CPU's interrupt is over
     /// (which is how a busy CPU comes to look at its timers before `jiffies` has advanced).
-    /// `None` when the coarse clock did not move in the window. Call it at real-time priority,
-    /// or a preemption may look like an interrupt.
+    /// `None` when the coarse clock did not move in the window. A preemption of the thread
+    /// in the window may look like an interrupt.
     pub fn tick_advances_jiffies_here(&self) -> Option<bool> {
         const MARGIN: u64 = 300_000;
         const INTERRUPTED: u64 = 5_000;
