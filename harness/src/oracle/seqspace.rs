@@ -15,7 +15,7 @@ const ORIGIN: u64 = 1 << 40;
 /// have been accepted, never narrows it).
 const MAX_RANGES: usize = 32;
 
-/// At most this many different FINs of the peer's are kept.
+/// At most this many different FINs of the peer's are kept (the latest).
 const MAX_FINS: usize = 4;
 
 /// One incarnation's receive space.
@@ -69,10 +69,14 @@ impl RecvSpace {
         insert(set, s, e);
     }
 
-    /// Records a FIN of the peer's at `at` (up to [`MAX_FINS`] different ones).
+    /// Records a FIN of the peer's at `at` (the last [`MAX_FINS`] different ones: a peer that
+    /// keeps changing its mind is judged by its latest FINs).
     pub fn add_fin(&mut self, at: SeqNum) {
         let off = self.off(at);
-        if !self.fins.contains(&off) && self.fins.len() < MAX_FINS {
+        if !self.fins.contains(&off) {
+            if self.fins.len() >= MAX_FINS {
+                self.fins.remove(0);
+            }
             self.fins.push(off);
         }
     }
