@@ -82,6 +82,11 @@ pub fn release_this_thread() {
         // SAFETY: a live cpu_set_t and its size; 0 is the calling thread.
         unsafe { libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set) };
     }
+    normal_priority();
+}
+
+/// Puts the calling thread back at normal priority (SCHED_OTHER).
+fn normal_priority() {
     let param = libc::sched_param { sched_priority: 0 };
     // SAFETY: sets the calling thread's own scheduling policy.
     unsafe { libc::sched_setscheduler(0, libc::SCHED_OTHER, &param) };
@@ -131,9 +136,7 @@ fn timekeeper(candidates: &[usize]) -> Option<usize> {
         .iter()
         .map(|&c| if move_to(c).is_ok() { (0..SAMPLES).filter(|_| lattice.tick_advances_jiffies_here() == Some(true)).count() } else { 0 })
         .collect();
-    let param = libc::sched_param { sched_priority: 0 };
-    // SAFETY: sets the calling thread's own scheduling policy.
-    unsafe { libc::sched_setscheduler(0, libc::SCHED_OTHER, &param) };
+    normal_priority();
     clear_winner(candidates, &counts)
 }
 
