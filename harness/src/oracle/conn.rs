@@ -587,7 +587,13 @@ impl Conn {
         // (Linux: and only when the ACK is not older than SND.UNA — tcp_ack leaves an old ACK
         // at `old_ack` before tcp_replace_ts_recent.)
         let ack_taken = s.has_ack() && self.before_in.iter().filter(|w| w.has_tcb()).all(|w| !s.ack.before(w.una));
-        let copies = !ts_needs_ack || ack_taken || (s.flags.syn() && self.before_in.iter().all(|w| !w.has_tcb()));
+        // Linux's TIME-WAIT (tcp_timewait_state_process) copies it from any bare segment at
+        // RCV.NXT that passes PAWS, ACK bit or not.
+        let time_wait_bare = s.seg_len() == 0 && self.before_in.iter().all(|w| w.state == State::TimeWait && s.seq == w.rcv);
+        let copies = !ts_needs_ack
+            || ack_taken
+            || time_wait_bare
+            || (s.flags.syn() && self.before_in.iter().all(|w| !w.has_tcb()));
         if copies && !invalid && !s.flags.rst() && !self.before_in.is_empty() && self.before_in.iter().all(at_or_below) {
             let older = |a: u32, b: u32| if (a.wrapping_sub(b) as i32) < 0 { a } else { b };
             if let Some(tsval) = s.opts.tsvals().reduce(older) {

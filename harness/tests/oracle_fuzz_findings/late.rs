@@ -169,6 +169,31 @@ fn time_wait_reopens_on_a_tsval_newer_than_ts_recent_not_the_peers_newest() {
     assert!(!run(true).is_empty(), "a TSval copied to TS.Recent is not newer than it: no reopening");
 }
 
+/// Linux's TIME-WAIT (`tcp_timewait_state_process`) copies TS.Recent from any bare segment at
+/// RCV.NXT that passes PAWS — with the ACK bit off too, where an established Linux connection
+/// copies only from a segment with an acceptable ACK (Deviation::TsRecentNeedsAck). The oracle
+/// applied the established rule, kept the older TS.Recent, and so ruled out the reopening by a
+/// SYN newer than the copied TSval but more than 2^31 past the older one. Found by
+/// state_machine as a missing challenge ACK in TIME-WAIT. Control: without the bare segment,
+/// the SYN is older than TS.Recent (RFC 7323 §5.2, modulo 2^32) and the SYN-ACK a violation.
+#[test]
+fn linux_time_wait_copies_ts_recent_from_a_bare_segment_without_ack() {
+    const STEP: u32 = 1_500_000_000;
+    let run = |bare: bool| {
+        let mut t = Feed::new(OracleProfile::linux());
+        ts_time_wait(&mut t);
+        if bare {
+            t.inb(500, TcpFlags::EMPTY, IRS + 2, ISS + 2, vec![ts(102 + STEP, 7002)], 0);
+        }
+        t.inb(1000, TcpFlags::SYN, IRS + 2, 0, vec![TcpOption::Mss(1460), ts(102 + 2 * STEP, 0)], 0);
+        t.out(1000, TcpFlags::SYN | TcpFlags::ACK, ISS + 900_000, IRS + 3, vec![TcpOption::Mss(1460), ts(7200, 102 + 2 * STEP)], 0);
+        t.violations(1100)
+    };
+    let v = run(true);
+    assert!(v.is_empty(), "{v:?}");
+    assert!(!run(false).is_empty(), "a SYN older than TS.Recent does not reopen TIME-WAIT");
+}
+
 /// MUST-13: TIME-WAIT ends when its timer fires, which may be the very instant a segment
 /// arrives (the reference stack runs timers first): the segment then meets no connection
 /// (§3.10.7.2: a listener drops a FIN without ACK) and TIME-WAIT is not restarted by it.
