@@ -351,6 +351,13 @@ impl Conn {
             self.facts_before_in = self.facts;
             self.history.inbound(&self.worlds, self.facts, ev, now, s);
         }
+        if outbound && s.flags.syn() && s.has_ack() && self.worlds.iter().all(|w| !w.has_tcb()) {
+            // A SYN-ACK when no world has a TCB opens a new incarnation: the receive space
+            // of an earlier one with the same IRS (reset, its text dropped with its TCB)
+            // is not this one's. A retransmitted SYN keeps it (a world with the TCB).
+            let held = |irs| self.worlds.iter().any(|w| w.held.is_some_and(|h| h.irs == irs));
+            self.spaces.retain(|sp| !held(sp.irs));
+        }
         let mut next = std::mem::take(&mut self.scratch);
         next.clear();
         let mut j = Judge::new(g, &mut self.spaces);

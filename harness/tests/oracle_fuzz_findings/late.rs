@@ -275,3 +275,29 @@ fn a_closed_listener_drops_its_half_open_connections() {
     });
     assert!(!ts_after.is_empty(), "Timestamps after text without them must be a violation");
 }
+
+/// A listener's half-open connection reset, then a SYN with the same number but other text: a
+/// new incarnation, which queues (§3.10.7.2 third) this SYN's text, not the dead one's. The
+/// oracle kept the receive space across SYN-ACKs with the same IRS (right for a retransmitted
+/// SYN, 22f419e) and so called the stack's ACK of the new SYN's 74 octets too high, wanting
+/// the first SYN's 85. Found by state_machine (2 reproducers, "ack-too-high in CLOSING").
+/// Control: an ACK of the dead incarnation's 85 octets stays a violation.
+#[test]
+fn a_new_incarnation_with_the_same_irs_queues_only_its_own_syns_text() {
+    let run = |acked: u32| {
+        let mut t = Feed::new(OracleProfile::rfc9293());
+        t.checker.user_call(Duration::ZERO, "listen(3, 16)");
+        let mss = vec![TcpOption::Mss(1460)];
+        t.inb(1, TcpFlags::SYN, IRS, 0, mss.clone(), 85);
+        t.out(1, TcpFlags::SYN | TcpFlags::ACK, ISS, IRS + 1, mss.clone(), 0);
+        t.inbound(2, TcpFlags::RST, IRS + 1, 0, 0);
+        t.inb(3, TcpFlags::SYN, IRS, 0, mss.clone(), 74);
+        t.out(3, TcpFlags::SYN | TcpFlags::ACK, ISS, IRS + 1, mss, 0);
+        t.inbound(4, TcpFlags::ACK, IRS + 1, ISS + 1, 0);
+        t.outbound(4, TcpFlags::ACK, ISS + 1, IRS + 1 + acked, 0);
+        t.violations(10)
+    };
+    let v = run(74);
+    assert!(v.is_empty(), "{v:?}");
+    assert!(!run(85).is_empty(), "the reset incarnation's text is gone: acknowledging it is a violation");
+}
