@@ -10,7 +10,7 @@ use std::time::Duration;
 const PACKET_OUTGOING: u8 = 4;
 
 /// Opens the capture socket on `ifname`.
-pub fn open(ifname: &str) -> Result<OwnedFd, String> {
+pub fn open(ifname: &str) -> Result<Capture, String> {
     let proto = (libc::ETH_P_ALL as u16).to_be();
     // SAFETY: plain socket(2); checked.
     let raw = unsafe { libc::socket(libc::AF_PACKET, libc::SOCK_DGRAM | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC, proto.into()) };
@@ -41,63 +41,94 @@ pub fn open(ifname: &str) -> Result<OwnedFd, String> {
     if rc < 0 {
         return Err(format!("SO_TIMESTAMPNS: {}", std::io::Error::last_os_error()));
     }
-    Ok(fd)
+    Ok(Capture::new(fd))
 }
 
-/// The next outgoing packet already captured, with its kernel timestamp (CLOCK_REALTIME,
-/// since the epoch); `Ok(None)` when none is waiting. Incoming packets (ours, injected) are
-/// skipped.
-pub fn read(fd: &OwnedFd) -> Result<Option<(Duration, Vec<u8>)>, String> {
-    loop {
-        let mut buf = vec![0u8; 65_536];
-        // SAFETY: zeroed plain-old-data structs.
-        let mut sll: libc::sockaddr_ll = unsafe { std::mem::zeroed() };
-        let mut control = [0u64; 16];
-        let mut iov = libc::iovec { iov_base: buf.as_mut_ptr() as *mut libc::c_void, iov_len: buf.len() };
-        // SAFETY: zeroed msghdr, then pointed at live buffers with their true sizes.
-        let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
-        msg.msg_name = &mut sll as *mut _ as *mut libc::c_void;
-        msg.msg_namelen = std::mem::size_of::<libc::sockaddr_ll>() as u32;
-        msg.msg_iov = &mut iov;
-        msg.msg_iovlen = 1;
-        msg.msg_control = control.as_mut_ptr() as *mut libc::c_void;
-        msg.msg_controllen = std::mem::size_of_val(&control);
-        // SAFETY: `msg` points at live buffers.
-        let n = unsafe { libc::recvmsg(fd.as_raw_fd(), &mut msg, libc::MSG_DONTWAIT) };
-        if n < 0 {
-            let e = std::io::Error::last_os_error();
-            return match e.kind() {
-                std::io::ErrorKind::WouldBlock => Ok(None),
-                std::io::ErrorKind::Interrupted => continue,
-                _ => Err(format!("reading the capture socket: {e}")),
-            };
+/// The capture socket and the one buffer every packet is read into.
+///
+/// One buffer for the run, allocated and touched once: a fresh 64 KiB buffer per packet (as
+/// before) made the allocator grow its heap (an `mprotect` per packet), fault in 16 fresh pages
+/// and trim them again afterwards, so each burst the kernel sent cost the runner tens to
+/// hundreds of microseconds more or less from one run to the next. That lateness fell on the
+/// script's next events: in upstream's eor/no-coalesce-retrans the ten packets of the first
+/// write made the ACK after its thirteen calls at +0 late in some runs and not in others,
+/// and whether the kernel took the retransmission's RTT sample followed (README).
+pub struct Capture {
+    fd: OwnedFd,
+    buf: Box<[u8]>,
+}
+
+/// Room for any packet the capture or the TUN device hands over (the device has no offloads,
+/// so packets are an MTU long; no IP packet but a jumbogram is longer than 64 KiB).
+const BUF_LEN: usize = 65_536;
+
+impl Capture {
+    pub fn new(fd: OwnedFd) -> Capture {
+        // vec! of zeroes may map pages lazily; writing them now faults them in before time 0.
+        let mut buf = vec![0u8; BUF_LEN].into_boxed_slice();
+        for page in buf.chunks_mut(4096) {
+            page[0] = 1;
         }
-        if sll.sll_pkttype != PACKET_OUTGOING {
-            continue;
-        }
-        buf.truncate(n as usize);
-        let mut at = None;
-        // SAFETY: walking the control messages the kernel wrote into `control`.
-        unsafe {
-            let mut c = libc::CMSG_FIRSTHDR(&msg);
-            while !c.is_null() {
-                if (*c).cmsg_level == libc::SOL_SOCKET && (*c).cmsg_type == libc::SCM_TIMESTAMPNS {
-                    let ts = std::ptr::read_unaligned(libc::CMSG_DATA(c) as *const libc::timespec);
-                    at = Some(Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32));
-                }
-                c = libc::CMSG_NXTHDR(&msg, c);
-            }
-        }
-        let at = at.unwrap_or_else(super::realtime);
-        return Ok(Some((at, buf)));
+        Capture { fd, buf }
     }
-}
 
-/// Reads and drops whatever waits on the TUN descriptor (the capture socket has copies).
-pub fn drain_tun(tun: &OwnedFd) {
-    let mut buf = [0u8; 65_536];
-    // SAFETY: reads into a live buffer of its true size; stops at EAGAIN or error.
-    while unsafe { libc::read(tun.as_raw_fd(), buf.as_mut_ptr() as *mut libc::c_void, buf.len()) } > 0 {}
+    pub fn raw_fd(&self) -> i32 {
+        self.fd.as_raw_fd()
+    }
+
+    /// The next outgoing packet already captured, with its kernel timestamp (CLOCK_REALTIME,
+    /// since the epoch); `Ok(None)` when none is waiting. Incoming packets (ours, injected)
+    /// are skipped.
+    pub fn read(&mut self) -> Result<Option<(Duration, Vec<u8>)>, String> {
+        loop {
+            // SAFETY: zeroed plain-old-data structs.
+            let mut sll: libc::sockaddr_ll = unsafe { std::mem::zeroed() };
+            let mut control = [0u64; 16];
+            let mut iov = libc::iovec { iov_base: self.buf.as_mut_ptr() as *mut libc::c_void, iov_len: self.buf.len() };
+            // SAFETY: zeroed msghdr, then pointed at live buffers with their true sizes.
+            let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+            msg.msg_name = &mut sll as *mut _ as *mut libc::c_void;
+            msg.msg_namelen = std::mem::size_of::<libc::sockaddr_ll>() as u32;
+            msg.msg_iov = &mut iov;
+            msg.msg_iovlen = 1;
+            msg.msg_control = control.as_mut_ptr() as *mut libc::c_void;
+            msg.msg_controllen = std::mem::size_of_val(&control);
+            // SAFETY: `msg` points at live buffers.
+            let n = unsafe { libc::recvmsg(self.fd.as_raw_fd(), &mut msg, libc::MSG_DONTWAIT) };
+            if n < 0 {
+                let e = std::io::Error::last_os_error();
+                return match e.kind() {
+                    std::io::ErrorKind::WouldBlock => Ok(None),
+                    std::io::ErrorKind::Interrupted => continue,
+                    _ => Err(format!("reading the capture socket: {e}")),
+                };
+            }
+            if sll.sll_pkttype != PACKET_OUTGOING {
+                continue;
+            }
+            let mut at = None;
+            // SAFETY: walking the control messages the kernel wrote into `control`.
+            unsafe {
+                let mut c = libc::CMSG_FIRSTHDR(&msg);
+                while !c.is_null() {
+                    if (*c).cmsg_level == libc::SOL_SOCKET && (*c).cmsg_type == libc::SCM_TIMESTAMPNS {
+                        let ts = std::ptr::read_unaligned(libc::CMSG_DATA(c) as *const libc::timespec);
+                        at = Some(Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32));
+                    }
+                    c = libc::CMSG_NXTHDR(&msg, c);
+                }
+            }
+            let at = at.unwrap_or_else(super::realtime);
+            return Ok(Some((at, self.buf[..n as usize].to_vec())));
+        }
+    }
+
+    /// Reads and drops whatever waits on the TUN descriptor (the capture socket has copies),
+    /// into the same buffer.
+    pub fn drain_tun(&mut self, tun: &OwnedFd) {
+        // SAFETY: reads into a live buffer of its true size; stops at EAGAIN or error.
+        while unsafe { libc::read(tun.as_raw_fd(), self.buf.as_mut_ptr() as *mut libc::c_void, self.buf.len()) } > 0 {}
+    }
 }
 
 /// Whether a packet is the host's own IPv6/IPv4 control chatter (MLD, neighbour and

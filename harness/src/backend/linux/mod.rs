@@ -41,7 +41,7 @@ pub(crate) fn realtime() -> Duration {
 /// The kernel under test.
 pub struct LinuxBackend {
     tun: OwnedFd,
-    capture: OwnedFd,
+    capture: capture::Capture,
     /// CLOCK_REALTIME at script time 0.
     start: Duration,
     queue: VecDeque<Emitted>,
@@ -171,14 +171,20 @@ impl LinuxBackend {
     }
 
     fn fetch_packets(&mut self) -> Result<(), BackendError> {
-        capture::drain_tun(&self.tun);
-        while let Some((at, bytes)) = capture::read(&self.capture).map_err(BackendError::Environment)? {
+        let mut any = false;
+        while let Some((at, bytes)) = self.capture.read().map_err(BackendError::Environment)? {
+            any = true;
             let at = at.saturating_sub(self.start);
             if capture::is_control_chatter(&bytes) {
                 self.events.push((at, TraceKind::Note(format!("ignored {} bytes of IP control traffic", bytes.len()))));
                 continue;
             }
             self.queue.push_back(Emitted { at, bytes });
+        }
+        // What the TUN device queued the capture has seen too: only then is there anything
+        // to drop there (a system call less each time the runner looks for packets).
+        if any {
+            self.capture.drain_tun(&self.tun);
         }
         Ok(())
     }
@@ -345,7 +351,7 @@ impl Backend for LinuxBackend {
             // Sleep in the kernel until a packet is captured, the last stretch before the
             // deadline, or (at most every 10 ms) to look at a blocked call.
             let wait = if self.blocked { left.min(Duration::from_millis(1)) } else { (left - SPIN).min(Duration::from_millis(10)) };
-            let mut pfd = libc::pollfd { fd: self.capture.as_raw_fd(), events: libc::POLLIN, revents: 0 };
+            let mut pfd = libc::pollfd { fd: self.capture.raw_fd(), events: libc::POLLIN, revents: 0 };
             let ts = libc::timespec { tv_sec: wait.as_secs() as libc::time_t, tv_nsec: wait.subsec_nanos() as libc::c_long };
             // SAFETY: one live pollfd and a timespec.
             unsafe { libc::ppoll(&mut pfd, 1, &ts, std::ptr::null()) };
