@@ -794,3 +794,31 @@ fn an_ignored_window_keeps_the_right_edge_where_the_peer_put_it() {
     t.inject(seg().flags(A).seq(1).ack_abs(t.our(501)).win(0));
     t.sent_nothing();
 }
+
+/// state_machine with the oracle (input `corpus/state_machine/regress-go-back-n-ends-at-snd-nxt`):
+/// after an RTO, an ACK of everything up to SND.NXT left the go-back-N cursor at the old
+/// SND.NXT; text sent after it moved SND.NXT on, the cursor stayed behind, and the next
+/// transmission (a keep-alive timer's, there) resent that new text 0.5 s after it went — a
+/// retransmission without a timeout or loss signal, and without a decision. The oracle saw it
+/// as an RTO not backed off (MUST-19). RFC 6298 (5.4): the timeout's resending covers what was
+/// outstanding; an ACK of all of it ends it.
+#[test]
+fn an_ack_of_everything_ends_the_resending_after_a_timeout() {
+    let mut t = Ladder::plain();
+    let (_, fd) = t.established_passive();
+    // Two segments in flight (the SYN's MSS is 1460): the timeout's resending, one segment
+    // under the collapsed cwnd, covers only the first.
+    assert_eq!(t.stack.send(fd, &[7; 2920]).unwrap(), 2920);
+    check(&t.sent(), A, t.our(1), Some(Ladder::peer(1)), 1460);
+    check(&t.sent(), A | P, t.our(1461), Some(Ladder::peer(1)), 1460);
+    t.advance(Duration::from_millis(1500));
+    check(&t.sent(), A, t.our(1), Some(Ladder::peer(1)), 1460);
+    t.sent_nothing();
+    let ack = t.our(2921);
+    t.inject(seg().flags(A).seq(1).ack_abs(ack));
+    assert_eq!(t.stack.send(fd, &[8; 50]).unwrap(), 50);
+    check(&t.sent(), A | P, t.our(2921), Some(Ladder::peer(1)), 50);
+    // Nagle holds a short segment while those 50 octets are in flight; nothing is resent.
+    assert_eq!(t.stack.send(fd, &[9; 1]).unwrap(), 1);
+    t.sent_nothing();
+}

@@ -174,10 +174,11 @@ fn new_ack(c: &mut Connection, seg: &Incoming, ctx: &mut Ctx) -> bool {
     c.count_acked(seg.ack);
     c.tcb.snd_una = seg.ack;
     c.send.ack_through(seg.ack);
+    // The go-back-N cursor after an RTO (RFC 6298 (5.4), RFC 5681 §3.1) never lags SND.UNA,
+    // and once the ACK reaches SND.NXT nothing is left to resend: what is sent after that is
+    // new text, retransmitted only on a timeout or loss signal of its own.
     if let Some(r) = c.rtx_nxt {
-        if r.before(seg.ack) {
-            c.rtx_nxt = Some(seg.ack);
-        }
+        c.rtx_nxt = Some(r.latest(seg.ack)).filter(|r| r.before(c.tcb.snd_nxt));
     }
     let partial = match c.recovery {
         Some(recover) if seg.ack.after_or_eq(recover) => {
