@@ -151,6 +151,19 @@ impl Conn {
                 }
             }
         }
+        // An overdue reply (no `s`): the TCB may have gone without a word before it was due
+        // (a give-up, a user timeout) — not on a connection joined mid-stream, whose unknown
+        // timers would explain any silence.
+        if s.is_none() {
+            for w in self.worlds.iter().filter(|w| w.has_tcb() && !w.joined) {
+                let due = w.overdue(now).map_or(now, |d| d.due);
+                if let Some(bits) = silent_close(w, due, &g.profile, g.permitted, &self.facts) {
+                    let mut w = *w;
+                    w.used |= bits;
+                    candidates.push((w, false));
+                }
+            }
+        }
         // An overdue reply (no `s`) may be owed by the last inbound segment however long ago
         // it came, if the stack has sent nothing since: the TCB may have gone before it (a
         // give-up, a user call — not the unknown timers of a connection joined mid-stream,

@@ -301,3 +301,25 @@ fn a_new_incarnation_with_the_same_irs_queues_only_its_own_syns_text() {
     assert!(v.is_empty(), "{v:?}");
     assert!(!run(85).is_empty(), "the reset incarnation's text is gone: acknowledging it is a violation");
 }
+
+/// §3.10.8 USER TIMEOUT (RFC 5482's TCP_USER_TIMEOUT) may abort a connection with text
+/// outstanding, silently, after text came in and before its delayed ACK was due: the ACK is
+/// then owed by no TCB. The oracle excused a silent end only before the last inbound segment
+/// or when the stack sent something, not when a reply fell due with the connection quiet.
+/// Found by state_machine as a missing ACK in ESTABLISHED (a 1 ms user timeout). Control:
+/// with our text acknowledged (nothing outstanding), the user timeout cannot fire and the
+/// missing ACK stays a violation.
+#[test]
+fn a_user_timeout_may_end_a_connection_that_owes_a_delayed_ack() {
+    let run = |acked: u32| {
+        let mut t = Feed::new(OracleProfile::linux());
+        t.established();
+        t.checker.user_call(Duration::from_millis(1), "setsockopt(4, IPPROTO_TCP, TCP_USER_TIMEOUT, [1], 4)");
+        t.outbound(2, TcpFlags::ACK | TcpFlags::PSH, ISS + 1, IRS + 1, 100);
+        t.inbound(3, TcpFlags::ACK | TcpFlags::PSH, IRS + 1, ISS + 1 + acked, 56);
+        t.violations(10_000)
+    };
+    let v = run(0);
+    assert!(v.is_empty(), "{v:?}");
+    assert!(!run(100).is_empty(), "with nothing outstanding, the delayed ACK is owed");
+}
