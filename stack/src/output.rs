@@ -119,9 +119,7 @@ fn send_data(c: &mut Connection, ctx: &mut Ctx) {
     // Zero window with data waiting and nothing in flight: the persist timer probes
     // (RFC 9293 §3.8.6.1, MUST-36; SHLD-29: the first probe after one RTO).
     let waiting = c.send.available_from(c.tcb.snd_nxt) > 0 || (c.fin_queued && !c.our_fin_sent());
-    if c.tcb.snd_wnd == 0 && waiting && c.tcb.flight_size() == 0 {
-        if c.timers.persist.is_none() {
-            c.timers.persist = Some(now + c.rtt.rto());
-        }
+    if c.tcb.snd_wnd == 0 && waiting && c.tcb.flight_size() == 0 && c.timers.persist.is_none() {
+        c.timers.persist = Some(now + c.rtt.rto());
     }
 }

@@ -42,7 +42,7 @@ impl RttEstimator {
             None => (r, r / 2),
             // (2.3) RTTVAR <- 3/4 RTTVAR + 1/4 |SRTT - R'|; SRTT <- 7/8 SRTT + 1/8 R'
             Some((srtt, rttvar)) => {
-                let delta = if srtt > r { srtt - r } else { r - srtt };
+                let delta = srtt.abs_diff(r);
                 (srtt * 7 / 8 + r / 8, rttvar * 3 / 4 + delta / 4)
             }
         };

@@ -30,13 +30,16 @@ pub enum End {
     B,
 }
 
+/// A packet on the link: (delivery time, order of sending, destination, packet), ordered so
+/// that the earliest delivery comes first and equal times keep the sending order.
+type InFlight = Reverse<(Instant, u64, End, Vec<u8>)>;
+
 pub struct Link {
     pub a: Stack,
     pub b: Stack,
     pub now: Instant,
     config: LinkConfig,
-    /// (delivery time, order of sending, destination, packet)
-    in_flight: BinaryHeap<Reverse<(Instant, u64, End, Vec<u8>)>>,
+    in_flight: BinaryHeap<InFlight>,
     sent: u64,
     rng: u64,
     pub delivered: u64,

@@ -760,7 +760,7 @@ fn keepalive_settings_outside_linuxs_ranges_are_refused() {
         SockOpt::KeepIntvl(Duration::ZERO),
         SockOpt::KeepIntvl(Duration::from_secs(32768)),
     ] {
-        assert_eq!(t.stack.setsockopt(fd, bad.clone()), Err(Errno::EINVAL), "{bad:?}");
+        assert_eq!(t.stack.setsockopt(fd, bad), Err(Errno::EINVAL), "{bad:?}");
     }
     t.stack.setsockopt(fd, SockOpt::KeepIdle(Duration::from_secs(1))).unwrap();
     t.stack.setsockopt(fd, SockOpt::KeepIntvl(Duration::from_secs(32767))).unwrap();

@@ -2,7 +2,7 @@
 //!
 //! - [`closed`]: §3.10.7.1, a segment for which there is no TCB;
 //! - [`listen`]: §3.10.7.2, a segment for a listening socket;
-//! - [`syn_sent`]: §3.10.7.3;
+//! - [`syn_sent`]: §3.10.7.3, a segment in SYN-SENT;
 //! - the other states, §3.10.7.4, as its eight ordered checks, one module each:
 //!   [`check_sequence`] (first), [`check_rst`] (second), the third (security/compartment) is
 //!   a no-op here because this stack has no compartments, [`check_syn`] (fourth),
