@@ -19,7 +19,12 @@
 //! 30 of 30 on the measured timekeeper (alternating, same load: a fuzzer and builds on both
 //! CPUs); fastopen/server/opt34/fin-close-socket 15 of 25 against 24 of 25. Which CPU keeps
 //! time can change when a CPU goes idle, so it is measured for each run that has a choice
-//! (tick.rs, two ticks per candidate CPU).
+//! (tick.rs, two ticks per candidate CPU). The duty follows activity (a CPU that stops its
+//! tick in idle gives it up; the next CPU to tick takes it), so the measurement, which keeps
+//! each candidate busy in turn, tends to find it on every candidate (at six ticks each on a
+//! quiet machine: four or more on both CPUs in 17 of 27 runs), and on a quiet machine the
+//! choice is often a tie; nor does the chosen CPU keep the duty when another takes over while
+//! the run's idles. The run passes on a rerun alone (README).
 
 use std::sync::Mutex;
 
