@@ -210,7 +210,10 @@ pub(crate) fn backoff(
     } else {
         (s.len > 0 || fin) && w.has_tcb() && s.seq.before(w.snd_max) && (s.seq + s.len + u32::from(fin)).after(w.una)
     };
-    if !retransmission {
+    // A keep-alive in some world (RFC 9293 §3.8.4) is no retransmission for certain: a world
+    // where the ACK before it was dropped (one without TSopt, RFC 7323 §3.2 SHOULD) reads the
+    // octet below SND.UNA as one of the text still outstanding there.
+    if !retransmission || worlds.iter().any(|w| super::keepalive::may_be_keepalive(w, s)) {
         return (None, false);
     }
     // RFC 9293 §3.8.6.1: the persist timer, not the retransmission timer, sends window

@@ -23,7 +23,7 @@ use super::verdict::Rule;
 use super::world::World;
 use std::time::Duration;
 use synack_stack::decision::TimerKind;
-use synack_stack::Step;
+use synack_stack::{SeqNum, Step};
 
 /// What the application's calls asked for, over the whole trace.
 #[derive(Clone, Copy, Debug, Default)]
@@ -60,17 +60,27 @@ fn option_value(call: &str, name: &str) -> Option<u64> {
 /// module's doc): every world must agree, so that a world where it is a zero-window probe or
 /// a retransmission keeps it from being judged as one.
 pub(crate) fn is_keepalive(worlds: &[World], s: &Seg) -> bool {
-    let shape = !(s.flags.syn() || s.flags.fin() || s.flags.rst()) && s.has_ack() && s.len <= 1;
-    shape
-        && !worlds.is_empty()
-        && worlds.iter().all(|w| {
-            w.state.is_synchronized()
-                && w.una == w.snd_max
-                && w.fin_seq.is_none()
-                && w.cur_edge.after(w.una)
-                && s.seq.before(w.una)
-                && (s.seq + s.len).before_or_eq(w.una)
-        })
+    !worlds.is_empty() && worlds.iter().all(|w| keepalive_below(w, s, w.una))
+}
+
+/// Whether `s` may be a keep-alive in world `w`, whose SND.UNA may be as high as its upper
+/// bound (an ACK the stack may or may not have taken).
+pub(crate) fn may_be_keepalive(w: &World, s: &Seg) -> bool {
+    keepalive_below(w, s, w.una_hi)
+}
+
+/// Whether `s` is a keep-alive if SND.UNA is `una`: an ACK with no more than one octet,
+/// below SND.UNA, with nothing outstanding and the peer's window open.
+fn keepalive_below(w: &World, s: &Seg, una: SeqNum) -> bool {
+    !(s.flags.syn() || s.flags.fin() || s.flags.rst())
+        && s.has_ack()
+        && s.len <= 1
+        && w.state.is_synchronized()
+        && una == w.snd_max
+        && w.fin_seq.is_none()
+        && w.cur_edge.after(una)
+        && s.seq.before(una)
+        && (s.seq + s.len).before_or_eq(una)
 }
 
 /// The rule a keep-alive sent at `now` (ns) breaks, if any. `last_in` is when the

@@ -330,3 +330,40 @@ fn a_syn_acks_window_is_the_one_advertised_in_a_simultaneous_open() {
     assert!(v.is_empty(), "{v:?}");
     assert!(!rst_past_a_syn_acks_window(2895).is_empty(), "a RST in the window without a challenge ACK must be a violation");
 }
+
+/// ESTABLISHED with Timestamps and keep-alives every second after 48 s of idle: 83 octets
+/// sent, then the peer's ACK of them without TSopt (RFC 7323 §3.2: SHOULD be dropped, so the
+/// stack may or may not take it), then one-octet probes at SND.NXT−1 at 48, 49 and 50 s.
+fn keepalives_after_an_ack_without_tsopt(acked: u32) -> Vec<Finding> {
+    let ts = |tsval: u32, tsecr: u32| vec![TcpOption::Timestamps { tsval, tsecr }];
+    let mut t = Feed::new(OracleProfile::linux());
+    for call in ["SO_KEEPALIVE, [1]", "TCP_KEEPIDLE, [48]", "TCP_KEEPINTVL, [1]"] {
+        t.checker.user_call(Duration::ZERO, &format!("setsockopt(3, SOL_SOCKET, {call}, 4)"));
+    }
+    let syn = vec![TcpOption::Mss(1460), TcpOption::Timestamps { tsval: 100, tsecr: 0 }];
+    t.packet(0, &segment(PEER, STACK, TcpFlags::SYN, IRS, 0, syn, 0), false);
+    let synack = vec![TcpOption::Mss(1460), TcpOption::Timestamps { tsval: 7000, tsecr: 100 }];
+    t.packet(0, &segment(STACK, PEER, TcpFlags::SYN | TcpFlags::ACK, ISS, IRS + 1, synack, 0), true);
+    t.packet(1, &segment(PEER, STACK, TcpFlags::ACK, IRS + 1, ISS + 1, ts(101, 7000), 0), false);
+    t.packet(2, &segment(STACK, PEER, TcpFlags::ACK | TcpFlags::PSH, ISS + 1, IRS + 1, ts(7001, 101), 83), true);
+    t.inbound(3, TcpFlags::ACK, IRS + 1, ISS + 1 + acked, 0);
+    for (i, at) in [48_003u64, 49_003, 50_003].into_iter().enumerate() {
+        t.packet(at, &segment(STACK, PEER, TcpFlags::ACK, ISS + 83, IRS + 1, ts(7100 + i as u32, 101), 1), true);
+    }
+    t.violations(50_100)
+}
+
+/// A keep-alive's octet at SND.NXT−1 (RFC 9293 §3.8.4) lies below SND.UNA only if the stack
+/// took the ACK before it; where that ACK lacked TSopt, a world that dropped it reads the
+/// octet as a retransmission of text still outstanding, and the oracle judged the probes'
+/// one-second spacing as an RTO not backed off (MUST-19). A segment that may be a keep-alive
+/// is now judged as neither. Found by state_machine (backoff in ESTABLISHED). Control: with
+/// the ACK short of the last octet, the probes are retransmissions in every world and the
+/// spacing stays a violation.
+#[test]
+fn a_keepalive_after_an_ack_that_may_be_dropped_is_no_retransmission() {
+    let v = keepalives_after_an_ack_without_tsopt(83);
+    assert!(v.is_empty(), "{v:?}");
+    let short = keepalives_after_an_ack_without_tsopt(82);
+    assert!(short.iter().any(|f| f.rule == synack::oracle::Rule::Backoff), "{short:?}");
+}
