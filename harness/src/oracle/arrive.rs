@@ -508,7 +508,10 @@ fn take_ack(mut n: World, s: &Seg, cx: &mut Cx, out: &mut Vec<World>) {
         return;
     }
     // "If SND.UNA =< SEG.ACK =< SND.NXT, the send window should be updated": an old duplicate
-    // ACK updates nothing (Linux tcp_ack: old_ack) — unless SND.UNA may be that low.
+    // ACK updates nothing (Linux tcp_ack: old_ack) — unless SND.UNA may be that low, when the
+    // bounds of what it may have done widen. Below SND.UNA's lower bound it is old in every
+    // reading, and its edge (half the circle away, it may even look ahead) is no edge.
+    let certainly_old = s.ack.before(n.una);
     let old = s.ack.before(n.una_hi);
     if s.ack.after(n.una) {
         n.una = s.ack;
@@ -516,10 +519,10 @@ fn take_ack(mut n: World, s: &Seg, cx: &mut Cx, out: &mut Vec<World>) {
             n.una_hi = n.una;
         }
     }
-    if old {
-        window_bounds(&mut n, s);
-    } else {
+    if !old {
         window_update(&mut n, s);
+    } else if !certainly_old {
+        window_bounds(&mut n, s);
     }
     let now = cx.now;
     match n.state {

@@ -367,3 +367,35 @@ fn a_keepalive_after_an_ack_that_may_be_dropped_is_no_retransmission() {
     let short = keepalives_after_an_ack_without_tsopt(82);
     assert!(short.iter().any(|f| f.rule == synack::oracle::Rule::Backoff), "{short:?}");
 }
+
+/// ESTABLISHED (RFC 5961 off), the peer's window `window` throughout: 100 octets sent and
+/// acknowledged; then an ACK with a zero window from almost half the circle behind SND.UNA
+/// (an old duplicate, ignored), and 1000 new octets.
+fn text_after_an_ack_half_the_circle_behind(window: u16) -> Vec<Finding> {
+    let peer = |flags: TcpFlags, ack: u32, window: u16| with_window(&segment(PEER, STACK, flags, IRS + 1, ack, vec![], 0), window);
+    let mut p = OracleProfile::linux();
+    p.rfc5961 = false;
+    let mut t = Feed::new(p);
+    let mss = vec![TcpOption::Mss(1460)];
+    t.packet(0, &with_window(&segment(PEER, STACK, TcpFlags::SYN, IRS, 0, mss.clone(), 0), window), false);
+    t.out(0, TcpFlags::SYN | TcpFlags::ACK, ISS, IRS + 1, mss, 0);
+    t.packet(1, &peer(TcpFlags::ACK, ISS + 1, window), false);
+    t.outbound(2, TcpFlags::ACK | TcpFlags::PSH, ISS + 1, IRS + 1, 100);
+    t.packet(3, &peer(TcpFlags::ACK, ISS + 101, window), false);
+    t.packet(4, &peer(TcpFlags::ACK, (ISS + 101).wrapping_sub((1 << 31) - 2000), 0), false);
+    t.outbound(5, TcpFlags::ACK | TcpFlags::PSH, ISS + 101, IRS + 1, 1000);
+    t.violations(6)
+}
+
+/// An ACK below SND.UNA takes no window (§3.10.7.4 fifth; Linux `tcp_ack`: old_ack), and
+/// its edge is none of the peer's: SEG.ACK + SEG.WND from almost half the circle behind
+/// reads, modulo 2^32, as ahead of the furthest edge the peer offered, and the oracle took it
+/// for that edge — so the stack's next text was "beyond the peer's right edge". Found by
+/// state_machine (beyond-peer-window in CLOSE-WAIT). Control: with a window of 500, the 1000
+/// octets go beyond the real edge and stay a violation.
+#[test]
+fn an_old_ack_half_the_circle_behind_offers_no_edge() {
+    let v = text_after_an_ack_half_the_circle_behind(65535);
+    assert!(v.is_empty(), "{v:?}");
+    assert!(!text_after_an_ack_half_the_circle_behind(500).is_empty(), "text past the peer's window must be a violation");
+}
