@@ -221,7 +221,12 @@ fn synchronized(n: World, s: &Seg, rst_sent: bool, cx: &mut Cx, out: &mut Vec<Wo
         }
         // §3.10.5: ABORT sends <SEQ=SND.NXT><CTL=RST> from these states only; CLOSING,
         // LAST-ACK and TIME-WAIT are deleted without one.
-        let abortable = matches!(state, State::SynReceived | State::Established | State::FinWait1 | State::FinWait2 | State::CloseWait);
+        // And SHLD-3's RST for text after CLOSE, which §3.10.7.4 seventh sends before the eighth
+        // takes a FIN on the same segment: a world that took both, FIN-WAIT-1 into CLOSING,
+        // may have sent first what that segment's ACK released (fifth), then the RST.
+        let text_and_fin_just_in = state == State::Closing && n.fin_in && n.rcv.since(n.rcv_prev) > 1;
+        let abortable = text_and_fin_just_in
+            || matches!(state, State::SynReceived | State::Established | State::FinWait1 | State::FinWait2 | State::CloseWait);
         // (Joined mid-stream, SND.NXT may be beyond what the capture showed.)
         let in_range = s.seq.after_or_eq(n.una) && (n.joined || s.seq.before_or_eq(n.snd_max));
         if abortable && in_range && abort_explained(&n, cx) {

@@ -399,3 +399,32 @@ fn an_old_ack_half_the_circle_behind_offers_no_edge() {
     assert!(v.is_empty(), "{v:?}");
     assert!(!text_after_an_ack_half_the_circle_behind(500).is_empty(), "text past the peer's window must be a violation");
 }
+
+/// FIN-WAIT-1 after close() with 1000 octets and the FIN outstanding; the peer's FIN with
+/// `text` octets and an ACK of the first 500; the stack resends the rest with the FIN, then
+/// resets.
+fn rst_after_text_and_fin_in_fin_wait_1(text: usize) -> Vec<Finding> {
+    let mut t = Feed::new(OracleProfile::rfc9293());
+    t.established();
+    t.outbound(2, TcpFlags::ACK | TcpFlags::PSH, ISS + 1, IRS + 1, 1000);
+    t.checker.user_call(Duration::from_millis(3), "close(4)");
+    t.outbound(3, TcpFlags::FIN | TcpFlags::ACK, ISS + 1001, IRS + 1, 0);
+    t.inbound(4, TcpFlags::FIN | TcpFlags::ACK, IRS + 1, ISS + 501, text);
+    t.outbound(4, TcpFlags::FIN | TcpFlags::ACK | TcpFlags::PSH, ISS + 501, IRS + 1, 500);
+    t.outbound(4, TcpFlags::RST, ISS + 1002, 0, 0);
+    t.violations(5)
+}
+
+/// SHLD-3's RST for text after CLOSE comes from §3.10.7.4 seventh, before the eighth takes a
+/// FIN the same segment carries — and the fifth may first have released a retransmission (a
+/// partial ACK; Linux `tcp_ack` retransmits from inside it). The oracle had that world in
+/// CLOSING by the time the retransmission showed, where §3.10.5 sends no RST, and called the
+/// RST unexplained. Found by state_machine (unexplained-reset in CLOSING). Control: the FIN
+/// without text owes no RST, and the RST from CLOSING stays a violation.
+#[test]
+fn text_and_fin_after_close_may_draw_a_reset_after_a_retransmission() {
+    let v = rst_after_text_and_fin_in_fin_wait_1(56);
+    assert!(v.is_empty(), "{v:?}");
+    let no_text = rst_after_text_and_fin_in_fin_wait_1(0);
+    assert!(no_text.iter().any(|f| f.rule == synack::oracle::Rule::UnexplainedReset), "{no_text:?}");
+}
