@@ -158,12 +158,22 @@ fn syn_sent(n: World, s: &Seg, rst_sent: bool, out: &mut Vec<World>) -> Result<(
 /// arriving after CLOSE (SHLD-3), an unanswered probe or retransmission (a timeout).
 fn abort_explained(n: &World, cx: &Cx) -> bool {
     let within = |t: Option<u64>| t.is_some_and(|t| cx.now.saturating_sub(t) <= Cx::nanos(cx.profile.reply_within));
+    // Text this world took on the last segment: that segment's, or text queued from a SYN
+    // that the segment's ACK let through (§3.10.7.3 fourth), which no inbound length shows.
+    let text_now = within(cx.facts.last_text_in) || (text_just_taken(n) && cx.now <= n.stale_until);
     !cx.profile.user_calls_visible
         || within(cx.facts.last_user_call)
         || (n.state == State::SynReceived && n.passive)
-        || (within(cx.facts.last_text_in) && (n.fin_seq.is_some() || cx.facts.user_closed))
+        || (text_now && (n.fin_seq.is_some() || cx.facts.user_closed))
         || cx.facts.probe_unanswered
         || cx.facts.retransmitting
+}
+
+/// Whether RCV.NXT moved past text on the last inbound segment in this world (by more than a
+/// FIN would move it).
+fn text_just_taken(n: &World) -> bool {
+    let moved = n.rcv.since(n.rcv_prev);
+    moved > 1 || (moved == 1 && !n.fin_in)
 }
 
 /// SYN-RECEIVED and the synchronized states.
@@ -224,7 +234,7 @@ fn synchronized(n: World, s: &Seg, rst_sent: bool, cx: &mut Cx, out: &mut Vec<Wo
         // And SHLD-3's RST for text after CLOSE, which §3.10.7.4 seventh sends before the eighth
         // takes a FIN on the same segment: a world that took both, FIN-WAIT-1 into CLOSING,
         // may have sent first what that segment's ACK released (fifth), then the RST.
-        let text_and_fin_just_in = state == State::Closing && n.fin_in && n.rcv.since(n.rcv_prev) > 1;
+        let text_and_fin_just_in = state == State::Closing && n.fin_in && text_just_taken(&n);
         let abortable = text_and_fin_just_in
             || matches!(state, State::SynReceived | State::Established | State::FinWait1 | State::FinWait2 | State::CloseWait);
         // (Joined mid-stream, SND.NXT may be beyond what the capture showed.)
