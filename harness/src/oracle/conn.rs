@@ -351,12 +351,14 @@ impl Conn {
             self.facts_before_in = self.facts;
             self.history.inbound(&self.worlds, self.facts, ev, now, s);
         }
-        if outbound && s.flags.syn() && s.has_ack() && self.worlds.iter().all(|w| !w.has_tcb()) {
-            // A SYN-ACK when no world has a TCB opens a new incarnation: the receive space
-            // of an earlier one with the same IRS (reset, its text dropped with its TCB)
-            // is not this one's. A retransmitted SYN keeps it (a world with the TCB).
-            let held = |irs| self.worlds.iter().any(|w| w.held.is_some_and(|h| h.irs == irs));
-            self.spaces.retain(|sp| !held(sp.irs));
+        if outbound && s.flags.syn() && s.has_ack() && self.worlds.iter().all(|w| !w.has_tcb() || w.iss != s.seq) {
+            // A SYN-ACK no TCB can have sent (none, or none with this ISS) opens a new
+            // incarnation — answering a SYN a listener holds, or one it took after the TCB
+            // ended silently (history.rs). Only worlds of that incarnation survive it, and
+            // the receive spaces of earlier ones (reset or given up, their text dropped with
+            // their TCBs) are not its own, though one may have the same IRS. A retransmitted
+            // SYN-ACK keeps them (a world with the TCB and this ISS).
+            self.spaces.clear();
         }
         let mut next = std::mem::take(&mut self.scratch);
         next.clear();
