@@ -750,11 +750,13 @@ fn syn_step(w: &World, s: &Seg, cx: &mut Cx, out: &mut Vec<World>) {
         // "Return this connection to the LISTEN state and return."
         w.deleted(cx.now, out);
         // Linux: with the RST §3.10.7.1 gives a segment for no connection. Not in a world
-        // that supposes the ACK completing the handshake dropped: the two together would
-        // explain RFC 793's reset of an ESTABLISHED connection by a SYN (the
+        // that supposes the ACK completing the handshake dropped — unless another connection
+        // to the listener may fill its accept queue (Linux drops that ACK only then): the two
+        // together would explain RFC 793's reset of an ESTABLISHED connection by a SYN (the
         // `syn_resets_connection` mutant) even after accept() returned it, which the oracle
         // does not read.
-        if cx.permits(Deviation::SynReceivedSynResets) && !w.ack_dropped {
+        let queue_may_be_full = cx.facts.queue_may_be_full || cx.facts.queued_incarnations.iter().flatten().any(|&irs| irs != w.irs);
+        if cx.permits(Deviation::SynReceivedSynResets) && (!w.ack_dropped || queue_may_be_full) {
             let owed = if s.has_ack() {
                 Owed::Rst { seq: s.ack, ack: None }
             } else {

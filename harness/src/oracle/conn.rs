@@ -62,6 +62,9 @@ pub(crate) struct Global {
     pub last_close_call: u64,
     /// Local endpoints seen answering a SYN with a SYN-ACK.
     pub listeners: Vec<SocketAddr>,
+    /// Passive connections (local, remote, IRS) whose handshake may have completed: each may
+    /// wait in its listener's accept queue.
+    pub handshakes: Vec<(SocketAddr, SocketAddr, synack_stack::SeqNum)>,
     /// Something other than TCP reached the stack (an ICMP error may then explain a socket
     /// error such as ECONNREFUSED).
     pub foreign_in: bool,
@@ -97,6 +100,7 @@ impl Global {
             last_listen_call: 0,
             last_close_call: 0,
             listeners: Vec::new(),
+            handshakes: Vec::new(),
             foreign_in: false,
             user_timeout: false,
             keepalive: keepalive::Asked::default(),
@@ -336,6 +340,10 @@ impl Conn {
         self.facts.user_rcv_closed = g.last_rcv_close.is_some_and(|t| t >= self.born);
         self.facts.user_aborted = g.last_abort.is_some_and(|t| t >= self.born);
         self.facts.user_timeout = g.user_timeout;
+        let (local, remote) = (self.local, self.remote);
+        self.facts.queue_may_be_full = g.handshakes.iter().any(|&(l, r, _)| l == local && r != remote);
+        let mut here = g.handshakes.iter().rev().filter(|&&(l, r, _)| l == local && r == remote).map(|&(.., irs)| irs);
+        self.facts.queued_incarnations = [here.next(), here.next()];
         // Text in before a close() may have been unread: that close() may be an ABORT.
         self.facts.closed_over_text = g.last_close_fd.is_some_and(|t| t >= self.born && self.facts.first_text_in.is_some_and(|i| i <= t));
         // SND.UNA before the segment, in a world with a TCB (a world without one has none).
@@ -434,6 +442,12 @@ impl Conn {
             }
         } else {
             self.after_inbound(ev, now, s, invalid, una_before, g.permitted & Deviation::TsRecentNeedsAck.bit() != 0);
+            let completed = self.worlds.iter().find(|w| w.passive && w.has_tcb() && w.state != State::SynReceived);
+            if let Some(key) = completed.map(|w| (self.local, self.remote, w.irs)) {
+                if !g.handshakes.contains(&key) && g.handshakes.len() < 64 {
+                    g.handshakes.push(key);
+                }
+            }
         }
     }
 

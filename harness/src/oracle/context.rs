@@ -55,6 +55,12 @@ pub(crate) struct Facts {
     /// A RST may have refused our SYN (taken in SYN-SENT, or in a SYN-RECEIVED reached by
     /// an active OPEN): "connection refused" may be signalled (§3.10.7.3 second).
     pub refused: bool,
+    /// Other connections to this one's listener that may have completed their handshakes
+    /// and wait in its accept queue, which may then be full (an ACK completing a handshake
+    /// dropped): one from another endpoint, and the IRSs of the latest two from this one (an
+    /// earlier incarnation, reset or not, stays queued until accept()).
+    pub queue_may_be_full: bool,
+    pub queued_incarnations: [Option<SeqNum>; 2],
 }
 
 impl Facts {

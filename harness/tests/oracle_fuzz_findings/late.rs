@@ -323,3 +323,40 @@ fn a_user_timeout_may_end_a_connection_that_owes_a_delayed_ack() {
     assert!(v.is_empty(), "{v:?}");
     assert!(!run(100).is_empty(), "with nothing outstanding, the delayed ACK is owed");
 }
+
+/// Linux (`syn-received-syn-resets`): a listener with `other` connection(s) from another port
+/// having completed their handshakes; then one from PEER whose handshake ACK the stack drops
+/// (its accept queue full), and that peer's SYN again at RCV.NXT, answered with the RST a
+/// segment for no connection gets (`tcp_check_req` → `embryonic_reset`).
+fn syn_after_a_dropped_handshake_ack(other: bool) -> Vec<Finding> {
+    let mut t = Feed::new(OracleProfile::linux());
+    t.checker.user_call(Duration::ZERO, "listen(3, 0)");
+    let mss = vec![TcpOption::Mss(1460)];
+    if other {
+        let o = "198.51.100.2:40001";
+        t.packet(1, &segment(o, STACK, TcpFlags::SYN, 9000, 0, mss.clone(), 0), false);
+        t.packet(1, &segment(STACK, o, TcpFlags::SYN | TcpFlags::ACK, 7000, 9001, mss.clone(), 0), true);
+        t.packet(2, &segment(o, STACK, TcpFlags::ACK, 9001, 7001, vec![], 0), false);
+    }
+    t.inb(3, TcpFlags::SYN, IRS, 0, mss.clone(), 0);
+    t.out(3, TcpFlags::SYN | TcpFlags::ACK, ISS, IRS + 1, mss, 0);
+    t.inbound(4, TcpFlags::ACK, IRS + 1, ISS + 1, 0);
+    t.inbound(5, TcpFlags::SYN, IRS + 1, 0, 0);
+    t.outbound(5, TcpFlags::RST | TcpFlags::ACK, 0, IRS + 2, 0);
+    t.violations(6)
+}
+
+/// Linux drops the ACK completing a handshake when the listener's accept queue is full,
+/// leaving the connection in SYN-RECEIVED, where a SYN draws its RST. The oracle read that
+/// RST only in worlds where the ACK was taken (else, with the ACK dropped, it would explain
+/// the `syn_resets_connection` mutant's RST from ESTABLISHED), and called it a missing RST
+/// <SEQ=SND.NXT> from ESTABLISHED. Now the reading holds in the dropped-ACK world too when
+/// another connection to the listener may fill its queue. Found by state_machine (an
+/// earlier incarnation of the same 4-tuple, reset but still queued, filled a backlog of 0).
+/// Control: with no other connection, the RST stays a violation.
+#[test]
+fn a_full_accept_queue_leaves_syn_received_to_reset_a_syn() {
+    let v = syn_after_a_dropped_handshake_ack(true);
+    assert!(v.is_empty(), "{v:?}");
+    assert!(!syn_after_a_dropped_handshake_ack(false).is_empty(), "with nothing else queued, the ACK completed the handshake: RFC 793's RST from ESTABLISHED must be a violation");
+}
