@@ -755,8 +755,7 @@ fn syn_step(w: &World, s: &Seg, cx: &mut Cx, out: &mut Vec<World>) {
         // together would explain RFC 793's reset of an ESTABLISHED connection by a SYN (the
         // `syn_resets_connection` mutant) even after accept() returned it, which the oracle
         // does not read.
-        let queue_may_be_full = cx.facts.queue_may_be_full || cx.facts.queued_incarnations.iter().flatten().any(|&irs| irs != w.irs);
-        if cx.permits(Deviation::SynReceivedSynResets) && (!w.ack_dropped || queue_may_be_full) {
+        if cx.permits(Deviation::SynReceivedSynResets) && (!w.ack_dropped || cx.facts.accept_queue_may_be_full(w.irs)) {
             let owed = if s.has_ack() {
                 Owed::Rst { seq: s.ack, ack: None }
             } else {

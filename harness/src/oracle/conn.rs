@@ -341,7 +341,7 @@ impl Conn {
         self.facts.user_aborted = g.last_abort.is_some_and(|t| t >= self.born);
         self.facts.user_timeout = g.user_timeout;
         let (local, remote) = (self.local, self.remote);
-        self.facts.queue_may_be_full = g.handshakes.iter().any(|&(l, r, _)| l == local && r != remote);
+        self.facts.queued_elsewhere = g.handshakes.iter().any(|&(l, r, _)| l == local && r != remote);
         let mut here = g.handshakes.iter().rev().filter(|&&(l, r, _)| l == local && r == remote).map(|&(.., irs)| irs);
         self.facts.queued_incarnations = [here.next(), here.next()];
         // Text in before a close() may have been unread: that close() may be an ABORT.

@@ -56,14 +56,21 @@ pub(crate) struct Facts {
     /// an active OPEN): "connection refused" may be signalled (§3.10.7.3 second).
     pub refused: bool,
     /// Other connections to this one's listener that may have completed their handshakes
-    /// and wait in its accept queue, which may then be full (an ACK completing a handshake
-    /// dropped): one from another endpoint, and the IRSs of the latest two from this one (an
-    /// earlier incarnation, reset or not, stays queued until accept()).
-    pub queue_may_be_full: bool,
+    /// and wait in its accept queue (see [`Facts::accept_queue_may_be_full`]): whether one
+    /// came from another endpoint, and the IRSs of the latest two from this one.
+    pub queued_elsewhere: bool,
     pub queued_incarnations: [Option<SeqNum>; 2],
 }
 
 impl Facts {
+    /// Whether the listener's accept queue may be full for the incarnation with IRS `irs`
+    /// (so that Linux drops the ACK completing its handshake): another connection may wait
+    /// in it — one from another endpoint, or an earlier incarnation of this 4-tuple, which
+    /// stays queued until accept(), reset or not.
+    pub(crate) fn accept_queue_may_be_full(&self, irs: SeqNum) -> bool {
+        self.queued_elsewhere || self.queued_incarnations.iter().flatten().any(|&i| i != irs)
+    }
+
     /// Whether `tsecr` echoes none of the TSvals the stack sent since its SYN (Linux
     /// `tcp_rcv_synsent_state_process`: not between the SYN's stamp and now).
     pub(crate) fn foreign_tsecr(&self, tsecr: u32) -> bool {

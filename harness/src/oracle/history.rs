@@ -142,26 +142,19 @@ impl Conn {
     pub(super) fn resurrect(&mut self, ev: usize, now: u64, s: Option<&Seg>, g: &mut Global, out: &mut Vec<World>) -> bool {
         let window = g.reply_within();
         let mut candidates: Vec<(World, bool)> = Vec::new();
-        if s.is_some() {
-            for w in &self.worlds {
-                if let Some(bits) = silent_close(w, now, &g.profile, g.permitted, &self.facts) {
-                    let mut w = *w;
-                    w.used |= bits;
-                    candidates.push((w, false));
-                }
-            }
-        }
-        // An overdue reply (no `s`): the TCB may have gone without a word before it was due
-        // (a give-up, a user timeout) — not on a connection joined mid-stream, whose unknown
-        // timers would explain any silence.
-        if s.is_none() {
-            for w in self.worlds.iter().filter(|w| w.has_tcb() && !w.joined) {
-                let due = w.overdue(now).map_or(now, |d| d.due);
-                if let Some(bits) = silent_close(w, due, &g.profile, g.permitted, &self.facts) {
-                    let mut w = *w;
-                    w.used |= bits;
-                    candidates.push((w, false));
-                }
+        for w in &self.worlds {
+            // With `s`: the TCB may be gone by now. For an overdue reply (no `s`): it may have
+            // gone without a word before the reply was due (a give-up, a user timeout) — not
+            // on a connection joined mid-stream, whose unknown timers would explain any silence.
+            let at = match s {
+                Some(_) => now,
+                None if w.has_tcb() && !w.joined => w.overdue(now).map_or(now, |d| d.due),
+                None => continue,
+            };
+            if let Some(bits) = silent_close(w, at, &g.profile, g.permitted, &self.facts) {
+                let mut w = *w;
+                w.used |= bits;
+                candidates.push((w, false));
             }
         }
         // An overdue reply (no `s`) may be owed by the last inbound segment however long ago
