@@ -79,7 +79,7 @@ pub(crate) fn answered_syn(worlds: &[World], s: &Seg, last_in: Option<&Seg>) -> 
 
 /// A window probe (§3.8.6.1): one octet at SND.UNA under a closed window.
 fn is_window_probe(w: &World, s: &Seg) -> bool {
-    s.len == 1 && s.seq == w.una && w.has_tcb() && !w.cur_edge.after(w.una)
+    s.len == 1 && s.seq == w.una && w.has_tcb() && w.window_closed()
 }
 
 /// The format checks of one outbound segment, given what the handshake negotiated (`w`) and,

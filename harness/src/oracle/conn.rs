@@ -385,6 +385,9 @@ impl Conn {
         for (i, w) in self.worlds.iter().enumerate() {
             if outbound {
                 let fits = !checks::breaks(&checks::format(w, s, answering(w), cx.profile));
+                if !fits && debug() {
+                    eprintln!("    a {:?} world breaks format: {:?}", w.state, checks::format(w, s, answering(w), cx.profile));
+                }
                 let into = if fits { &mut next } else { &mut misfits };
                 let before = into.len();
                 if let Err(why) = emit(w, s, &mut cx, into) {

@@ -356,6 +356,15 @@ impl World {
             && self.joined == other.joined
             && self.ack_dropped == other.ack_dropped
             && self.fast_open == other.fast_open
+            // The joined edge is the furthest: a closed window joined with an open one
+            // would read the closed world's window probes as retransmissions (§3.8.6.1).
+            && self.window_closed() == other.window_closed()
+    }
+
+    /// The peer's window is closed as far as SND.UNA's lower bound shows: one octet at
+    /// SND.UNA is a window probe (§3.8.6.1).
+    pub(crate) fn window_closed(&self) -> bool {
+        !self.cur_edge.after(self.una)
     }
 
     /// Widens this world's bounds to cover `other`'s (an over-approximation: the joined
