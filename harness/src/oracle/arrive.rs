@@ -18,6 +18,7 @@ pub(crate) fn syn_opts(s: &Seg) -> SynOpts {
     SynOpts {
         mss: s.opts.mss,
         ws: s.opts.wscale,
+        ws_first: s.opts.wscale_first,
         ts: s.opts.timestamps.is_some(),
         sack: s.opts.sack_permitted,
         fo: s.opts.fast_open,

@@ -139,7 +139,7 @@ impl Joining {
         w.cur_edge = w.peer_edge;
         w.max_wnd_hi = PAST;
         let ts = s.opts.timestamps.is_some();
-        let opts = SynOpts { mss: None, ws: None, ts, sack: true, fo: None, window: 0 };
+        let opts = SynOpts { mss: None, ws: None, ws_first: None, ts, sack: true, fo: None, window: 0 };
         w.ours = opts;
         w.peers = opts;
         let mut space = RecvSpace::new(irs);

@@ -13,8 +13,12 @@ use synack_stack::SeqNum;
 pub struct SegOptions {
     /// MSS (kind 2).
     pub mss: Option<u16>,
-    /// Window scale shift as sent (kind 3), not yet clamped.
+    /// Window scale shift as sent (kind 3), not yet clamped: the last option, and the
+    /// first. A repeated option is undefined (RFC 7323 §2.2 allows one, on a SYN; Linux
+    /// tcp_parse_options takes the last, the reference stack the first): the shifts the
+    /// oracle allows span both ([`SynOpts`](super::world::SynOpts)).
     pub wscale: Option<u8>,
+    pub wscale_first: Option<u8>,
     /// SACK-permitted (kind 4).
     pub sack_permitted: bool,
     /// Number of SACK blocks (kind 5).
@@ -299,7 +303,10 @@ fn scan_options(area: &[u8]) -> SegOptions {
             // the last non-zero one, others the first): the largest bounds every reading
             // (MUST-16's check, checks::format).
             (2, 4) => o.mss = o.mss.max(be16(body, 0)),
-            (3, 3) => o.wscale = body.first().copied(),
+            (3, 3) => {
+                o.wscale = body.first().copied();
+                o.wscale_first = o.wscale_first.or(o.wscale);
+            }
             (4, 2) => o.sack_permitted = true,
             (5, n) if n >= 10 && (n - 2) % 8 == 0 => o.sack_blocks = ((n - 2) / 8) as u8,
             (8, 10) => {

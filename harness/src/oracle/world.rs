@@ -54,7 +54,10 @@ impl Tri {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct SynOpts {
     pub mss: Option<u16>,
+    /// The Window Scale shift as sent: the last option's, and the first's (a repeated
+    /// option, see [`SegOptions::wscale`](super::segment::SegOptions::wscale)).
     pub ws: Option<u8>,
+    pub ws_first: Option<u8>,
     pub ts: bool,
     pub sack: bool,
     /// RFC 7413 §4.1.1: a Fast Open option, with its cookie's length (0: a cookie request).
@@ -419,20 +422,22 @@ impl World {
     /// The shift of the windows the peer sends: (least, most) — one value once the SYNs
     /// were seen, any when the connection was joined mid-stream.
     pub(crate) fn snd_shifts(&self) -> (u32, u32) {
-        self.shifts(self.peers.ws)
+        self.shifts(&self.peers)
     }
 
     /// The shift of the windows we send: (least, most).
     pub(crate) fn rcv_shifts(&self) -> (u32, u32) {
-        self.shifts(self.ours.ws)
+        self.shifts(&self.ours)
     }
 
-    fn shifts(&self, ws: Option<u8>) -> (u32, u32) {
+    fn shifts(&self, syn: &SynOpts) -> (u32, u32) {
         if self.joined {
             (0, 14)
         } else if self.ws_on() {
-            let s = u32::from(ws.unwrap_or(0).min(14));
-            (s, s)
+            // RFC 7323 §2.3: a shift above 14 is used as 14.
+            let clamp = |ws: Option<u8>| u32::from(ws.unwrap_or(0).min(14));
+            let (last, first) = (clamp(syn.ws), clamp(syn.ws_first.or(syn.ws)));
+            (last.min(first), last.max(first))
         } else {
             (0, 0)
         }

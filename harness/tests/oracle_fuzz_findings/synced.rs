@@ -428,3 +428,30 @@ fn text_and_fin_after_close_may_draw_a_reset_after_a_retransmission() {
     let no_text = rst_after_text_and_fin_in_fin_wait_1(0);
     assert!(no_text.iter().any(|f| f.rule == synack::oracle::Rule::UnexplainedReset), "{no_text:?}");
 }
+
+/// A passive open whose SYN carries two Window Scale options, 14 then 0; the peer's window
+/// of 65535 after it; then an ACK `behind` octets below SND.UNA, which the stack ignores.
+fn old_ack_after_a_syn_with_two_window_scales(behind: u32) -> Vec<Finding> {
+    let mut t = Feed::new(OracleProfile::rfc9293());
+    let peer_syn = vec![TcpOption::Mss(1460), TcpOption::WindowScale(14), TcpOption::WindowScale(0)];
+    t.inb(0, TcpFlags::SYN, IRS, 0, peer_syn, 0);
+    t.out(0, TcpFlags::SYN | TcpFlags::ACK, ISS, IRS + 1, vec![TcpOption::Mss(1460), TcpOption::WindowScale(7)], 0);
+    t.inbound(1, TcpFlags::ACK, IRS + 1, ISS + 1, 0);
+    t.inbound(2, TcpFlags::ACK, IRS + 1, (ISS + 1).wrapping_sub(behind), 0);
+    t.violations(1000)
+}
+
+/// RFC 7323 allows one Window Scale option and says nothing of a repeated one: Linux
+/// (`tcp_parse_options`) takes the last, the reference stack the first. Read with the first
+/// (14), the peer's window of 65535 is about 2^30 octets, so MAX.SND.WND makes an ACK 100 000
+/// below SND.UNA an acceptable old duplicate (RFC 5961 §5.2), ignored; the oracle read only
+/// the last (0) and owed a challenge ACK. Found by state_machine (missing-reply in
+/// CLOSE-WAIT). Control: an ACK 2^30 + 1000 below SND.UNA is below either reading's window,
+/// and its challenge ACK stays owed.
+#[test]
+fn a_repeated_window_scale_option_may_be_read_first_or_last() {
+    let v = old_ack_after_a_syn_with_two_window_scales(100_000);
+    assert!(v.is_empty(), "{v:?}");
+    let v = old_ack_after_a_syn_with_two_window_scales((1 << 30) + 1000);
+    assert!(v.iter().any(|f| f.rule == synack::oracle::Rule::MissingReply), "{v:?}");
+}
