@@ -250,11 +250,18 @@ fn session(config: &Config, profile: &OracleProfile, seed: u64, bytes: [usize; 2
         }
     }
     assert!(apps[0].got == apps[1].out && apps[1].got == apps[0].out, "data lost");
-    // Let the closing handshake and TIME-WAIT play out.
+    // Let the closing handshake and TIME-WAIT play out: 300 s, and on until both ends are
+    // done, for as long as a FIN may go on being retransmitted into losses (a LAST-ACK's
+    // retransmissions are 110 s apart by the fifth; five lost in a row — FINs, their ACKs,
+    // the RST from a peer past TIME-WAIT — happen about once in 10^5 sessions at 10% loss).
+    let fds = [apps[0].fd.unwrap(), client];
+    let done = |s: &Session| (0..2).all(|end| matches!(s.stacks[end].state(fds[end]), Ok(State::Closed | State::TimeWait)));
     let until = s.now + Duration::from_secs(300);
     while s.now < until && s.step(until) {}
+    let give_up = s.now + Duration::from_secs(3600);
+    while !done(&s) && s.now < give_up && s.step(give_up) {}
     for end in [0, 1] {
-        let st = s.stacks[end].state(if end == 0 { apps[0].fd.unwrap() } else { client }).unwrap();
+        let st = s.stacks[end].state(fds[end]).unwrap();
         assert!(matches!(st, State::Closed | State::TimeWait), "end {end} in {st}");
     }
     let end = s.at();
