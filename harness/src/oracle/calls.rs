@@ -34,8 +34,9 @@
 //! errors are not judged. Linux's shutdown() in SYN-SENT deletes the TCB silently and reports
 //! ECONNRESET once (`tcp_disconnect`); that too is allowed.
 
-use super::conn::{Conn, Global};
+use super::conn::Conn;
 use super::context::Cx;
+use super::global::Global;
 use super::profile::Deviation;
 use super::segment::Seg;
 use super::verdict::Rule;

@@ -3,7 +3,7 @@
 //! initiatives (a user call, data after CLOSE, an unanswered probe) — and [`silent_close`],
 //! when the RFC lets a stack delete a TCB without a word.
 
-use super::conn::Global;
+use super::global::Global;
 use super::profile::{Deviation, OracleProfile};
 use super::seqspace::RecvSpace;
 use super::world::{Duty, Owed, World};

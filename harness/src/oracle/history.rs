@@ -13,9 +13,10 @@
 //! taken.
 
 use super::arrive::arrive;
-use super::conn::{Conn, Global};
+use super::conn::Conn;
 use super::context::{silent_close, Facts, Judge};
 use super::emit::emit;
+use super::global::Global;
 use super::segment::Seg;
 use super::world::World;
 use std::collections::VecDeque;

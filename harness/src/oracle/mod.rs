@@ -33,6 +33,7 @@ mod context;
 pub mod coverage;
 mod emit;
 mod fastopen;
+mod global;
 mod keepalive;
 mod history;
 mod join;
@@ -48,7 +49,8 @@ pub use profile::{Deviation, OracleProfile};
 pub use verdict::{any_violation, Finding, Rule, Severity};
 
 use crate::trace::{SocketCall, Trace, TraceKind};
-use conn::{Conn, Global};
+use conn::Conn;
+use global::Global;
 use segment::{Seg, SegError};
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};

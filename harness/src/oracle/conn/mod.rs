@@ -8,140 +8,31 @@
 //! failing that, the first world's reason is reported and the oracle carries on from what
 //! the stack evidently did.
 
+mod outbound;
+mod report;
+
 use super::arrive::arrive;
-use super::checks::{self, Series, Static};
-use super::context::{debug, push_capped, Cx, Facts, Judge};
+use super::checks::{self, Series};
+use super::context::{debug, Cx, Facts, Judge};
 use super::emit::{emit, force, opened};
+use super::global::Global;
 use super::history::History;
 use super::join::{Begin, Joining};
-use super::keepalive;
-use super::profile::{Deviation, OracleProfile};
+use super::profile::Deviation;
 use super::segment::Seg;
 use super::seqspace::RecvSpace;
-use super::verdict::{Finding, Rule, Severity};
+use super::verdict::Severity;
 use super::world::{Advice, Owed, Why, World};
-use std::collections::{HashMap, VecDeque};
+use report::Report;
+use std::collections::VecDeque;
 use std::net::SocketAddr;
-use std::time::Duration;
-use synack_stack::decision::TimerKind;
-use synack_stack::{State, Step};
+use synack_stack::State;
 
 /// More worlds than this and the oracle stops judging the connection (it would otherwise
 /// have to drop possibilities, and could then raise false alarms).
 const MAX_WORLDS: usize = 8;
 /// Findings per connection before the oracle stops judging it.
 const MAX_FINDINGS: u32 = 20;
-
-/// What all connections of a trace share.
-#[derive(Clone)]
-pub(crate) struct Global {
-    pub profile: OracleProfile,
-    pub permitted: u32,
-    pub findings: Vec<Finding>,
-    dedupe: HashMap<(usize, Rule, Option<Step>), usize>,
-    /// Deviations already reported.
-    reported: u32,
-    /// Times of ACKs that answered invalid segments (RFC 5961 §7, all connections).
-    stamps: VecDeque<u64>,
-    pub last_user_call: Option<u64>,
-    pub last_close: Option<u64>,
-    /// The last §3.10.4 CLOSE of the sending side seen: close(), or shutdown() other than
-    /// SHUT_RD (which sends no FIN).
-    pub last_send_close: Option<u64>,
-    /// The last user ABORT seen (a call named `abort`).
-    pub last_abort: Option<u64>,
-    /// The last close() seen (not shutdown()): ABORT when received text is unread (SHLD-3).
-    pub last_close_fd: Option<u64>,
-    /// The last close of the receiving side seen: close(), or shutdown() with SHUT_RD or
-    /// SHUT_RDWR — the application reads no more (SHLD-3's "half-duplex" close).
-    pub last_rcv_close: Option<u64>,
-    /// User calls seen, and the count at the last listen() and the last close() (0: none):
-    /// they order calls against a connection's segments within one instant.
-    pub calls: u64,
-    pub last_listen_call: u64,
-    pub last_close_call: u64,
-    /// Local endpoints seen answering a SYN with a SYN-ACK.
-    pub listeners: Vec<SocketAddr>,
-    /// Passive connections (local, remote, IRS) whose handshake may have completed: each may
-    /// wait in its listener's accept queue.
-    pub handshakes: Vec<(SocketAddr, SocketAddr, synack_stack::SeqNum)>,
-    /// Something other than TCP reached the stack (an ICMP error may then explain a socket
-    /// error such as ECONNREFUSED).
-    pub foreign_in: bool,
-    /// A user timeout was set (TCP_USER_TIMEOUT): a connection may be given up on before any
-    /// retransmission shows.
-    pub user_timeout: bool,
-    /// What the user's calls asked of keep-alives (§3.8.4).
-    pub keepalive: keepalive::Asked,
-    /// When the first segment was seen.
-    pub first: u64,
-    /// §3.10 steps whose rules were applied.
-    pub steps: Vec<Step>,
-    /// Requirement IDs whose rules were evaluated.
-    pub reqs: Vec<&'static str>,
-}
-
-impl Global {
-    pub(crate) fn new(profile: OracleProfile) -> Global {
-        Global {
-            permitted: profile.permitted_bits(),
-            profile,
-            findings: Vec::new(),
-            dedupe: HashMap::new(),
-            reported: 0,
-            stamps: VecDeque::new(),
-            last_user_call: None,
-            last_close: None,
-            last_send_close: None,
-            last_abort: None,
-            last_close_fd: None,
-            last_rcv_close: None,
-            calls: 0,
-            last_listen_call: 0,
-            last_close_call: 0,
-            listeners: Vec::new(),
-            handshakes: Vec::new(),
-            foreign_in: false,
-            user_timeout: false,
-            keepalive: keepalive::Asked::default(),
-            first: 0,
-            steps: Vec::new(),
-            reqs: Vec::new(),
-        }
-    }
-
-    /// Notes that a step's rules were applied (coverage).
-    pub(crate) fn hit(&mut self, step: Step) {
-        if !self.steps.contains(&step) {
-            self.steps.push(step);
-        }
-    }
-
-    /// Notes that a requirement's rule was evaluated (coverage).
-    pub(crate) fn covers(&mut self, id: &'static str) {
-        if !self.reqs.contains(&id) {
-            self.reqs.push(id);
-        }
-    }
-
-    pub(super) fn reply_within(&self) -> u64 {
-        Cx::nanos(self.profile.reply_within)
-    }
-}
-
-/// A finding about to be recorded.
-struct Report<'a> {
-    severity: Severity,
-    rule: Rule,
-    state: State,
-    step: Option<Step>,
-    req: Option<&'static str>,
-    expected: String,
-    happened: &'a str,
-    event: usize,
-    at: u64,
-    deviation: Option<Deviation>,
-}
 
 #[derive(Clone)]
 pub(crate) struct Conn {
@@ -477,118 +368,6 @@ impl Conn {
         self.judged && !self.gave_up && self.findings == 0
     }
 
-    /// A violation by a socket call's result on this connection.
-    pub(crate) fn report_call(&mut self, g: &mut Global, rule: Rule, step: Step, req: Option<&'static str>, expected: String, happened: &str, ev: usize, now: u64) {
-        let state = self.worlds.first().map_or(State::Closed, |w| w.state);
-        let r = Report { severity: Severity::Violation, rule, state, step: Some(step), req, expected, happened, event: ev, at: now, deviation: None };
-        self.record(g, r);
-    }
-
-    /// The format, timing and throttle bookkeeping of an outbound segment.
-    fn outbound_checks(&mut self, ev: usize, now: u64, s: &Seg, g: &mut Global) {
-        let Some(w0) = self.worlds.first().copied() else { return };
-        let mut found = Vec::new();
-        if g.profile.check_checksums && s.checksum_ok.is_some() {
-            g.covers("MUST-2");
-        }
-        if !s.flags.syn() {
-            g.covers("MUST-65");
-        }
-        if g.profile.check_segment_size && w0.has_tcb() && s.len > 0 {
-            g.covers("MUST-16");
-        }
-        // The first transmission of the segment now retransmitted, if the peer has been silent
-        // since (then the interval to it is a retransmission timeout).
-        let heard = self.last_heard;
-        let original = self.sent.iter().find(|(q, _, k)| *q == s.seq && heard.is_none_or(|h| h < *k)).map(|&(_, t, _)| t);
-        let (backoff, compared) = checks::backoff(&mut self.series, &mut self.heard, &self.worlds, s, now, original, &g.profile);
-        found.extend(backoff);
-        if compared {
-            g.covers("MUST-19");
-        }
-        if g.profile.user_calls_visible && !self.zero_window_seen && keepalive::is_keepalive(&self.worlds, s) {
-            g.hit(Step::Timeout(TimerKind::KeepAlive));
-            g.covers("MUST-25");
-            g.covers("MUST-26");
-            let skew = Cx::nanos(g.profile.processing_skew);
-            found.extend(keepalive::check(&g.keepalive, &g.profile, self.taken_in, now, skew));
-        }
-        if w0.has_tcb() && s.len > 0 && s.seq == w0.snd_max {
-            self.sent.push_back((s.seq, now, self.tick));
-            if self.sent.len() > 1024 {
-                self.sent.pop_front();
-            }
-        }
-        while self.sent.front().is_some_and(|(q, _, _)| q.before(w0.una)) {
-            self.sent.pop_front();
-        }
-        if let Some((tsval, _)) = s.opts.timestamps {
-            if s.flags.syn() && !s.has_ack() && w0.state != State::SynSent {
-                self.facts.our_syn_ts = Some(tsval);
-                self.facts.our_ts_max = Some(tsval);
-            } else if self.facts.our_ts_max.is_none_or(|m| (tsval.wrapping_sub(m) as i32) > 0) {
-                self.facts.our_ts_max = Some(tsval);
-            }
-        }
-        let fin = u32::from(s.flags.fin());
-        let syn_again = s.flags.syn() && matches!(w0.state, State::SynSent | State::SynReceived) && s.seq == w0.iss;
-        if syn_again || w0.has_tcb() && (s.len > 0 || fin > 0) && s.seq.before(w0.snd_max) && (s.seq + s.len + fin).after(w0.una) {
-            self.facts.retransmitting = true;
-        }
-        // Coverage of what the segment stands for on the sending side.
-        let retransmitted = (w0.has_tcb() || w0.state == State::SynSent) && s.seq.before(w0.snd_max) && !s.flags.rst();
-        let step = if s.flags.syn() && !s.has_ack() && !w0.has_tcb() && w0.state != State::SynSent {
-            Some(Step::Open)
-        } else if retransmitted && (s.len > 0 || s.flags.syn() || s.flags.fin()) {
-            Some(Step::Timeout(TimerKind::Retransmission))
-        } else if s.flags.rst() && w0.state.is_synchronized() {
-            Some(Step::Abort)
-        } else if s.flags.fin() && w0.fin_seq.is_none() {
-            Some(Step::Close)
-        } else if s.len > 0 && (s.seq + s.len).after(w0.snd_max) {
-            Some(Step::Send)
-        } else {
-            None
-        };
-        if let Some(step) = step {
-            g.hit(step);
-        }
-        if !found.is_empty() {
-            let happened = s.describe();
-            for f in found {
-                self.report_static(g, f, w0.state, ev, now, &happened);
-            }
-        }
-        // A probe: nothing new, sequence space the peer already acknowledged (keep-alive,
-        // Linux's zero-window probe at SND.UNA-1).
-        let end = s.seq + s.len;
-        let control = s.flags.syn() || s.flags.rst() || s.flags.fin();
-        // (Below SND.UNA's upper bound in some world: what the peer acknowledged may be known
-        // only within bounds.)
-        let below_una = |w: &World| w.has_tcb() && s.seq.before(w.una_hi) && end.before_or_eq(w.una_hi);
-        if !control && self.worlds.iter().any(below_una) {
-            self.facts.probe_unanswered = true;
-        }
-        // RFC 5961 §7: an ACK answering an invalid segment counts against the throttle.
-        let window = g.reply_within();
-        let ack = s.has_ack() && !s.flags.rst() && !s.flags.syn();
-        if ack && self.invalid_in.is_some_and(|t| now.saturating_sub(t) <= window) {
-            self.invalid_in = None;
-            push_capped(&mut self.stamps, now, 16);
-            push_capped(&mut g.stamps, now, 4096);
-        } else if ack
-            && self.worlds.iter().any(|w| w.state == State::TimeWait)
-            && self.before_in.iter().any(|w| w.state == State::TimeWait)
-            && !self.sent_since_in
-            && self.last_in.is_some_and(|(_, t, _)| now.saturating_sub(t) <= window)
-        {
-            // TIME-WAIT's reply to any segment that reached it shares the per-connection
-            // limit (Linux tcp_timewait_check_oow_rate_limit; RFC 5961 §7 leaves the
-            // throttle's design open).
-            push_capped(&mut self.stamps, now, 16);
-        }
-    }
-
     fn after_inbound(&mut self, ev: usize, now: u64, s: &Seg, invalid: bool, una_before: Option<synack_stack::SeqNum>, ts_needs_ack: bool) {
         self.heard = true;
         self.zero_window_seen |= s.window == 0 && !s.flags.rst();
@@ -708,24 +487,6 @@ impl Conn {
         }
     }
 
-    fn give_up(&mut self, g: &mut Global, ev: usize, now: u64, why: &str) {
-        self.gave_up = true;
-        let state = self.worlds.first().map_or(State::Closed, |w| w.state);
-        let r = Report {
-            severity: Severity::Note,
-            rule: Rule::LostTrack,
-            state,
-            step: None,
-            req: None,
-            expected: "a connection the oracle can follow".into(),
-            happened: why,
-            event: ev,
-            at: now,
-            deviation: None,
-        };
-        self.record(g, r);
-    }
-
     /// Overdue duties: an ACK owed for an invalid segment may have been throttled (RFC 5961
     /// §7); any other kills the world that owed it.
     pub(crate) fn expire(&mut self, now: u64, g: &mut Global) {
@@ -783,95 +544,4 @@ impl Conn {
         per_conn || global || unseen_here || unseen
     }
 
-    fn report_why(&mut self, g: &mut Global, why: &Why, ev: usize, now: u64, happened: &str) {
-        let (event, at) = why.cause.unwrap_or((ev, now));
-        let mut text = happened.to_string();
-        if why.cause.is_some() && event != ev {
-            text = format!("{happened} (the reply to event #{event})");
-        }
-        let r = Report {
-            severity: Severity::Violation,
-            rule: why.rule,
-            state: why.state,
-            step: why.step,
-            req: why.req,
-            expected: why.expect.render(),
-            happened: &text,
-            event: if why.cause.is_some() { event } else { ev },
-            at: if why.cause.is_some() { at } else { now },
-            deviation: None,
-        };
-        self.record(g, r);
-    }
-
-    fn report_static(&mut self, g: &mut Global, f: Static, state: State, ev: usize, now: u64, happened: &str) {
-        if let Some(d) = f.deviation {
-            self.report_deviation(g, d, state, ev, now);
-            return;
-        }
-        let r = Report {
-            severity: Severity::Violation,
-            rule: f.rule,
-            state,
-            step: f.step,
-            req: f.req,
-            expected: f.expected,
-            happened,
-            event: ev,
-            at: now,
-            deviation: None,
-        };
-        self.record(g, r);
-    }
-
-    fn report_deviation(&mut self, g: &mut Global, d: Deviation, state: State, ev: usize, now: u64) {
-        if g.reported & d.bit() != 0 {
-            return;
-        }
-        g.reported |= d.bit();
-        let (step, req) = d.step();
-        let r = Report {
-            severity: Severity::Permitted,
-            rule: Rule::Deviation,
-            state,
-            step: Some(step),
-            req,
-            expected: d.rule().into(),
-            happened: "a deviation the profile permits",
-            event: ev,
-            at: now,
-            deviation: Some(d),
-        };
-        self.record(g, r);
-    }
-
-    fn record(&mut self, g: &mut Global, r: Report) {
-        let key = (self.id, r.rule, r.step);
-        if r.severity == Severity::Violation {
-            if let Some(&i) = g.dedupe.get(&key) {
-                g.findings[i].occurrences += 1;
-                return;
-            }
-            self.findings += 1;
-            if self.findings > MAX_FINDINGS && !self.gave_up {
-                self.give_up(g, r.event, r.at, "too many different violations on one connection");
-                return;
-            }
-            g.dedupe.insert(key, g.findings.len());
-        }
-        g.findings.push(Finding {
-            severity: r.severity,
-            rule: r.rule,
-            connection: self.name(),
-            state: r.state,
-            step: r.step,
-            requirement: r.req,
-            expected: r.expected,
-            happened: r.happened.to_string(),
-            event: r.event,
-            at: Duration::from_nanos(r.at),
-            deviation: r.deviation,
-            occurrences: 1,
-        });
-    }
 }
