@@ -14,12 +14,30 @@ pub const PROTOCOL_TCP: u8 = 6;
 
 /// A running one's complement sum (RFC 1071 §4.1).
 ///
-/// Carries are deferred (RFC 1071 §2(B)): a `u64` cannot overflow before 2^32 words of 32 bits.
+/// `sum` is a one's complement sum in 64 bits: a carry out of bit 63 is added back in at
+/// once (RFC 1071 §2(B) "end-around carry"; 2^64 ≡ 1 modulo 2^16 − 1), so it never overflows.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Checksum {
     sum: u64,
     /// The high octet of a word whose low octet has not been seen yet.
     pending: Option<u8>,
+}
+
+/// One's complement addition in 64 bits (RFC 1071 §2(B)): the carry out goes back in.
+#[inline]
+fn add_carry(sum: u64, word: u64) -> u64 {
+    let (s, carry) = sum.overflowing_add(word);
+    s + u64::from(carry)
+}
+
+/// RFC 1071 §4.1: "Fold 32-bit sum to 16 bits", repeated until no carry is left. Zero
+/// only for zero.
+#[inline]
+fn fold(mut sum: u64) -> u16 {
+    while sum > 0xffff {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    sum as u16
 }
 
 impl Checksum {
@@ -33,7 +51,7 @@ impl Checksum {
         if let Some(hi) = self.pending.take() {
             match data.split_first() {
                 Some((lo, rest)) => {
-                    self.sum += u64::from(u16::from_be_bytes([hi, *lo]));
+                    self.sum = add_carry(self.sum, u64::from(u16::from_be_bytes([hi, *lo])));
                     data = rest;
                 }
                 None => {
@@ -42,23 +60,27 @@ impl Checksum {
                 }
             }
         }
-        // RFC 1071 §2(C) "parallel summation": 32-bit big-endian words summed and folded give
-        // the same 16-bit sum as the 16-bit words (2^16 ≡ 1 modulo 2^16 − 1), in half the adds.
+        // RFC 1071 §2(B), §2(C): the words may be summed in the machine's byte order and the
+        // folded sum swapped back (byte order independence), and 32-bit words summed and
+        // folded give the same sum as 16-bit ones (2^16 ≡ 1 modulo 2^16 − 1). A plain loop
+        // that the compiler vectorizes; the u64 cannot wrap before 2^32 words.
         let mut quads = data.chunks_exact(4);
+        let mut native = 0u64;
         for quad in &mut quads {
-            if let [a, b, c, d] = *quad {
-                self.sum += u64::from(u32::from_be_bytes([a, b, c, d]));
+            if let Some(word) = quad.first_chunk::<4>() {
+                native = native.wrapping_add(u64::from(u32::from_ne_bytes(*word)));
             }
         }
-        let mut words = quads.remainder().chunks_exact(2);
-        for word in &mut words {
-            if let [hi, lo] = *word {
-                self.sum += u64::from(u16::from_be_bytes([hi, lo]));
-            }
+        let mut sum = add_carry(self.sum, u64::from(u16::from_be(fold(native))));
+        let mut rest = quads.remainder();
+        if let Some((word, tail)) = rest.split_first_chunk::<2>() {
+            sum = add_carry(sum, u64::from(u16::from_be_bytes(*word)));
+            rest = tail;
         }
-        if let [last] = *words.remainder() {
+        if let [last] = *rest {
             self.pending = Some(last);
         }
+        self.sum = sum;
         self
     }
 
@@ -75,13 +97,9 @@ impl Checksum {
     pub fn sum(&self) -> u16 {
         let mut sum = self.sum;
         if let Some(hi) = self.pending {
-            sum += u64::from(hi) << 8;
+            sum = add_carry(sum, u64::from(hi) << 8);
         }
-        // RFC 1071 §4.1: "Fold 32-bit sum to 16 bits", repeated until no carry is left.
-        while sum > 0xffff {
-            sum = (sum & 0xffff) + (sum >> 16);
-        }
-        sum as u16
+        fold(sum)
     }
 
     /// The checksum field value: the complement of [`Checksum::sum`].
@@ -137,21 +155,22 @@ impl PseudoHeader {
     /// The sum over the pseudo-header for an upper-layer packet of `upper_len` octets.
     /// `upper_len` must not exceed [`PseudoHeader::max_upper_len`] (emit refuses such lengths).
     pub fn checksum(&self, protocol: u8, upper_len: u32) -> Checksum {
-        let mut c = Checksum::new();
-        match self {
-            // RFC 9293 §3.1: source, destination, zero, PTCL, TCP length (16 bits).
+        let sum = match self {
+            // RFC 9293 §3.1: source, destination, zero, PTCL, TCP length (16 bits), summed
+            // as 32-bit words (RFC 1071 §2(C)).
             PseudoHeader::V4 { src, dst } => {
-                c.add_bytes(&src.octets()).add_bytes(&dst.octets());
-                c.add_bytes(&[0, protocol]).add_u16(upper_len as u16);
+                let words = [src.to_bits(), dst.to_bits(), u32::from(protocol), upper_len & 0xffff];
+                words.into_iter().map(u64::from).sum()
             }
             // RFC 8200 §8.1: source, destination, upper-layer length (32 bits), three zero
-            // octets, next header.
+            // octets, next header; summed as 64-bit words.
             PseudoHeader::V6 { src, dst } => {
-                c.add_bytes(&src.octets()).add_bytes(&dst.octets());
-                c.add_u32(upper_len).add_bytes(&[0, 0, 0, protocol]);
+                let (s, d) = (src.to_bits(), dst.to_bits());
+                let words = [(s >> 64) as u64, s as u64, (d >> 64) as u64, d as u64];
+                words.into_iter().fold(u64::from(upper_len) << 32 | u64::from(protocol), add_carry)
             }
-        }
-        c
+        };
+        Checksum { sum, pending: None }
     }
 }
 
@@ -183,6 +202,7 @@ pub fn verify_tcp(pseudo: &PseudoHeader, segment: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     /// RFC 1071 §3's worked example: the words 0001 f203 f4f5 f6f7 sum to ddf2.
     #[test]
@@ -234,6 +254,73 @@ mod tests {
     #[test]
     fn odd_length_pads_with_zero() {
         assert_eq!(checksum(&[0xab]), checksum(&[0xab, 0x00]));
+    }
+
+    /// The pseudo-header octet by octet, as RFC 9293 §3.1 and RFC 8200 §8.1 lay it out:
+    /// what [`PseudoHeader::checksum`]'s word sums must equal.
+    fn pseudo_by_octets(p: &PseudoHeader, protocol: u8, upper_len: u32) -> u16 {
+        let mut octets = Vec::new();
+        match p {
+            PseudoHeader::V4 { src, dst } => {
+                octets.extend(src.octets().into_iter().chain(dst.octets()));
+                octets.extend([0, protocol]);
+                octets.extend((upper_len as u16).to_be_bytes());
+            }
+            PseudoHeader::V6 { src, dst } => {
+                octets.extend(src.octets().into_iter().chain(dst.octets()));
+                octets.extend(upper_len.to_be_bytes());
+                octets.extend([0, 0, 0, protocol]);
+            }
+        }
+        by_words(&octets)
+    }
+
+    proptest! {
+        /// Any data, cut into any pieces (odd lengths included), sums as the 16-bit words do.
+        #[test]
+        fn add_bytes_is_the_sum_by_16_bit_words(
+            data in prop::collection::vec(any::<u8>(), 0..2100),
+            cuts in prop::collection::vec(any::<prop::sample::Index>(), 0..5),
+            ones in any::<bool>(),
+        ) {
+            let data: Vec<u8> = if ones { data.iter().map(|b| b | 0xf0).collect() } else { data };
+            let mut at: Vec<usize> = cuts.iter().map(|i| i.index(data.len() + 1)).collect();
+            at.push(0);
+            at.push(data.len());
+            at.sort_unstable();
+            let mut c = Checksum::new();
+            for w in at.windows(2) {
+                c.add_bytes(&data[w[0]..w[1]]);
+            }
+            prop_assert_eq!(c.sum(), by_words(&data));
+            prop_assert_eq!(c.verifies(), by_words(&data) == 0xffff);
+        }
+
+        #[test]
+        fn pseudo_header_sums_as_its_octets(v4 in any::<[u32; 2]>(), v6 in any::<[u128; 2]>(), protocol: u8, len: u32) {
+            let p4 = PseudoHeader::V4 { src: Ipv4Addr::from_bits(v4[0]), dst: Ipv4Addr::from_bits(v4[1]) };
+            let p6 = PseudoHeader::V6 { src: Ipv6Addr::from_bits(v6[0]), dst: Ipv6Addr::from_bits(v6[1]) };
+            for p in [p4, p6] {
+                prop_assert_eq!(p.checksum(protocol, len).sum(), pseudo_by_octets(&p, protocol, len));
+                // Carried on with an odd number of octets.
+                let mut c = p.checksum(protocol, len);
+                c.add_bytes(&[0xff, 0xfe, 0xfd]);
+                let mut octets = pseudo_by_octets(&p, protocol, len).to_be_bytes().to_vec();
+                octets.extend([0xff, 0xfe, 0xfd]);
+                prop_assert_eq!(c.sum(), by_words(&octets));
+            }
+        }
+    }
+
+    /// Long runs of all-ones words: the largest sums (carries, RFC 1071 §2(B)).
+    #[test]
+    fn carries_out_of_64_bits() {
+        for len in [16, 17, 4096, 4097, 65535] {
+            let data = vec![0xff; len];
+            assert_eq!(Checksum::new().add_bytes(&data).sum(), by_words(&data), "{len}");
+        }
+        let data: Vec<u8> = (0..4096u32).map(|i| if i % 8 == 0 { 0x7f } else { 0xff }).collect();
+        assert_eq!(Checksum::new().add_bytes(&data).sum(), by_words(&data));
     }
 
     #[test]

@@ -94,8 +94,9 @@ impl TcpPacket {
 
     /// As [`TcpPacket::emit`], with chosen checksum values where `overrides` says so.
     pub fn emit_with_checksums(&self, overrides: ChecksumOverride) -> Result<Vec<u8>, EmitError> {
-        let mut buf = vec![0; self.buffer_len()];
-        let len = self.emit_into(&mut buf, overrides)?;
+        let tcp_len = self.tcp.buffer_len();
+        let mut buf = vec![0; self.ip.buffer_len() + tcp_len];
+        let len = self.emit_parts(&mut buf, tcp_len, overrides)?;
         buf.truncate(len);
         Ok(buf)
     }
@@ -107,8 +108,12 @@ impl TcpPacket {
         buf: &mut [u8],
         overrides: ChecksumOverride,
     ) -> Result<usize, EmitError> {
-        check_room(buf, self.buffer_len())?;
-        let tcp_len = self.tcp.buffer_len();
+        self.emit_parts(buf, self.tcp.buffer_len(), overrides)
+    }
+
+    /// [`TcpPacket::emit_into`], given `tcp_len` = `self.tcp.buffer_len()`.
+    fn emit_parts(&self, buf: &mut [u8], tcp_len: usize, overrides: ChecksumOverride) -> Result<usize, EmitError> {
+        check_room(buf, self.ip.buffer_len() + tcp_len)?;
         let ip_len = match &self.ip {
             IpHeader::V4(h) => h.emit_with_checksum(buf, tcp_len, overrides.ipv4_header)?,
             IpHeader::V6(h) => h.emit(buf, tcp_len)?,

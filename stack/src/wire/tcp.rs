@@ -206,13 +206,14 @@ impl TcpSegment {
             let (what, max) = ("TCP option area", MAX_OPTIONS_LEN);
             return Err(EmitError::TooLong { what, len: opts_len, max });
         }
-        let len = self.buffer_len();
+        // = header_len(), buffer_len(), without walking the options again.
+        let header_len = Self::HEADER_LEN + opts_len.next_multiple_of(4);
+        let len = header_len + self.payload.len();
         if len > pseudo.max_upper_len() {
             let max = pseudo.max_upper_len();
             return Err(EmitError::TooLong { what: "TCP segment", len, max });
         }
         check_room(buf, len)?;
-        let header_len = self.header_len();
         // RFC 9293 §3.1, Figure 1.
         put_u16(buf, 0, self.src_port);
         put_u16(buf, 2, self.dst_port);
