@@ -14,7 +14,7 @@
 //!   for that sequence number (a keep-alive's garbage octet aside, RFC 9293 §3.8.4), and
 //!   recv() returns the peer's octets in order, each once (checked in `driver`).
 
-use super::peer::payload_byte;
+use super::peer::{first_wrong_octet, payload_byte};
 use std::fmt;
 use std::net::SocketAddr;
 use synack_stack::connection::Connection;
@@ -73,11 +73,12 @@ impl Monitor {
     pub fn after_event(&mut self, stack: &Stack, sent: &[TcpPacket], decisions: &[Decision], closed: &[(SocketAddr, SocketAddr)], now: Instant) -> Result<(), Violation> {
         self.tracks.retain(|t| !closed.contains(&(t.local, t.remote)));
         for p in sent {
-            let on_tuple = |c: &&Connection| c.local == p.src() && c.remote == p.dst();
+            let (src, dst) = (p.src(), p.dst());
+            let on_tuple = |c: &&Connection| c.local == src && c.remote == dst;
             let live = stack.connections().filter(on_tuple).find(|c| c.state != State::Closed);
             // RFC 9293 §3.8.4: a keep-alive may carry one garbage octet (its sender may be gone
             // by the end of the event, when the probes ran out).
-            let keepalive = |d: &Decision| d.step == Step::Timeout(TimerKind::KeepAlive) && d.local == Some(p.src());
+            let keepalive = |d: &Decision| d.step == Step::Timeout(TimerKind::KeepAlive) && d.local == Some(src);
             if !(p.tcp.payload == [0] && decisions.iter().any(keepalive)) {
                 check_text(p)?;
             }
@@ -118,7 +119,7 @@ impl Monitor {
 fn check_text(p: &TcpPacket) -> Result<(), Violation> {
     let s = &p.tcp;
     let start = s.seq + u32::from(s.flags.syn());
-    match (0..s.payload.len()).find(|&k| s.payload.get(k) != Some(&payload_byte(start + k as u32))) {
+    match first_wrong_octet(&s.payload, start) {
         Some(k) => err(format!("the stack sent octet {} of SEQ {} as {:#04x}: the application wrote {:#04x} there ({:?})", start + k as u32, s.seq, s.payload[k], payload_byte(start + k as u32), s)),
         None => Ok(()),
     }

@@ -4,7 +4,7 @@
 use super::check::{Monitor, Violation};
 use super::oracle::{self, Feed};
 use super::input::{Call, Delivery, Event, How, Knobs, Payload, Segment, SockOptSpec, Wait};
-use super::peer::{payload, payload_byte, View};
+use super::peer::{first_wrong_octet, payload, payload_byte, View};
 use super::trace;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::OnceLock;
@@ -303,7 +303,7 @@ impl Driver {
                 self.user_call("recv");
                 if let (Ok(data), Some(irs)) = (self.stack.recv(app.fd, usize::from(max), peek), irs) {
                     let start = irs + 1 + app.received;
-                    if let Some(k) = (0..data.len()).find(|&k| data[k] != payload_byte(start + k as u32)) {
+                    if let Some(k) = first_wrong_octet(&data, start) {
                         return Err(Violation::new(format!(
                             "recv() returned octet {k} of {} wrong: stream offset {} should be {:#04x} (from SEQ {}), got {:#04x} — data delivered twice, out of order or from the wrong place",
                             data.len(),
