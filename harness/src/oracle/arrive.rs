@@ -165,8 +165,12 @@ fn other_states(w: &World, s: &Seg, cx: &mut Cx, out: &mut Vec<World>) {
     if w.state == State::TimeWait && syn && !s.has_ack() && !rst {
         // Newer than TS.Recent (Linux tcp_timewait_state_process), which lies between the
         // TSval last copied for certain and the peer's newest (RFC 7323 §4.3: out-of-window
-        // segments copy nothing); a repeated option: newer by either reading.
-        let newer_ts = cx.facts.ts_recent_lo.is_some_and(|lo| s.opts.tsvals().any(|tsval| (tsval.wrapping_sub(lo) as i32) > 0));
+        // segments copy nothing): newer than either may be newer than TS.Recent — the two
+        // can be more than half the timestamp circle apart, where "newer than the older one"
+        // reads as older. A repeated option: newer by either reading.
+        let bounds = [cx.facts.ts_recent_lo, cx.facts.ts_recent_lo.and(cx.facts.peer_ts_max)];
+        let newer = |b: u32| s.opts.tsvals().any(|tsval| (tsval.wrapping_sub(b) as i32) > 0);
+        let newer_ts = bounds.into_iter().flatten().any(newer);
         cx.covers("MAY-2");
         if s.seq.after(w.rcv) || newer_ts {
             let mut n = World::no_tcb(State::Listen, cx.now);

@@ -169,6 +169,33 @@ fn time_wait_reopens_on_a_tsval_newer_than_ts_recent_not_the_peers_newest() {
     assert!(!run(true).is_empty(), "a TSval copied to TS.Recent is not newer than it: no reopening");
 }
 
+/// TIME-WAIT with TS.Recent at 102 for certain; a bare segment at RCV.NXT with TSval
+/// 102 + 0x7FFF0000 whose ACK is beyond SND.NXT (the oracle, allowing RFC 5961's challenge
+/// ACK, cannot say TS.Recent took it; Linux takes it silently); then a SYN below RCV.NXT with
+/// `syn_tsval`, answered by a SYN-ACK that reopens the connection.
+fn reopened_by_a_syn_half_the_circle_past_the_lower_bound(syn_tsval: u32) -> Vec<Finding> {
+    let mut t = Feed::new(OracleProfile::linux());
+    ts_time_wait(&mut t);
+    let newest = 102u32.wrapping_add(0x7fff_0000);
+    t.inb(500, TcpFlags::ACK, IRS + 2, ISS + 2 + 100_000, vec![ts(newest, 7002)], 0);
+    t.inb(1000, TcpFlags::SYN, IRS - 111, 0, vec![TcpOption::Mss(1460), ts(syn_tsval, 0)], 0);
+    t.out(1000, TcpFlags::SYN | TcpFlags::ACK, ISS + 900_000, IRS - 110, vec![TcpOption::Mss(1460), ts(7200, syn_tsval)], 0);
+    t.violations(1100)
+}
+
+/// TS.Recent lies between the TSval copied for certain (102) and the peer's newest; when those
+/// are more than half the timestamp circle apart, a SYN newer than the newest reads as older
+/// than the lower bound. The oracle compared with the lower bound only and ruled out the
+/// reopening (RFC 6191, Linux `tcp_timewait_state_process`) that the stack, with TS.Recent at
+/// the newest, made. Found by state_machine (unexpected SYN-ACK in TIME-WAIT) in the one-hour
+/// run. Control: a SYN older than both bounds reopens nothing, and its SYN-ACK stays a violation.
+#[test]
+fn time_wait_reopens_on_a_tsval_newer_than_the_peers_newest() {
+    let v = reopened_by_a_syn_half_the_circle_past_the_lower_bound(102u32.wrapping_add(0x7fff_0000).wrapping_add(0x4000_0000));
+    assert!(v.is_empty(), "{v:?}");
+    assert!(!reopened_by_a_syn_half_the_circle_past_the_lower_bound(50).is_empty(), "a SYN older than TS.Recent reopens nothing");
+}
+
 /// Linux's TIME-WAIT (`tcp_timewait_state_process`) copies TS.Recent from any bare segment at
 /// RCV.NXT that passes PAWS — with the ACK bit off too, where an established Linux connection
 /// copies only from a segment with an acceptable ACK (Deviation::TsRecentNeedsAck). The oracle
