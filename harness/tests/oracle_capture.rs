@@ -3,6 +3,8 @@
 //! deliberate oddities are handled; malformed and hostile files get a verdict or an error,
 //! never a panic.
 
+mod handfed;
+
 use proptest::prelude::*;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -248,4 +250,32 @@ proptest! {
         }
         let _ = check_bytes(&bytes, &[], OracleProfile::linux());
     }
+}
+
+/// An established connection (linux profile, as a capture reads it, processing skew `skew_ms`);
+/// the peer's RST, then `after_ms` later the stack's FIN.
+fn fin_after_a_captured_rst(skew_ms: u64, after_ms: u64) -> Vec<synack::oracle::Finding> {
+    use handfed::*;
+    use synack_stack::wire::TcpFlags;
+    let mut p = OracleProfile::linux();
+    p.processing_skew = Duration::from_millis(skew_ms);
+    let mut t = Feed::new(p);
+    t.established();
+    t.inbound(20, TcpFlags::RST | TcpFlags::ACK, IRS + 1, ISS + 1, 0);
+    t.outbound(20 + after_ms, TcpFlags::FIN | TcpFlags::ACK, ISS + 1, IRS + 1, 0);
+    t.violations(100)
+}
+
+/// A capture point sees an inbound segment before the stack processes it: Linux takes a RST
+/// for a socket the application holds (here in close()) from the socket's backlog after the
+/// call, whose FIN went out first but shows after the RST. Found by `oracle_kernel`'s
+/// kernel-to-kernel capture under load (the aborted connection: the client's RST, the
+/// server's FIN from close()). Controls: a FIN later than the skew, or with no skew (a
+/// stack judged where it runs), stays a segment from no TCB.
+#[test]
+fn a_segment_sent_before_a_captured_rst_was_processed_is_no_violation() {
+    let v = fin_after_a_captured_rst(10, 0);
+    assert!(v.is_empty(), "{v:?}");
+    assert!(!fin_after_a_captured_rst(10, 30).is_empty(), "a FIN 30 ms after the RST came from no TCB");
+    assert!(!fin_after_a_captured_rst(0, 0).is_empty(), "without a processing skew the RST came first");
 }

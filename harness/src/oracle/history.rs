@@ -14,7 +14,7 @@
 
 use super::arrive::arrive;
 use super::conn::Conn;
-use super::context::{silent_close, Facts, Judge};
+use super::context::{silent_close, Cx, Facts, Judge};
 use super::emit::emit;
 use super::global::Global;
 use super::segment::Seg;
@@ -136,6 +136,30 @@ impl History {
 }
 
 impl Conn {
+    /// Tries the explanation that the stack sent `s` before it processed the last inbound
+    /// segment, which a capture point saw first (the kernel processes it later, in softirq or
+    /// from the backlog of a socket the application holds): within the profile's processing
+    /// skew, and before anything else was sent since, `s` may come from the worlds before
+    /// that segment, which then arrives in the worlds `s` leaves.
+    pub(super) fn sent_before_last_in(&mut self, ev: usize, now: u64, s: &Seg, g: &mut Global, out: &mut Vec<World>) -> bool {
+        let skew = Cx::nanos(g.profile.processing_skew);
+        let Some((in_ev, at, inbound)) = self.last_in else { return false };
+        if skew == 0 || self.sent_since_in || now.saturating_sub(at) > skew {
+            return false;
+        }
+        let mut j = Judge::new(g, &mut self.spaces);
+        let mut sent = Vec::new();
+        let mut cx = j.cx(now, ev, &self.facts_before_in);
+        for w in &self.before_in {
+            let _ = emit(w, s, &mut cx, &mut sent);
+        }
+        let mut cx = j.cx(now, in_ev, &self.facts);
+        for w in &sent {
+            arrive(w, &inbound, &mut cx, out);
+        }
+        !out.is_empty()
+    }
+
     /// Tries the explanation that the stack deleted the TCB silently (see [`silent_close`]):
     /// after the last inbound segment (then the outbound `s` must fit no TCB), or before it
     /// (then that segment met no TCB, and `s` — or, for an overdue reply, the silence — must

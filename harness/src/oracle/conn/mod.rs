@@ -308,7 +308,7 @@ impl Conn {
                 }
             }
         }
-        if next.is_empty() && !self.resurrect(ev, now, Some(s), g, &mut next) {
+        if next.is_empty() && !(outbound && self.sent_before_last_in(ev, now, s, g, &mut next)) && !self.resurrect(ev, now, Some(s), g, &mut next) {
             if let Some(why) = first_why {
                 self.report_why(g, &why, ev, now, &s.describe());
             }
