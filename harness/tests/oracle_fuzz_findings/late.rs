@@ -183,6 +183,32 @@ fn reopened_by_a_syn_half_the_circle_past_the_lower_bound(syn_tsval: u32) -> Vec
     t.violations(1100)
 }
 
+/// Linux's TIME-WAIT (TS.Recent at 102) gets a FIN at RCV.NXT with TSval 900 000 102 and
+/// answers it with an ACK; then a SYN at RCV.NXT with `syn_tsval`, answered by a SYN-ACK
+/// that reopens the connection.
+fn reopened_after_a_fin_in_time_wait(syn_tsval: u32) -> Vec<Finding> {
+    let mut t = Feed::new(OracleProfile::linux());
+    ts_time_wait(&mut t);
+    t.inb(500, TcpFlags::FIN | TcpFlags::ACK, IRS + 2, ISS + 2, vec![ts(900_000_102, 7002)], 0);
+    t.out(500, TcpFlags::ACK, ISS + 2, IRS + 2, vec![ts(7100, 102)], 0);
+    t.inb(1000, TcpFlags::SYN, IRS + 2, 0, vec![TcpOption::Mss(1460), ts(syn_tsval, 0)], 0);
+    t.out(1000, TcpFlags::SYN | TcpFlags::ACK, ISS + 900_000, IRS + 3, vec![TcpOption::Mss(1460), ts(7200, syn_tsval)], 0);
+    t.violations(1100)
+}
+
+/// Linux's TIME-WAIT (`tcp_timewait_state_process`) copies TS.Recent only from a bare segment
+/// (or RST) at RCV.NXT; a FIN or text draws an ACK and copies nothing. The oracle applied the
+/// established rule (a segment at RCV.NXT with an acceptable ACK copies), raised TS.Recent's
+/// lower bound to the FIN's TSval, and so ruled out the reopening by a SYN newer than the real
+/// TS.Recent (RFC 6191), owing a challenge ACK instead. Found by state_machine (missing
+/// challenge ACK in TIME-WAIT). Control: a SYN older than TS.Recent reopens nothing.
+#[test]
+fn time_wait_copies_no_timestamp_from_a_fin() {
+    let v = reopened_after_a_fin_in_time_wait(200);
+    assert!(v.is_empty(), "{v:?}");
+    assert!(!reopened_after_a_fin_in_time_wait(50).is_empty(), "a SYN older than TS.Recent reopens nothing");
+}
+
 /// TS.Recent lies between the TSval copied for certain (102) and the peer's newest; when those
 /// are more than half the timestamp circle apart, a SYN newer than the newest reads as older
 /// than the lower bound. The oracle compared with the lower bound only and ruled out the

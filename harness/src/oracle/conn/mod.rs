@@ -395,10 +395,13 @@ impl Conn {
         // Linux's TIME-WAIT (tcp_timewait_state_process) copies it from any bare segment at
         // RCV.NXT that passes PAWS, ACK bit or not.
         let time_wait_bare = s.seg_len() == 0 && self.before_in.iter().all(|w| w.state == State::TimeWait && s.seq == w.rcv);
-        let copies = !ts_needs_ack
-            || ack_taken
-            || time_wait_bare
-            || (s.flags.syn() && self.before_in.iter().all(|w| !w.has_tcb()));
+        // Nothing else in TIME-WAIT: a FIN or text there draws an ACK and copies nothing.
+        let in_time_wait = !self.before_in.is_empty() && self.before_in.iter().all(|w| w.state == State::TimeWait);
+        let copies = if ts_needs_ack && in_time_wait {
+            time_wait_bare
+        } else {
+            !ts_needs_ack || ack_taken || time_wait_bare || (s.flags.syn() && self.before_in.iter().all(|w| !w.has_tcb()))
+        };
         if copies && !invalid && !s.flags.rst() && !self.before_in.is_empty() && self.before_in.iter().all(at_or_below) {
             let older = |a: u32, b: u32| if (a.wrapping_sub(b) as i32) < 0 { a } else { b };
             if let Some(tsval) = s.opts.tsvals().reduce(older) {
