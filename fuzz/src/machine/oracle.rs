@@ -11,9 +11,9 @@
 //! (`Delivery::OtherHost`) are not part of its trace.
 //!
 //! **Opt-in** (`SYNACK_FUZZ_ORACLE=1`, read once): the oracle still reports the odd false
-//! alarm on fuzz inputs — one in 37 M executions in the last rounds before this was written
-//! (a one-hour `ci/fuzz-nightly` run from the seeds: 1 in 27.7 M; a grown corpus: none in
-//! 9.8 M; earlier, about one in 5 M; none in 6 M executions of CI's 60-s smoke
+//! alarm on fuzz inputs — about one in 25 M executions in the last rounds before this was
+//! written (a one-hour `ci/fuzz-nightly` run from the seeds: 1 in 27.7 M; a grown corpus: 1
+//! in 21.6 M; earlier, about one in 5 M; none in 6 M executions of CI's 60-s smoke
 //! configuration) — so a default run, and CI's smoke, judges by the invariants of `check`
 //! alone. Every false alarm fixed so far has a hand-fed trace in
 //! `harness/tests/oracle_fuzz_findings{.rs,/}` or, where none reproduced it, its input in
