@@ -455,3 +455,40 @@ fn a_repeated_window_scale_option_may_be_read_first_or_last() {
     let v = old_ack_after_a_syn_with_two_window_scales((1 << 30) + 1000);
     assert!(v.iter().any(|f| f.rule == synack::oracle::Rule::MissingReply), "{v:?}");
 }
+
+/// Linux profile, timestamps on: a connection whose peer's TSvals are near 100 is reset by
+/// the peer; the listener takes a new SYN (IRS 90000) with TSval `x`, the handshake ends with
+/// TSval `x + 1`, then 100 octets at RCV.NXT carry TSval `tsval`, answered with an ACK of
+/// IRS+1 — PAWS's drop.
+fn paws_in_a_new_incarnation(x: u32, tsval: u32) -> Vec<Finding> {
+    let ts = |tsval: u32, tsecr: u32| vec![TcpOption::Timestamps { tsval, tsecr }];
+    let syn_opts = |tsval: u32| vec![TcpOption::Mss(1460), TcpOption::Timestamps { tsval, tsecr: 0 }];
+    let synack_opts = |tsval: u32, tsecr: u32| vec![TcpOption::Mss(1460), TcpOption::Timestamps { tsval, tsecr }];
+    let mut t = Feed::new(OracleProfile::linux());
+    t.packet(0, &segment(PEER, STACK, TcpFlags::SYN, IRS, 0, syn_opts(100), 0), false);
+    t.packet(0, &segment(STACK, PEER, TcpFlags::SYN | TcpFlags::ACK, ISS, IRS + 1, synack_opts(7000, 100), 0), true);
+    t.packet(1, &segment(PEER, STACK, TcpFlags::ACK, IRS + 1, ISS + 1, ts(101, 7000), 0), false);
+    t.packet(2, &segment(PEER, STACK, TcpFlags::RST, IRS + 1, 0, vec![], 0), false);
+    let (irs, iss) = (90_000u32, 50_000u32);
+    t.packet(3, &segment(PEER, STACK, TcpFlags::SYN, irs, 0, syn_opts(x), 0), false);
+    t.packet(3, &segment(STACK, PEER, TcpFlags::SYN | TcpFlags::ACK, iss, irs + 1, synack_opts(7003, x), 0), true);
+    t.packet(4, &segment(PEER, STACK, TcpFlags::ACK, irs + 1, iss + 1, ts(x.wrapping_add(1), 7003), 0), false);
+    t.packet(5, &segment(PEER, STACK, TcpFlags::ACK, irs + 1, iss + 1, ts(tsval, 7003), 100), false);
+    t.packet(5, &segment(STACK, PEER, TcpFlags::ACK, iss + 1, irs + 1, ts(7005, x.wrapping_add(1)), 0), true);
+    t.violations(6)
+}
+
+/// TS.Recent belongs to a TCB: a new incarnation's timestamps start from its SYN (RFC 7323
+/// §4.3). The oracle kept the peer's newest TSval and TS.Recent's lower end across a reset
+/// and a new SYN whose TSvals lie more than half the circle from the old ones — they read as
+/// older and never replaced them — so a TSval older than the new TS.Recent but newer than the
+/// old ones passed PAWS in every world, and the stack's PAWS ACK was "too low" (1
+/// state_machine false alarm, ack-too-low in ESTABLISHED, in a one-hour run). Control: a
+/// TSval newer than the new TS.Recent passes PAWS, and the same ACK stays a violation.
+#[test]
+fn a_new_incarnation_starts_its_timestamps_afresh() {
+    let x = 100u32.wrapping_add(1 << 31).wrapping_add(1000);
+    let v = paws_in_a_new_incarnation(x, x.wrapping_sub(1 << 31).wrapping_add(10));
+    assert!(v.is_empty(), "{v:?}");
+    assert!(!paws_in_a_new_incarnation(x, x.wrapping_add(10)).is_empty(), "a TSval newer than TS.Recent passes PAWS: the text must be acknowledged");
+}

@@ -402,6 +402,16 @@ impl Conn {
         } else {
             !ts_needs_ack || ack_taken || time_wait_bare || (s.flags.syn() && self.before_in.iter().all(|w| !w.has_tcb()))
         };
+        // TS.Recent and the peer's newest TSval belong to a TCB: a SYN that no world had one
+        // for (or one answering SYN-SENT) opens an incarnation whose timestamps start afresh
+        // (RFC 7323 §4.3: TS.Recent from the SYN) — the last incarnation's may lie more than
+        // half the timestamp circle away, where the new ones read as older and would never
+        // replace them.
+        let opens = |w: &World| !w.has_tcb() || w.state == State::SynSent;
+        if s.flags.syn() && !s.flags.rst() && !self.before_in.is_empty() && self.before_in.iter().all(opens) {
+            self.facts.ts_recent_lo = None;
+            self.facts.peer_ts_max = None;
+        }
         if copies && !invalid && !s.flags.rst() && !self.before_in.is_empty() && self.before_in.iter().all(at_or_below) {
             let older = |a: u32, b: u32| if (a.wrapping_sub(b) as i32) < 0 { a } else { b };
             if let Some(tsval) = s.opts.tsvals().reduce(older) {
