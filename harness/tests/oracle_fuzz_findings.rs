@@ -6,7 +6,7 @@ mod handfed;
 
 use handfed::*;
 use std::time::Duration;
-use synack::oracle::{Finding, OracleProfile, Severity};
+use synack::oracle::{Deviation, Finding, OracleProfile, Severity};
 use synack_stack::wire::{TcpFlags, TcpOption};
 
 /// A RST at RCV.NXT with a bad checksum (the fuzz target's `Delivery::BadChecksum`) is

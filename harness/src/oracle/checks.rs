@@ -12,6 +12,9 @@ use std::time::Duration;
 use synack_stack::decision::TimerKind;
 use synack_stack::{SeqNum, State, Step};
 
+/// Linux's floor under the peer's MSS (`tcp_min_snd_mss`' default): [`Deviation::MinSndMss`].
+const LINUX_MIN_SND_MSS: u32 = 48;
+
 /// A finding that is not a world's death.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Static {
@@ -146,13 +149,21 @@ fn format_into(w: &World, s: &Seg, answering: Option<(SynOpts, bool)>, profile: 
         // it), the default standing (MUST-15).
         let mss = u32::from(w.peers.mss.filter(|&m| m > 0).unwrap_or(default));
         let used = s.len + u32::from(s.opts.area_len);
-        if used > mss {
-            out.push(st(
+        // An MSS that leaves no room for one octet beside the options the segment carries
+        // (RFC 7323 §3.2 puts TSopt on every segment) cannot be honoured either: one octet
+        // is the least text a sender can make progress with.
+        let no_room = s.len == 1 && u32::from(s.opts.area_len) >= mss;
+        if used > mss && !no_room {
+            let mut f = st(
                 Rule::SegmentSize,
                 Some(Step::Send),
                 Some("MUST-16"),
                 format!("at most {mss} octets of text and options (the peer's MSS); this segment has {used}"),
-            ));
+            );
+            if used <= LINUX_MIN_SND_MSS && profile.permits(Deviation::MinSndMss) {
+                f.deviation = Some(Deviation::MinSndMss);
+            }
+            out.push(f);
         }
     }
 }

@@ -92,11 +92,15 @@ pub enum Deviation {
     /// ACK field is looked at. No finding names it: it only keeps the oracle's lower bound of
     /// TS.Recent where a segment without ACK left it.
     TsRecentNeedsAck,
+    /// A peer MSS below 48 is raised to 48 (Linux `tcp_min_snd_mss`, in `__tcp_mtu_to_mss`
+    /// since the fix for CVE-2019-11479): segments carry up to 48 octets of text and options.
+    /// RFC 9293 §3.7.1 MUST-16: text and options fit in the peer's MSS.
+    MinSndMss,
 }
 
 impl Deviation {
     /// Every deviation.
-    pub const ALL: [Deviation; 19] = [
+    pub const ALL: [Deviation; 20] = [
         Deviation::SynLinearTimeouts,
         Deviation::TimeWaitSilentOnRst,
         Deviation::RstAtFinSequence,
@@ -116,6 +120,7 @@ impl Deviation {
         Deviation::SynSentRejectsForeignTsecr,
         Deviation::TimeWaitAcksSyn,
         Deviation::TsRecentNeedsAck,
+        Deviation::MinSndMss,
     ];
 
     /// A short, stable name (JSON, `--permit`).
@@ -140,6 +145,7 @@ impl Deviation {
             Deviation::SynSentRejectsForeignTsecr => "syn-sent-rejects-foreign-tsecr",
             Deviation::TimeWaitAcksSyn => "time-wait-acks-syn",
             Deviation::TsRecentNeedsAck => "ts-recent-needs-ack",
+            Deviation::MinSndMss => "min-snd-mss",
         }
     }
 
@@ -170,6 +176,7 @@ impl Deviation {
             Deviation::SynSentRejectsForeignTsecr => "RFC 9293 §3.10.7.3: in SYN-SENT, a SYN-ACK with an acceptable ACK establishes the connection (RFC 7323: TSecr serves RTTM and PAWS)",
             Deviation::TimeWaitAcksSyn => "RFC 9293 §3.10.7.4 fourth (RFC 793, without RFC 5961): a SYN in the window resets the connection",
             Deviation::TsRecentNeedsAck => "RFC 7323 §4.3 (2), §5.3 R3: SEG.TSval is copied to TS.Recent at the first check, whatever the ACK field",
+            Deviation::MinSndMss => "RFC 9293 §3.7.1 MUST-16: text and TCP options fit in the peer's MSS",
         }
     }
 
@@ -198,6 +205,7 @@ impl Deviation {
             Deviation::SynSentRejectsForeignTsecr => (Step::SynSent(4), None),
             Deviation::TimeWaitAcksSyn => (Step::Other(Check::Syn), None),
             Deviation::TsRecentNeedsAck => (Step::Other(Check::Sequence), None),
+            Deviation::MinSndMss => (Step::Send, Some("MUST-16")),
         }
     }
 }

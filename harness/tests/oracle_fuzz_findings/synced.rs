@@ -492,3 +492,53 @@ fn a_new_incarnation_starts_its_timestamps_afresh() {
     assert!(v.is_empty(), "{v:?}");
     assert!(!paws_in_a_new_incarnation(x, x.wrapping_add(10)).is_empty(), "a TSval newer than TS.Recent passes PAWS: the text must be acknowledged");
 }
+
+/// A passive open whose peer offers MSS `mss` (and timestamps when `ts`), then a segment of
+/// `len` octets from the stack; every finding.
+fn one_segment_after_mss(profile: OracleProfile, mss: u16, ts: bool, len: usize) -> Vec<Finding> {
+    let opts = |tsval: u32, tsecr: u32| if ts { vec![TcpOption::Timestamps { tsval, tsecr }] } else { vec![] };
+    let mut t = Feed::new(profile);
+    let mut syn = vec![TcpOption::Mss(mss)];
+    syn.extend(opts(100, 0));
+    t.packet(0, &segment(PEER, STACK, TcpFlags::SYN, IRS, 0, syn, 0), false);
+    let mut synack = vec![TcpOption::Mss(1460)];
+    synack.extend(opts(7000, 100));
+    t.packet(0, &segment(STACK, PEER, TcpFlags::SYN | TcpFlags::ACK, ISS, IRS + 1, synack, 0), true);
+    t.packet(1, &segment(PEER, STACK, TcpFlags::ACK, IRS + 1, ISS + 1, opts(101, 7000), 0), false);
+    t.packet(2, &segment(STACK, PEER, TcpFlags::ACK | TcpFlags::PSH, ISS + 1, IRS + 1, opts(7002, 101), len), true);
+    t.findings(3)
+}
+
+fn size_findings(f: &[Finding], severity: Severity) -> usize {
+    f.iter().filter(|f| f.severity == severity && f.requirement == Some("MUST-16")).count()
+}
+
+/// RFC 7323 §3.2 puts TSopt (12 octets) on every segment, so a peer MSS of 2 leaves no room
+/// for text: one octet per segment is the least a sender can make progress with, and the
+/// oracle lets it through as it does an MSS of 0 (the reference stack sends one octet; 1
+/// state_machine false alarm, segment-size in ESTABLISHED, in a one-hour run). Controls: two
+/// octets are a violation, and without timestamps one octet fits in 2.
+#[test]
+fn one_octet_beside_options_an_mss_leaves_no_room_for() {
+    for profile in [OracleProfile::rfc9293(), OracleProfile::linux()] {
+        let f = one_segment_after_mss(profile, 2, true, 1);
+        assert_eq!(size_findings(&f, Severity::Violation), 0, "{f:?}");
+    }
+    // (Linux's floor of 48 would permit these: the rfc9293 profile.)
+    let f = one_segment_after_mss(OracleProfile::rfc9293(), 2, true, 2);
+    assert_eq!(size_findings(&f, Severity::Violation), 1, "two octets and TSopt in an MSS of 2: {f:?}");
+    let f = one_segment_after_mss(OracleProfile::rfc9293(), 2, false, 3);
+    assert_eq!(size_findings(&f, Severity::Violation), 1, "three octets in an MSS of 2: {f:?}");
+}
+
+/// Linux raises a peer MSS below 48 to 48 (`tcp_min_snd_mss`): under the linux profile 48
+/// octets of text and options after an MSS of 20 are a permitted deviation, 49 a violation;
+/// under rfc9293 the 48 are a violation too.
+#[test]
+fn linux_raises_a_small_mss_to_48() {
+    let f = one_segment_after_mss(OracleProfile::linux(), 20, true, 36);
+    assert_eq!(size_findings(&f, Severity::Violation), 0, "{f:?}");
+    assert!(f.iter().any(|f| f.deviation == Some(Deviation::MinSndMss)), "the deviation is reported: {f:?}");
+    assert_eq!(size_findings(&one_segment_after_mss(OracleProfile::linux(), 20, true, 37), Severity::Violation), 1);
+    assert_eq!(size_findings(&one_segment_after_mss(OracleProfile::rfc9293(), 20, true, 36), Severity::Violation), 1);
+}
