@@ -244,9 +244,13 @@ fn not_acceptable(w: &World, s: &Seg, cx: &mut Cx, out: &mut Vec<World>) {
     n.ack_ok_until = cx.reply_due();
     if w.state == State::TimeWait && fin && !rst && s.seq + s.seg_len() == w.rcv {
         // "The only thing that can arrive in this state is a retransmission of the remote
-        // FIN. Acknowledge it, and restart the 2 MSL timeout."
+        // FIN. Acknowledge it, and restart the 2 MSL timeout" (the eighth check) — which the
+        // first check, answering an unacceptable segment with an ACK and dropping it, never
+        // reaches: a stack may restart the timeout here (Linux does, even on a PAWS reject,
+        // `tcp_timewait_state_process`) or not (the reference stack drops a PAWS reject
+        // first). The world keeps the earlier expiry: staying on longer is never a violation
+        // (`silent_close`), leaving at the restarted one's time would be.
         cx.hit(other(Check::Fin));
-        n.entered = cx.now;
     }
     out.push(n);
     if rst && rst_at_fin(w, s, cx) {

@@ -413,3 +413,30 @@ fn a_full_accept_queue_leaves_syn_received_to_reset_a_syn() {
     assert!(v.is_empty(), "{v:?}");
     assert!(!syn_after_a_dropped_handshake_ack(false).is_empty(), "with nothing else queued, the ACK completed the handshake: RFC 793's RST from ESTABLISHED must be a violation");
 }
+
+/// TIME-WAIT (rfc9293 profile, entered at 3 ms): at 60 s the peer retransmits its FIN with a
+/// TSval older than TS.Recent, which PAWS drops with an ACK (RFC 7323 §5.3 R1); at `close_ms`
+/// an ACK at RCV.NXT finds the connection gone and draws the RST of a segment for no
+/// connection.
+fn time_wait_after_a_paws_rejected_fin(close_ms: u64) -> Vec<Finding> {
+    let mut t = Feed::new(OracleProfile::rfc9293());
+    ts_time_wait(&mut t);
+    t.inb(60_000, TcpFlags::FIN | TcpFlags::ACK, IRS + 1, ISS + 2, vec![ts(50, 7002)], 0);
+    t.out(60_000, TcpFlags::ACK, ISS + 2, IRS + 2, vec![ts(67_000, 102)], 0);
+    t.inb(close_ms, TcpFlags::ACK, IRS + 2, ISS + 2, vec![], 0);
+    t.outbound(close_ms, TcpFlags::RST, ISS + 2, 0, 0);
+    t.violations(close_ms + 1000)
+}
+
+/// A retransmitted FIN lies below RCV.NXT: the first check of §3.10.7.4 answers it with an ACK
+/// and drops it, so the eighth check's "restart the 2 MSL timeout" is a stack's choice
+/// (Linux makes it, even on a PAWS reject; the reference stack drops a PAWS reject first). The
+/// oracle restarted the timeout in every world and called the close 2·MSL after the first
+/// FIN a reset from TIME-WAIT (2 state_machine false alarms, unexplained-reset in TIME-WAIT,
+/// in a one-hour run). Control: a close before 2·MSL is still a violation (MUST-13).
+#[test]
+fn a_fin_dropped_as_unacceptable_need_not_restart_time_wait() {
+    let v = time_wait_after_a_paws_rejected_fin(240_004);
+    assert!(v.is_empty(), "{v:?}");
+    assert!(!time_wait_after_a_paws_rejected_fin(239_000).is_empty(), "TIME-WAIT left before 2·MSL");
+}
