@@ -15,8 +15,11 @@ const ORIGIN: u64 = 1 << 40;
 /// have been accepted, never narrows it).
 const MAX_RANGES: usize = 32;
 
-/// At most this many different FINs of the peer's are kept (the latest).
-const MAX_FINS: usize = 4;
+/// At most this many different FINs of the peer's are kept (the latest). A FIN forgotten is
+/// an ACK of it called too high: the reference stack holds up to 64 out-of-order blocks, bare
+/// FINs included, and took the first of five FINs when text reached it (a state_machine
+/// false alarm while only four were kept).
+const MAX_FINS: usize = 64;
 
 /// One incarnation's receive space.
 #[derive(Clone, Debug, PartialEq, Eq)]

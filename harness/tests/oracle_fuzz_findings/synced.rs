@@ -542,3 +542,30 @@ fn linux_raises_a_small_mss_to_48() {
     assert_eq!(size_findings(&one_segment_after_mss(OracleProfile::linux(), 20, true, 37), Severity::Violation), 1);
     assert_eq!(size_findings(&one_segment_after_mss(OracleProfile::rfc9293(), 20, true, 36), Severity::Violation), 1);
 }
+
+/// ESTABLISHED (passive open, MSS 1460 both ways): bare FINs out of order at IRS+1 + each of
+/// `fins`, then 100 octets at RCV.NXT, acknowledged at IRS+1+`acked`.
+fn text_up_to_one_of_many_fins(fins: &[u32], acked: u32) -> Vec<Finding> {
+    let mut t = Feed::new(OracleProfile::rfc9293());
+    t.established();
+    for (i, &f) in fins.iter().enumerate() {
+        let ms = 2 + i as u64;
+        t.inbound(ms, TcpFlags::FIN | TcpFlags::ACK, IRS + 1 + f, ISS + 1, 0);
+        t.outbound(ms, TcpFlags::ACK, ISS + 1, IRS + 1, 0);
+    }
+    t.inbound(20, TcpFlags::ACK, IRS + 1, ISS + 1, 100);
+    t.outbound(20, TcpFlags::ACK, ISS + 1, IRS + 1 + acked, 0);
+    t.violations(30)
+}
+
+/// A peer that keeps changing its mind sends FINs at several numbers, each held out of order;
+/// text up to the first then makes it the stream's end (the reference stack holds up to 64
+/// such blocks). The oracle kept only the latest four FINs, forgot the first of five, and
+/// called the ACK of it too high (1 state_machine false alarm, ack-too-high in ESTABLISHED,
+/// in a one-hour run). Control: with no FIN ever at +100, the same ACK stays a violation.
+#[test]
+fn the_first_of_many_held_fins_is_remembered() {
+    let v = text_up_to_one_of_many_fins(&[100, 119, 110, 78, 130], 101);
+    assert!(v.is_empty(), "{v:?}");
+    assert!(!text_up_to_one_of_many_fins(&[119, 110, 78, 130], 101).is_empty(), "no FIN at +100: an ACK of +101 is too high");
+}
