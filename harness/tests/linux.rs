@@ -115,13 +115,23 @@ fn backtick_commands_run_in_the_namespace_with_a_private_tmp() {
 /// below sees a single CPU in its affinity (inherited from the run's worker thread, as the
 /// syscall thread's is) and the SCHED_OTHER policy (0), not the worker's SCHED_FIFO (1) —
 /// a command's start-up at the run's real-time priority could hold up another run's worker.
+/// And synack's keeper thread (`synack-ticks`) spins on that CPU at SCHED_IDLE (5), so that
+/// the CPU never idles and its tick advances jiffies (backend/linux/cpu.rs).
 #[test]
 fn a_run_keeps_to_one_cpu_and_its_commands_run_at_normal_priority() {
     if !kernel_available("a_run_keeps_to_one_cpu_and_its_commands_run_at_normal_priority") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let check = r"grep -Eq '^policy +: +0$' /proc/$$/sched && grep -Eq '^Cpus_allowed_list:[[:space:]]+[0-9]+$' /proc/$$/status";
+    let check = [
+        r"grep -Eq '^policy +: +0$' /proc/$$/sched",
+        r"grep -Eq '^Cpus_allowed_list:[[:space:]]+[0-9]+$' /proc/$$/status",
+        r"k=$(grep -lx synack-ticks /proc/$PPID/task/*/comm)",
+        r"t=${k%/comm}",
+        r"grep -Eq '^policy +: +5$' $t/sched",
+        r#"[ "$(grep Cpus_allowed_list: $t/status)" = "$(grep Cpus_allowed_list: /proc/$$/status)" ]"#,
+    ]
+    .join(" && ");
     let p = write_script(dir.path(), "s.pkt", &format!("`{check}`\n0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n"));
     let out = synack().args(["run", "--stack", "linux", "--mode", "ipv4"]).arg(&p).current_dir(dir.path()).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));

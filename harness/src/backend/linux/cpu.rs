@@ -1,76 +1,100 @@
-//! One CPU per run: the worker thread (and so the syscall thread it starts, and the kernel
-//! work both cause: receive processing, the socket's timers, transmission) stays on the
-//! allowed CPU that the fewest other runs of this process are on — among several, the one
-//! whose tick advances `jiffies` (a run alone, e.g. a rerun, always goes there).
+//! One CPU for the runs: every run's worker thread (and so the syscall thread it starts, and
+//! the kernel work both cause: receive processing, the socket's timers, transmission) stays on
+//! the keeper CPU, which a spinning thread of idle priority keeps from ever going idle, so
+//! that its tick is the one that advances `jiffies`.
 //!
-//! Why one CPU: with `-j 2` on two CPUs, the two runs' real-time threads (SCHED_FIFO, equal
-//! priority, so neither preempts the other) no longer meet on one CPU while the other idles;
-//! the hand-over of a call to the syscall thread is a context switch instead of a wake-up of
-//! another vCPU (upstream's eor/no-coalesce-retrans made its 13 calls at +0 in 0.43–0.70 ms
-//! on one CPU against 0.70–0.87 ms over two, 16 runs each, busy machine).
+//! Why: a jiffy timer (the delayed ACK, the retransmission timers, RACK's reordering timer)
+//! fires in the timer interrupt of the CPU that armed it, once `jiffies` has reached its
+//! expiry; `jiffies` is advanced by one CPU's tick, the timekeeper's. The ticks of all CPUs
+//! are due at the same moment, and on another CPU the interrupt often comes and goes before
+//! the timekeeper's has advanced `jiffies`: the timer waits a whole tick more, and a delayed
+//! ACK due on the next tick leaves 4 ms past packetdrill's tolerance (upstream's
+//! close/close-remote-fin-then-close, fastopen/server/*fin-close-socket,
+//! fastopen/client/syn-data-icmp-unreach-frag-needed*, sack-shift-sacked-7-3-4-8-9-fack:
+//! 9 of 45 such runs failed on a CPU other than the timekeeper, 0 of 30 on it).
 //!
-//! Why that CPU: a jiffy timer (the delayed ACK, the retransmission timers) fires in the
-//! timer interrupt of the CPU that armed it, once `jiffies` has reached its expiry; `jiffies`
-//! is advanced by one CPU's tick (the timekeeper's; an idle CPU advances it when it wakes).
-//! The ticks of all CPUs are due at the same moment, and on another CPU that is busy, the
-//! interrupt often comes and goes before the timekeeper's has advanced `jiffies`: the timer
-//! waits a whole tick more. A delayed ACK due on the next tick then leaves 4 ms past the
-//! tolerance — upstream's close/close-remote-fin-then-close passed 22 of 30 runs on CPU 0 and
-//! 30 of 30 on the measured timekeeper (alternating, same load: a fuzzer and builds on both
-//! CPUs); fastopen/server/opt34/fin-close-socket 15 of 25 against 24 of 25. Which CPU keeps
-//! time can change when a CPU goes idle, so it is measured for each run that has a choice
-//! (tick.rs, two ticks per candidate CPU). The duty follows activity (a CPU that stops its
-//! tick in idle gives it up; the next CPU to tick takes it), so the measurement, which keeps
-//! each candidate busy in turn, tends to find it on every candidate (at six ticks each on a
-//! quiet machine: four or more on both CPUs in 17 of 27 runs), and on a quiet machine the
-//! choice is often a tie; nor does the chosen CPU keep the duty when another takes over while
-//! the run's idles. The run passes on a rerun alone (README).
+//! The duty follows activity: a timekeeper that stops its tick in idle gives it up, and the
+//! next CPU to tick takes it. A CPU that never idles therefore keeps the duty once it has it —
+//! and takes it the first time the holder idles. Measuring where the duty is and following it
+//! (this module's first design) could not work: the measurement, which keeps each candidate
+//! busy in turn, moves it, and it moves again whenever a CPU idles. The spinner runs at
+//! SCHED_IDLE, so it takes no time from anything else; it parks when no run has been active
+//! for two seconds. Runs spend nearly all their time asleep, so `-j 2` runs share the CPU
+//! without losing wall time (upstream corpus at -j 2: 167–173 s, against 161–168 s over two
+//! CPUs) and with fewer timing errors (README). If another CPU never idles (another process keeps it busy from before the first
+//! run), it keeps the duty and the runs' timers may still fire a tick late; the run's log says
+//! whether the keeper was seen advancing `jiffies`.
 
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
-/// How many runs are on each CPU (index: CPU number).
-static RUNS_ON: Mutex<Vec<usize>> = Mutex::new(Vec::new());
+/// The keeper CPU, chosen (and its spinner started) by the first run; `None` when the
+/// process may use no CPU it can name.
+static KEEPER: OnceLock<Option<Keeper>> = OnceLock::new();
 
-/// The calling thread's CPU for the run; the CPU is free again when this is dropped.
+/// Runs on the keeper CPU now.
+static ACTIVE: AtomicUsize = AtomicUsize::new(0);
+
+/// When the last run left (ms since [`epoch`]).
+static LAST_LEFT_MS: AtomicU64 = AtomicU64::new(0);
+
+/// How long the spinner keeps on after the last run has left (the next run of a suite
+/// starts well within it).
+const LINGER: Duration = Duration::from_secs(2);
+
+/// Ticks the first run waits at most to see the keeper advance `jiffies` (a holder that
+/// idles gives the duty up within a few; 100 ms at HZ=250).
+const WATCH_TICKS: usize = 25;
+
+#[derive(Debug, Clone, Copy)]
+struct Keeper {
+    cpu: usize,
+    /// Whether the first run saw the keeper's tick advance `jiffies`.
+    seen_keeping: bool,
+}
+
+fn epoch() -> Instant {
+    static EPOCH: OnceLock<Instant> = OnceLock::new();
+    *EPOCH.get_or_init(Instant::now)
+}
+
+fn now_ms() -> u64 {
+    epoch().elapsed().as_millis() as u64
+}
+
+/// The calling thread's CPU for the run; it counts as active until this is dropped.
 #[derive(Debug)]
 pub struct Pinned {
-    cpu: Option<usize>,
-    /// Whether the CPU was chosen as the one that advances `jiffies`.
-    timekeeper: bool,
+    keeper: Option<Keeper>,
 }
 
 impl Pinned {
     /// No pin: the thread runs wherever the scheduler puts it.
     pub fn none() -> Pinned {
-        Pinned { cpu: None, timekeeper: false }
+        Pinned { keeper: None }
     }
 
-    /// For the log: where the run is and why (nothing when only one CPU is allowed anyway).
+    /// For the log: where the run is and why.
     pub fn describe(&self) -> Option<String> {
-        let cpu = self.cpu?;
-        Some(if self.timekeeper {
-            format!("the run's threads are on CPU {cpu}, whose tick advances jiffies (measured)")
-        } else {
-            format!("the run's threads are on CPU {cpu}")
-        })
+        let k = self.keeper?;
+        let seen = if k.seen_keeping { "seen advancing jiffies" } else { "not yet seen advancing jiffies: another CPU that never idles may keep them" };
+        Some(format!("the run's threads are on CPU {}, kept from idling by an idle-priority spinner so that its tick advances jiffies ({seen})", k.cpu))
     }
 }
 
 impl Drop for Pinned {
     fn drop(&mut self) {
-        if let (Some(cpu), Ok(mut runs)) = (self.cpu, RUNS_ON.lock()) {
-            if let Some(n) = runs.get_mut(cpu) {
-                *n = n.saturating_sub(1);
-            }
-        }
-        if self.cpu.is_some() {
+        if self.keeper.is_some() {
+            LAST_LEFT_MS.store(now_ms(), Ordering::Relaxed);
+            ACTIVE.fetch_sub(1, Ordering::Relaxed);
             release_this_thread();
         }
     }
 }
 
 /// The CPUs the process's threads may run on, as the first run found them (before pinning).
-static PROCESS_CPUS: std::sync::OnceLock<Vec<usize>> = std::sync::OnceLock::new();
+static PROCESS_CPUS: OnceLock<Vec<usize>> = OnceLock::new();
 
 /// Gives the calling thread back every CPU the process may use and normal priority, for what
 /// it still does after the run (its exit: tearing down the run's namespaces waits for an RCU
@@ -87,14 +111,14 @@ pub fn release_this_thread() {
         // SAFETY: a live cpu_set_t and its size; 0 is the calling thread.
         unsafe { libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set) };
     }
-    normal_priority();
+    set_policy(libc::SCHED_OTHER);
 }
 
-/// Puts the calling thread back at normal priority (SCHED_OTHER).
-fn normal_priority() {
+/// Puts the calling thread under `policy` (SCHED_OTHER, SCHED_IDLE) at static priority 0.
+fn set_policy(policy: libc::c_int) {
     let param = libc::sched_param { sched_priority: 0 };
     // SAFETY: sets the calling thread's own scheduling policy.
-    unsafe { libc::sched_setscheduler(0, libc::SCHED_OTHER, &param) };
+    unsafe { libc::sched_setscheduler(0, policy, &param) };
 }
 
 /// The CPUs the calling thread may run on (its affinity, e.g. from `taskset`).
@@ -109,11 +133,6 @@ fn allowed() -> Vec<usize> {
     (0..libc::CPU_SETSIZE as usize).filter(|&c| unsafe { libc::CPU_ISSET(c, &set) }).collect()
 }
 
-/// The CPU among `allowed` with the fewest runs (the lowest such number).
-fn least_used(allowed: &[usize], runs: &[usize]) -> Option<usize> {
-    allowed.iter().copied().min_by_key(|&c| (runs.get(c).copied().unwrap_or(0), c))
-}
-
 /// Sets the calling thread's affinity to `cpu` alone.
 fn move_to(cpu: usize) -> Result<(), String> {
     // SAFETY: an all-zero cpu_set_t is empty; CPU_SET adds one CPU within its size.
@@ -126,84 +145,53 @@ fn move_to(cpu: usize) -> Result<(), String> {
     Ok(())
 }
 
-/// Ticks looked at on each CPU to find the timekeeping one.
-const SAMPLES: usize = 2;
-
-/// The one of `candidates` whose tick advances `jiffies`, if the ticks say so clearly: the
-/// calling thread visits each and counts the ticks that show it (tick.rs). Costs about
-/// `SAMPLES` tick periods per candidate.
-fn timekeeper(candidates: &[usize]) -> Option<usize> {
-    let lattice = super::tick::Lattice::get()?;
-    // At real-time priority for the measurement only, so that a preemption does not pass for
-    // an interrupt; normal priority again for the namespace's making that follows.
-    let _ = super::realtime_priority();
-    let counts: Vec<usize> = candidates
-        .iter()
-        .map(|&c| if move_to(c).is_ok() { (0..SAMPLES).filter(|_| lattice.tick_advances_jiffies_here() == Some(true)).count() } else { 0 })
-        .collect();
-    normal_priority();
-    clear_winner(candidates, &counts)
-}
-
-/// The candidate with the most counts, if no other has as many and it has one at least.
-fn clear_winner(candidates: &[usize], counts: &[usize]) -> Option<usize> {
-    let best = *counts.iter().max()?;
-    let mut winners = candidates.iter().zip(counts).filter(|(_, &n)| n == best);
-    match (winners.next(), winners.next()) {
-        (Some((&c, _)), None) if best > 0 => Some(c),
-        _ => None,
+/// The spinner: on `cpu` at SCHED_IDLE, busy while a run is active or has left within
+/// [`LINGER`], parked (waking every 50 ms to look) otherwise.
+fn spin(cpu: usize) {
+    let _ = move_to(cpu);
+    set_policy(libc::SCHED_IDLE);
+    loop {
+        let idle = ACTIVE.load(Ordering::Relaxed) == 0 && now_ms().saturating_sub(LAST_LEFT_MS.load(Ordering::Relaxed)) > LINGER.as_millis() as u64;
+        if idle {
+            std::thread::park_timeout(Duration::from_millis(50));
+            continue;
+        }
+        for _ in 0..1024 {
+            std::hint::spin_loop();
+        }
     }
 }
 
-/// Pins the calling thread to the allowed CPU with the fewest runs of this process; among
-/// several, to the one whose tick advances `jiffies` (a run alone always goes there): its
-/// timers fire on the tick they are due even while other work keeps the CPU busy. Threads it
-/// starts afterwards inherit the pin. The measurement spins for a fraction of a millisecond
-/// per tick, at real-time priority; the thread leaves at normal priority. `Err` says why it could not pin (then the thread runs wherever the scheduler puts it).
+/// The keeper (the lowest CPU the process may use), its spinner started, and whether its
+/// tick was seen advancing `jiffies` within [`WATCH_TICKS`] ticks — watched by the calling
+/// thread from the keeper, at real-time priority so that a preemption does not pass for an
+/// interrupt.
+fn start_keeper(allowed: &[usize]) -> Option<Keeper> {
+    let cpu = *allowed.iter().min()?;
+    std::thread::Builder::new().name("synack-ticks".into()).spawn(move || spin(cpu)).ok()?;
+    let seen_keeping = move_to(cpu).is_ok()
+        && super::tick::Lattice::get().is_some_and(|lattice| {
+            let _ = super::realtime_priority();
+            let seen = (0..WATCH_TICKS).any(|_| lattice.tick_advances_jiffies_here() == Some(true));
+            set_policy(libc::SCHED_OTHER);
+            seen
+        });
+    Some(Keeper { cpu, seen_keeping })
+}
+
+/// Pins the calling thread to the keeper CPU (starting the spinner on the first call). Threads
+/// it starts afterwards inherit the pin. The thread leaves at normal priority. `Err` says why
+/// it could not pin (then the thread runs wherever the scheduler puts it).
 pub fn pin_this_thread() -> Result<Pinned, String> {
     let allowed = allowed();
     let _ = PROCESS_CPUS.set(allowed.clone());
-    if allowed.len() < 2 {
-        // Nothing to choose: the thread stays where it may run.
-        return Ok(Pinned { cpu: None, timekeeper: false });
-    }
-    // Held while measuring, so that two runs starting together do not both take one CPU.
-    let mut runs = RUNS_ON.lock().map_err(|_| "the CPU table is poisoned".to_string())?;
-    let least = least_used(&allowed, &runs).ok_or("no CPU allowed")?;
-    let fewest = runs.get(least).copied().unwrap_or(0);
-    let candidates: Vec<usize> = allowed.iter().copied().filter(|&c| runs.get(c).copied().unwrap_or(0) == fewest).collect();
-    let keeper = if candidates.len() > 1 { timekeeper(&candidates) } else { None };
-    let cpu = keeper.unwrap_or(least);
-    move_to(cpu)?;
-    if runs.len() <= cpu {
-        runs.resize(cpu + 1, 0);
-    }
-    runs[cpu] += 1;
-    Ok(Pinned { cpu: Some(cpu), timekeeper: keeper.is_some() })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_least_used_cpu_is_chosen_lowest_first() {
-        assert_eq!(least_used(&[0, 1], &[]), Some(0));
-        assert_eq!(least_used(&[0, 1], &[1]), Some(1));
-        assert_eq!(least_used(&[0, 1], &[1, 1]), Some(0));
-        assert_eq!(least_used(&[0, 1, 2], &[2, 1, 1]), Some(1));
-        // Only the allowed CPUs count.
-        assert_eq!(least_used(&[2, 3], &[0, 0, 5, 4]), Some(3));
-        assert_eq!(least_used(&[], &[0]), None);
-    }
-
-    #[test]
-    fn the_timekeeper_needs_a_clear_majority_of_ticks() {
-        assert_eq!(clear_winner(&[0, 1], &[2, 0]), Some(0));
-        assert_eq!(clear_winner(&[0, 1], &[1, 2]), Some(1));
-        assert_eq!(clear_winner(&[0, 1], &[1, 1]), None);
-        assert_eq!(clear_winner(&[0, 1], &[0, 0]), None);
-        assert_eq!(clear_winner(&[2, 5, 7], &[0, 1, 0]), Some(5));
-        assert_eq!(clear_winner(&[], &[]), None);
-    }
+    // Active before the spinner starts, so that it does not park at once.
+    ACTIVE.fetch_add(1, Ordering::Relaxed);
+    let Some(keeper) = *KEEPER.get_or_init(|| start_keeper(&allowed)) else {
+        ACTIVE.fetch_sub(1, Ordering::Relaxed);
+        return Err("no CPU to keep the run on".into());
+    };
+    // From here the drop counts the run out, whatever happens.
+    let pinned = Pinned { keeper: Some(keeper) };
+    move_to(keeper.cpu).map(|()| pinned)
 }
