@@ -11,11 +11,10 @@
 //! (`Delivery::OtherHost`) are not part of its trace.
 //!
 //! **Opt-in** (`SYNACK_FUZZ_ORACLE=1`, read once): the oracle still reports the odd false
-//! alarm on fuzz inputs — about one in 25 M executions in the last rounds before this was
-//! written (a one-hour `ci/fuzz-nightly` run from the seeds: 1 in 27.7 M; a grown corpus: 1
-//! in 21.6 M; earlier, about one in 5 M; none in 6 M executions of CI's 60-s smoke
-//! configuration) — so a default run, and CI's smoke, judges by the invariants of `check`
-//! alone. Every false alarm fixed so far has a hand-fed trace in
+//! alarm on fuzz inputs — about one in 8 M executions at the last count (a one-hour
+//! `ci/fuzz-nightly` run from the seeds: 3 in 30.4 M; an earlier one: 2 in its first 8 M;
+//! the rounds before: about one in 25 M, in corners those runs had not reached) — so a
+//! default run, and CI's smoke, judges by the invariants of `check` alone. Every false alarm fixed so far has a hand-fed trace in
 //! `harness/tests/oracle_fuzz_findings{.rs,/}` or, where none reproduced it, its input in
 //! `fuzz/tests/oracle_reproducers/`; every stack bug the oracle found, a ladder test in
 //! `stack/tests/fuzz_regressions.rs` and a `corpus/state_machine/regress-*` input.
