@@ -14,11 +14,12 @@
 //! alarm on fuzz inputs — about one in 8 M executions at the last count (a one-hour
 //! `ci/fuzz-nightly` run from the seeds: 3 in 30.4 M; an earlier one: 2 in its first 8 M;
 //! the rounds before: about one in 25 M, in corners those runs had not reached) — so a
-//! default run, and CI's smoke, judges by the invariants of `check` alone. Every false alarm fixed so far has a hand-fed trace in
-//! `harness/tests/oracle_fuzz_findings{.rs,/}` or, where none reproduced it, its input in
-//! `fuzz/tests/oracle_reproducers/`; every stack bug the oracle found, a ladder test in
-//! `stack/tests/fuzz_regressions.rs` and a `corpus/state_machine/regress-*` input.
-//! `fuzz/tests/reproducers.rs` runs all of those inputs with the oracle on.
+//! default run, and CI's smoke, judges by the invariants of `check` alone. Every false alarm
+//! fixed so far has a hand-fed trace in `harness/tests/oracle_fuzz_findings{.rs,/}` or,
+//! where none reproduced it, its input in `fuzz/tests/oracle_reproducers/`; every stack bug
+//! the oracle found, a ladder test in `stack/tests/fuzz_regressions.rs` and a
+//! `corpus/state_machine/regress-*` input. `fuzz/tests/reproducers.rs` runs all of those
+//! inputs with the oracle on.
 //!
 //! Known and not fixed: the stack clears its RTO backoff on any ACK of new data, where RFC
 //! 6298 §5 (after (5.7)) and Linux `tcp_ack_update_rtt` keep it until a valid RTT sample (no
