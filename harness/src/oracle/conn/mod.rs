@@ -540,6 +540,20 @@ impl Conn {
                 }
                 keep.push(w);
             }
+        } else if keep.len() < self.worlds.len() {
+            // Some worlds died of a reply the stack never sent, others live on; the silent
+            // deletions that explain the silence (a user's ABORT, a give-up) are worlds too —
+            // they were only worked out lazily while the dead worlds still explained what the
+            // stack did (e.g. a CLOSING connection aborted by its user, whose 4-tuple went back
+            // to the listener, while a SYN's reset in another world also explained its RSTs).
+            let mut more = Vec::new();
+            if self.resurrect(usize::MAX, now, None, g, &mut more) {
+                for w in more {
+                    if !keep.contains(&w) {
+                        keep.push(w);
+                    }
+                }
+            }
         }
         self.worlds = keep;
     }
