@@ -18,56 +18,15 @@ use crate::state::State;
 use crate::time::Instant;
 use crate::timeouts;
 use crate::wire::{TcpPacket, TcpSegment};
-use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::collections::{BTreeMap, VecDeque};
 use std::net::{IpAddr, SocketAddr};
 
-/// The stack's maps, keyed by 4-tuples and ids it assigns itself: hashed with FxHash (rustc's
-/// hasher: rotate, xor, multiply per word) instead of SipHash, ~3% of the `state_machine` fuzz
-/// target's time. Not resistant to chosen collisions, which a simulated stack need not be.
-/// Iteration order is now fixed (with SipHash's random keys it changed from run to run);
-/// nothing the stack decides depends on it.
-pub(crate) type Map<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
-
-#[derive(Clone, Copy, Default)]
-pub(crate) struct FxHasher(u64);
-
-impl FxHasher {
-    #[inline]
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
-    }
-}
-
-impl Hasher for FxHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            self.add(c.first_chunk::<8>().map_or(0, |w| u64::from_le_bytes(*w)));
-        }
-        for &b in chunks.remainder() {
-            self.add(u64::from(b));
-        }
-    }
-    fn write_u8(&mut self, n: u8) {
-        self.add(u64::from(n));
-    }
-    fn write_u16(&mut self, n: u16) {
-        self.add(u64::from(n));
-    }
-    fn write_u32(&mut self, n: u32) {
-        self.add(u64::from(n));
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.add(n);
-    }
-    fn write_usize(&mut self, n: usize) {
-        self.add(n as u64);
-    }
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
+/// The stack's maps, keyed by 4-tuples and ids it assigns itself: hashed with FxHash
+/// (`rustc-hash`) instead of SipHash, ~3% of the `state_machine` fuzz target's time. Not
+/// resistant to chosen collisions, which a simulated stack need not be. Iteration order is
+/// fixed (with SipHash's random keys it changed from run to run); nothing the stack decides
+/// depends on it.
+pub(crate) type Map<K, V> = rustc_hash::FxHashMap<K, V>;
 
 /// What a file descriptor refers to.
 #[derive(Clone, Debug)]
