@@ -45,6 +45,10 @@ pub struct Config {
     pub profile: Profile,
     /// Link MTU; the MSS we advertise is MTU minus the IP and TCP headers (MUST-14..16).
     pub mtu: u16,
+    /// A floor under the peer's MSS (Linux `tcp_min_snd_mss`, 48: `__tcp_mtu_to_mss` raises a
+    /// smaller one to it, options included). 0: none — RFC 9293 §3.7.1 (MUST-16) holds the
+    /// sender to whatever the peer announced.
+    pub min_snd_mss: u16,
     /// RFC 5961 §3–§5 challenge ACKs for RST, SYN and out-of-range ACKs (off: RFC 793 behaviour).
     pub rfc5961: bool,
     /// Maximum challenge ACKs per second (RFC 5961 §7; Linux `tcp_challenge_ack_limit`).
@@ -126,6 +130,7 @@ impl Config {
         Config {
             profile: Profile::Rfc9293,
             mtu: 1500,
+            min_snd_mss: 0,
             rfc5961: true,
             challenge_ack_limit: 1000,
             rfc1337: false,
@@ -185,6 +190,7 @@ impl Config {
             initial_cwnd_segments: Some(10),
             wmem_default: 16384,
             probe_style: ProbeStyle::StaleSequence,
+            min_snd_mss: 48,
             ..Config::rfc9293()
         }
     }
@@ -225,6 +231,10 @@ impl Config {
             "tcp_invalid_ratelimit" => {
                 let ms = num()?;
                 self.invalid_ratelimit = (ms > 0).then(|| Duration::from_millis(ms));
+            }
+            // Linux accepts 48..=65535 (TCP_MIN_SND_MSS).
+            "tcp_min_snd_mss" => {
+                self.min_snd_mss = u16::try_from(num()?).ok().filter(|&m| m >= 48).ok_or_else(|| err("out of range (48..=65535)"))?
             }
             "tcp_retries2" => self.retries2 = small(num()?)?,
             "tcp_abort_on_overflow" => self.abort_on_overflow = flag(num()?)?,

@@ -331,3 +331,27 @@ fn the_reset_of_close_with_unread_data_carries_timestamps() {
     check(&rst, R | A, t.our(1), Some(Ladder::peer(101)), 0);
     assert_eq!(tsecr_of(&rst), 300);
 }
+
+/// Linux raises a peer MSS below `tcp_min_snd_mss` (48) to it (`__tcp_mtu_to_mss`, since the
+/// fix for CVE-2019-11479): after an MSS of 20, segments carry 48 octets. The sysctl moves the
+/// floor; the rfc9293 profile keeps to the 20 the peer announced (MUST-16).
+#[test]
+fn a_peer_mss_below_tcp_min_snd_mss_is_raised_to_it() {
+    let linux_with = |floor: Option<&str>| {
+        let mut c = Config::linux();
+        if let Some(v) = floor {
+            c.set_sysctl("net.ipv4.tcp_min_snd_mss", v).unwrap();
+        }
+        c
+    };
+    for (config, want) in [(linux_with(None), 48), (linux_with(Some("64")), 64), (Config::rfc9293(), 20)] {
+        let mut t = Ladder::plain_with(config);
+        let fd = t.syn_sent();
+        t.inject(seg().flags(S | A).ack_abs(t.our(1)).opts(vec![TcpOption::Mss(20)]));
+        assert_eq!(t.sent().flags, A);
+        t.stack.setsockopt(fd, synack_stack::SockOpt::NoDelay(true)).unwrap();
+        assert_eq!(t.stack.send(fd, &[7; 100]), Ok(100));
+        assert_eq!(t.sent().payload.len(), want);
+    }
+    assert!(Config::linux().set_sysctl("net.ipv4.tcp_min_snd_mss", "47").is_err(), "Linux refuses a floor below 48");
+}

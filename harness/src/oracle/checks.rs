@@ -12,8 +12,6 @@ use std::time::Duration;
 use synack_stack::decision::TimerKind;
 use synack_stack::{SeqNum, State, Step};
 
-/// Linux's floor under the peer's MSS (`tcp_min_snd_mss`' default): [`Deviation::MinSndMss`].
-const LINUX_MIN_SND_MSS: u32 = 48;
 
 /// A finding that is not a world's death.
 #[derive(Clone, Debug, PartialEq)]
@@ -160,7 +158,7 @@ fn format_into(w: &World, s: &Seg, answering: Option<(SynOpts, bool)>, profile: 
                 Some("MUST-16"),
                 format!("at most {mss} octets of text and options (the peer's MSS); this segment has {used}"),
             );
-            if used <= LINUX_MIN_SND_MSS && profile.permits(Deviation::MinSndMss) {
+            if used <= profile.min_snd_mss && profile.permits(Deviation::MinSndMss) {
                 f.deviation = Some(Deviation::MinSndMss);
             }
             out.push(f);

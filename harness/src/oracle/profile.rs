@@ -228,6 +228,9 @@ pub struct OracleProfile {
     pub fin_wait_2_timeout: Duration,
     /// With [`Deviation::SynLinearTimeouts`]: how many SYN retransmissions may keep the RTO.
     pub syn_linear_retries: u32,
+    /// With [`Deviation::MinSndMss`]: the floor a small peer MSS is raised to (Linux
+    /// `tcp_min_snd_mss`), text and options together.
+    pub min_snd_mss: u32,
     /// How soon a reply the RFC calls for (a RST, a challenge ACK) must be seen.
     pub reply_within: Duration,
     /// How long after a segment is seen the stack may still not have processed it (and send
@@ -277,6 +280,7 @@ impl OracleProfile {
             short_time_wait: Duration::from_secs(60),
             fin_wait_2_timeout: Duration::from_secs(60),
             syn_linear_retries: 4,
+            min_snd_mss: 48,
             reply_within: Duration::from_millis(2),
             processing_skew: Duration::ZERO,
             ack_delay: Duration::from_millis(500),
@@ -349,6 +353,7 @@ impl OracleProfile {
             }
             ("tcp_fin_timeout", Some(s)) => self.fin_wait_2_timeout = Duration::from_secs(s),
             ("tcp_keepalive_time", Some(s)) => self.keepalive_idle = Duration::from_secs(s),
+            ("tcp_min_snd_mss", Some(n)) => self.min_snd_mss = u32::try_from(n).unwrap_or(u32::MAX),
             ("tcp_syn_linear_timeouts", Some(n)) => self.syn_linear_retries = u32::try_from(n).unwrap_or(u32::MAX),
             ("tcp_fastopen", _) => {
                 // Decimal or hex (`0x30403`); any setting with the server bit enables it.

@@ -533,7 +533,7 @@ fn one_octet_beside_options_an_mss_leaves_no_room_for() {
 
 /// Linux raises a peer MSS below 48 to 48 (`tcp_min_snd_mss`): under the linux profile 48
 /// octets of text and options after an MSS of 20 are a permitted deviation, 49 a violation;
-/// under rfc9293 the 48 are a violation too.
+/// under rfc9293 the 48 are a violation too. The floor follows the sysctl.
 #[test]
 fn linux_raises_a_small_mss_to_48() {
     let f = one_segment_after_mss(OracleProfile::linux(), 20, true, 36);
@@ -541,6 +541,11 @@ fn linux_raises_a_small_mss_to_48() {
     assert!(f.iter().any(|f| f.deviation == Some(Deviation::MinSndMss)), "the deviation is reported: {f:?}");
     assert_eq!(size_findings(&one_segment_after_mss(OracleProfile::linux(), 20, true, 37), Severity::Violation), 1);
     assert_eq!(size_findings(&one_segment_after_mss(OracleProfile::rfc9293(), 20, true, 36), Severity::Violation), 1);
+    // The script's `tcp_min_snd_mss` moves the floor.
+    let mut raised = OracleProfile::linux();
+    raised.apply_sysctl("net.ipv4.tcp_min_snd_mss", "100");
+    assert_eq!(size_findings(&one_segment_after_mss(raised.clone(), 20, true, 88), Severity::Violation), 0);
+    assert_eq!(size_findings(&one_segment_after_mss(raised, 20, true, 89), Severity::Violation), 1);
 }
 
 /// ESTABLISHED (passive open, MSS 1460 both ways): bare FINs out of order at IRS+1 + each of

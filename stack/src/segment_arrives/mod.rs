@@ -170,7 +170,8 @@ pub fn absorb_syn_options(c: &mut Connection, seg: &TcpSegment, config: &Config)
     } else {
         seg.mss().and_then(Mss::new)
     };
-    if let Some(mss) = mss {
+    // The linux profile raises a small MSS to `tcp_min_snd_mss` (48), options included.
+    if let Some(mss) = mss.map(|m| Mss::new(m.get().max(config.min_snd_mss)).unwrap_or(m)) {
         c.neg.peer_mss = mss;
     }
     // RFC 7323 §2.2: scaling is on only if both SYNs carry WS; §2.3 clamps the shift to 14.
