@@ -1,6 +1,7 @@
 //! Every `state_machine` finding stays fixed (issue 6: a finding becomes a regression test):
 //! the inputs that found stack bugs (`corpus/state_machine/regress-*`, each with a ladder test
-//! in `stack/tests/fuzz_regressions.rs`) and those that found oracle false alarms
+//! in `stack/tests/fuzz_regressions.rs` or in the `stack/tests/matrix/` cell it belongs to)
+//! and those that found oracle false alarms
 //! (`tests/oracle_reproducers/`, each with a hand-fed trace in
 //! `harness/tests/oracle_fuzz_findings*`) run without a finding — with the RFC 9293 oracle
 //! judging (`SYNACK_FUZZ_ORACLE=1`, set before the target first reads it: this file is its

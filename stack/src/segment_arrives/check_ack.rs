@@ -3,7 +3,7 @@
 //! closing states' "our FIN is acknowledged" transitions.
 
 use super::{step, Incoming};
-use crate::connection::{Connection, Ctx, Origin};
+use crate::connection::{AckPending, Connection, Ctx, Origin};
 use crate::decision::{Check, Step};
 use crate::seq::SeqNum;
 use crate::state::State;
@@ -150,8 +150,11 @@ pub fn check(c: &mut Connection, seg: &Incoming, ctx: &mut Ctx) -> ControlFlow<(
 
 /// The third ACK found the listener's accept queue full. Linux drops the ACK (the SYN-ACK
 /// timer will retransmit and the peer's next ACK may find room) or, with
-/// `tcp_abort_on_overflow`, resets the connection.
+/// `tcp_abort_on_overflow`, resets the connection. Either way the segment goes no further: an
+/// ACK the first check owed it (text trimmed to the window) is not sent — nothing but the
+/// RST answers it (Linux tcp_check_req's listen_overflow).
 fn accept_queue_overflow(c: &mut Connection, seg: &Incoming, ctx: &mut Ctx) -> ControlFlow<()> {
+    c.ack_pending = AckPending::None;
     if ctx.config.abort_on_overflow {
         c.send_rst(seg.ack);
         c.delete_tcb(None);
