@@ -400,7 +400,13 @@ fn ack_range(w: &World, s: &Seg, cx: &Cx) -> (Tri, bool) {
 /// space holds only what came on the SYN. Also from FIN-WAIT-1 entered by a CLOSE in
 /// SYN-RECEIVED, which stays FIN-WAIT-1 (a queued FIN: CLOSING or TIME-WAIT).
 fn queued_syn_text(w: &World, s: &Seg, cx: &mut Cx, out: &mut Vec<World>) {
-    // From IRS+1, as the space was before this segment (another world may already have
+    if let Some((end, fin)) = w.syn_queue {
+        // What this world's SYN left queued: the receive space, one per IRS, may also hold
+        // an earlier incarnation's text and FINs (a reset connection whose world lives on).
+        queued_syn_segment(w, s, end, fin, cx, out);
+        return;
+    }
+    // A world that did not see the SYN (carried on after a violation): from IRS+1, as the space was before this segment (another world may already have
     // added the segment's text, which is not queued).
     let before = cx.syn_queue.iter().flatten().find(|q| q.0 == w.irs && w.rcv == w.irs + 1);
     let (end, fin) = match before {

@@ -103,9 +103,13 @@ fn no_tcb(n: World, s: &Seg, rst_sent: bool, cx: &mut Cx, out: &mut Vec<World>) 
                 }
                 // A FIN on the SYN goes with its text (dropped when the text is).
                 let kept = r.queued || r.fast_open.is_some() || h.len == 0;
-                if h.fin && kept && !r.fin && (text + h.len).before_or_eq(m.edge_max.latest(m.rcv)) {
+                let fin_queued = h.fin && kept && !r.fin && (text + h.len).before_or_eq(m.edge_max.latest(m.rcv));
+                if fin_queued {
                     space.add_fin(text + h.len);
                 }
+                // (The queue's end is past its FIN, as RCV.NXT will be.)
+                let text_end = if r.queued { (text + h.len).earliest(m.edge_max) } else { m.rcv };
+                m.syn_queue = Some((text_end + u32::from(fin_queued), fin_queued));
                 out.push(m);
             }
             return Ok(());

@@ -122,9 +122,13 @@ pub(super) fn syn_sent(w: &World, s: &Seg, cx: &mut Cx, out: &mut Vec<World>) {
         }
         // "If there are other controls or text in the segment, queue them for processing
         // after the ESTABLISHED state has been reached": a FIN on the SYN, too.
-        if s.flags.fin() && s.text_end().before_or_eq(n.edge_max) {
+        let fin_queued = s.flags.fin() && s.text_end().before_or_eq(n.edge_max);
+        if fin_queued {
             cx.space(n.irs).add_fin(s.text_end());
         }
+        // (The queue's end is past its FIN, as RCV.NXT will be.)
+        let text_end = s.text_end().earliest(n.edge_max).latest(n.rcv);
+        n.syn_queue = Some((text_end + u32::from(fin_queued), fin_queued));
         out.push(n);
     }
 }

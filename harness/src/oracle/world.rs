@@ -250,6 +250,12 @@ pub(crate) struct World {
     /// text (this many octets, acknowledged by the SYN-ACK) and notified the application, so
     /// the connection may be accepted, send text and be closed while still SYN-RECEIVED.
     pub fast_open: Option<u32>,
+    /// SYN-RECEIVED, and FIN-WAIT-1 before our SYN is acknowledged: what came on this
+    /// incarnation's SYN and was queued "for processing later" (§3.10.7.2 third, §3.10.7.3
+    /// fourth) — the end of its text and whether its FIN follows. The receive space cannot
+    /// say: it is one per IRS, and an earlier incarnation with the same IRS may still be a
+    /// world. `None` where the SYN was not seen (nothing else sets it).
+    pub syn_queue: Option<(SeqNum, bool)>,
 }
 
 /// A departure from a SHOULD: reported as advice, never as a violation.
@@ -325,6 +331,7 @@ impl World {
             ack_dropped: false,
             joined: false,
             fast_open: None,
+            syn_queue: None,
         }
     }
 
@@ -359,6 +366,7 @@ impl World {
             && self.joined == other.joined
             && self.ack_dropped == other.ack_dropped
             && self.fast_open == other.fast_open
+            && self.syn_queue == other.syn_queue
             // The joined edge is the furthest: a closed window joined with an open one
             // would read the closed world's window probes as retransmissions (§3.8.6.1).
             && self.window_closed() == other.window_closed()

@@ -250,13 +250,17 @@ impl Conn {
             self.facts_before_in = self.facts;
             self.history.inbound(&self.worlds, self.facts, ev, now, s);
         }
-        if outbound && s.flags.syn() && s.has_ack() && self.worlds.iter().all(|w| !w.has_tcb() || w.iss != s.seq) {
-            // A SYN-ACK no TCB can have sent (none, or none with this ISS) opens a new
-            // incarnation — answering a SYN a listener holds, or one it took after the TCB
-            // ended silently (history.rs). Only worlds of that incarnation survive it, and
-            // the receive spaces of earlier ones (reset or given up, their text dropped with
-            // their TCBs) are not its own, though one may have the same IRS. A retransmitted
-            // SYN-ACK keeps them (a world with the TCB and this ISS).
+        // Only a TCB whose SYN may still be unacknowledged (SYN-RECEIVED, or FIN-WAIT-1 after
+        // a CLOSE there) retransmits its SYN-ACK.
+        let may_resend = |w: &World| w.has_tcb() && w.iss == s.seq && w.una == w.iss;
+        if outbound && s.flags.syn() && s.has_ack() && !self.worlds.iter().any(may_resend) {
+            // A SYN-ACK no TCB can have sent (none, or none with this ISS and our SYN
+            // unacknowledged) opens a new incarnation — answering a SYN a listener holds, or
+            // one it took after the TCB ended silently (history.rs). Only worlds of that
+            // incarnation survive it, and the receive spaces of earlier ones (reset or given
+            // up, their text dropped with their TCBs; or still a world, but synchronized, whose
+            // ISS the stack chose again) are not its own, though one may have the same IRS. A
+            // retransmitted SYN-ACK keeps them.
             self.spaces.clear();
         }
         let mut next = std::mem::take(&mut self.scratch);
