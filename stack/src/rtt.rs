@@ -68,11 +68,6 @@ impl RttEstimator {
         }
     }
 
-    /// Drop the backoff once new data is acknowledged (RFC 6298 §5, note after (5.7)).
-    pub fn clear_backoff(&mut self) {
-        self.backoff = 0;
-    }
-
     pub fn srtt(&self) -> Option<Duration> {
         self.smoothed.map(|(s, _)| s)
     }

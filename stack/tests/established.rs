@@ -238,6 +238,32 @@ fn retransmission_timeout_backs_off_and_karn_holds() {
     assert_eq!(t.stack.tcp_info(fd).unwrap().rtt, 0, "Karn: no sample from a retransmitted segment");
 }
 
+/// Karn's algorithm (RFC 6298 §3; §5, the note after (5.7)): the backed-off RTO stays for new
+/// data until a valid RTT sample — an ACK of retransmitted text gives none — and the first
+/// sample collapses it.
+#[test]
+fn the_backed_off_rto_stays_until_a_valid_rtt_sample() {
+    let (mut t, fd) = established();
+    t.stack.send(fd, b"data").unwrap();
+    check(&t.sent(), A | P, t.our(1), None, 4);
+    for _ in 0..3 {
+        let next = t.stack.poll_timeout().unwrap();
+        t.advance(next - t.now);
+        check(&t.sent(), A | P, t.our(1), None, 4);
+    }
+    t.inject(seg().flags(A).seq(1).ack_abs(t.our(5)));
+    t.stack.send(fd, b"more").unwrap();
+    check(&t.sent(), A | P, t.our(5), None, 4);
+    let armed = t.stack.poll_timeout().unwrap() - t.now;
+    assert_eq!(armed.as_secs(), 8, "three backoffs of the 1 s RTO stay: no valid sample yet");
+    t.advance(Duration::from_millis(100));
+    t.inject(seg().flags(A).seq(1).ack_abs(t.our(9)));
+    t.stack.send(fd, b"again").unwrap();
+    check(&t.sent(), A | P, t.our(9), None, 5);
+    let armed = t.stack.poll_timeout().unwrap() - t.now;
+    assert!(armed < Duration::from_secs(2), "a 100 ms sample collapses the RTO to about the 1 s minimum, not {armed:?}");
+}
+
 #[test]
 fn zero_window_is_probed_by_the_persist_timer() {
     let (mut t, fd) = established();

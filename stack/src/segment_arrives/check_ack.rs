@@ -201,7 +201,10 @@ fn new_ack(c: &mut Connection, seg: &Incoming, ctx: &mut Ctx) -> bool {
     c.retransmits = 0;
     c.first_retransmit_at = None;
     c.probes = 0;
-    c.rtt.clear_backoff();
+    // The backed-off RTO stays until a valid RTT measurement (`sample_rtt` above) collapses
+    // it: Karn's algorithm, RFC 6298 §3 and the note after (5.7); Linux
+    // `tcp_ack_update_rtt` ("only reset backoff on valid RTT measurement"). An ACK of
+    // retransmitted text without timestamps gives none, so the next timeout keeps doubling.
     c.timers.retransmission = if c.tcb.flight_size() > 0 { Some(now + c.rtt.rto()) } else { None };
     if c.opts.user_timeout.is_some() {
         c.timers.user = c.opts.user_timeout.filter(|_| c.tcb.flight_size() > 0).map(|d| now + d);
