@@ -1,6 +1,6 @@
 //! Runs a `state_machine` corpus through the target's checks (without libFuzzer's
 //! instrumentation and bookkeeping) and prints inputs per second — for comparing the cost of
-//! the checks, e.g. with and without `SYNACK_FUZZ_ORACLE=1`; also how many events the inputs have:
+//! the checks, e.g. with the oracle and without (`SYNACK_FUZZ_ORACLE=0`); also how many events the inputs have:
 //! `cargo run --release --manifest-path fuzz/Cargo.toml --example bench -- DIR [SECONDS]`.
 
 use std::process::ExitCode;

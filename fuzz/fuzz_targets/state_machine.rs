@@ -1,6 +1,6 @@
 //! Event sequences against the reference stack: see `synack_fuzz::machine`. A panic in the
-//! stack, a broken invariant or (with `SYNACK_FUZZ_ORACLE=1`) a violation the RFC 9293 oracle
-//! finds is a finding; every decision feeds the transition counters.
+//! stack, a broken invariant or a violation the RFC 9293 oracle finds (unless
+//! `SYNACK_FUZZ_ORACLE=0`) is a finding; every decision feeds the transition counters.
 //!
 //! `SYNACK_FUZZ_MUTATION=NAME` plants one of the stack's mutants (see
 //! `machine::driver::planted_mutation`); then a finding is an input that fails with the

@@ -5,10 +5,10 @@
 //! [`input::MAX_EVENTS`] events: inbound segments built relative to the current TCB (any of
 //! the twelve flag bits, options well-formed or not, text of any length), socket calls and
 //! clock advances. After every event [`check`] tests the invariants that need no oracle and
-//! every decision feeds [`coverage`]. With `SYNACK_FUZZ_ORACLE=1` the RFC 9293 oracle
-//! ([`oracle`], fed every segment in and out and every socket call) judges the stack's
-//! responses too: a violation it finds — after an event, or at the end of the run for a
-//! reply still owed — is a finding (not yet by default: see [`oracle`] for why).
+//! every decision feeds [`coverage`]. The RFC 9293 oracle ([`oracle`], fed every segment in
+//! and out and every socket call) judges the stack's responses too: a violation it finds —
+//! after an event, or at the end of the run for a reply still owed — is a finding
+//! (`SYNACK_FUZZ_ORACLE=0` leaves the invariants alone).
 
 pub mod check;
 pub mod coverage;
