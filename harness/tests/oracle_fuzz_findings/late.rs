@@ -441,6 +441,31 @@ fn a_fin_dropped_as_unacceptable_need_not_restart_time_wait() {
     assert!(!time_wait_after_a_paws_rejected_fin(239_000).is_empty(), "TIME-WAIT left before 2·MSL");
 }
 
+/// The two tests below: a passive open with timestamps (text without them may then have been
+/// dropped, RFC 7323 §3.2), the stack's `text` octets if any, the peer's 200 acknowledging
+/// them, a RST at IRS+201 — then a SYN with the same IRS and 102 octets, the SYN-ACK with the
+/// same ISS, the third ACK with a FIN at IRS+1 (the queued text goes first, §3.10.7.2 third,
+/// and the FIN lies below the RCV.NXT it reaches), and the stack's ACK of `acked` octets.
+fn old_incarnation_then_a_new_syn(text: usize, acked: u32) -> Vec<Finding> {
+    let ts = |tsval, tsecr| TcpOption::Timestamps { tsval, tsecr };
+    let mss = TcpOption::Mss(1460);
+    let mut t = Feed::new(OracleProfile::rfc9293());
+    t.checker.user_call(Duration::ZERO, "listen(3, 16)");
+    t.inb(0, TcpFlags::SYN, IRS, 0, vec![mss.clone(), ts(100, 0)], 0);
+    t.out(0, TcpFlags::SYN | TcpFlags::ACK, ISS, IRS + 1, vec![mss.clone(), ts(7000, 100)], 0);
+    t.inb(1, TcpFlags::ACK, IRS + 1, ISS + 1, vec![ts(101, 7000)], 0);
+    if text > 0 {
+        t.out(1, TcpFlags::ACK | TcpFlags::PSH, ISS + 1, IRS + 1, vec![ts(7001, 101)], text);
+    }
+    t.inbound(2, TcpFlags::ACK | TcpFlags::PSH, IRS + 1, ISS + 1 + text as u32, 200);
+    t.inbound(3, TcpFlags::RST, IRS + 201, 0, 0);
+    t.inb(3, TcpFlags::SYN, IRS, 0, vec![mss.clone()], 102);
+    t.out(3, TcpFlags::SYN | TcpFlags::ACK, ISS, IRS + 1, vec![mss], 0);
+    t.inbound(4, TcpFlags::ACK | TcpFlags::FIN, IRS + 1, ISS + 1, 0);
+    t.outbound(4, TcpFlags::ACK, ISS + 1, IRS + 1 + acked, 0);
+    t.violations(10)
+}
+
 /// As `a_new_incarnation_with_the_same_irs_queues_only_its_own_syns_text`, with the old
 /// incarnation still a world: text without the Timestamps option both ends negotiated may
 /// have been dropped (RFC 7323 §3.2), so a RST at the RCV.NXT past it resets one world and
@@ -449,34 +474,16 @@ fn a_fin_dropped_as_unacceptable_need_not_restart_time_wait() {
 /// SYN-ACK of the old TCB (one whose SYN is acknowledged cannot send it). The old receive
 /// space (one per IRS) was kept, the new SYN's queue (§3.10.7.2 third) read from it as the
 /// old 200 octets, and with a FIN on the third ACK (the fuzzer's) the ACK of the 102 octets
-/// the new SYN queued was called too high: only a CLOSE-WAIT world was left, at IRS+2. Found by state_machine
-/// ("ack-too-high in CLOSING", a one-hour run). Control: an ACK of the old 200 octets stays a
-/// violation.
+/// the new SYN queued was called too high: only a CLOSE-WAIT world was left, at IRS+2. Found
+/// by state_machine ("ack-too-high in CLOSING", a one-hour run). Control: an ACK of the old
+/// 200 octets stays a violation.
 #[test]
 fn a_new_incarnation_queues_its_own_syns_text_while_the_old_one_may_live() {
-    let run = |acked: u32| {
-        let ts = |tsval, tsecr| TcpOption::Timestamps { tsval, tsecr };
-        let mss = TcpOption::Mss(1460);
-        let mut t = Feed::new(OracleProfile::rfc9293());
-        t.checker.user_call(Duration::ZERO, "listen(3, 16)");
-        t.inb(0, TcpFlags::SYN, IRS, 0, vec![mss.clone(), ts(100, 0)], 0);
-        t.out(0, TcpFlags::SYN | TcpFlags::ACK, ISS, IRS + 1, vec![mss.clone(), ts(7000, 100)], 0);
-        t.inb(1, TcpFlags::ACK, IRS + 1, ISS + 1, vec![ts(101, 7000)], 0);
-        // The stack's text: synchronized in every world.
-        t.out(1, TcpFlags::ACK | TcpFlags::PSH, ISS + 1, IRS + 1, vec![ts(7001, 101)], 10);
-        t.inbound(2, TcpFlags::ACK | TcpFlags::PSH, IRS + 1, ISS + 11, 200);
-        t.inbound(3, TcpFlags::RST, IRS + 201, 0, 0);
-        t.inb(3, TcpFlags::SYN, IRS, 0, vec![mss.clone()], 102);
-        t.out(3, TcpFlags::SYN | TcpFlags::ACK, ISS, IRS + 1, vec![mss], 0);
-        // A FIN at IRS+1 on the third ACK: the queued text goes first (§3.10.7.2 third),
-        // and the FIN lies below the RCV.NXT it reaches.
-        t.inbound(4, TcpFlags::ACK | TcpFlags::FIN, IRS + 1, ISS + 1, 0);
-        t.outbound(4, TcpFlags::ACK, ISS + 1, IRS + 1 + acked, 0);
-        t.violations(10)
-    };
-    let v = run(102);
+    // The stack's 10 octets: the old incarnation is synchronized in every world.
+    let v = old_incarnation_then_a_new_syn(10, 102);
     assert!(v.is_empty(), "{v:?}");
-    assert!(!run(200).is_empty(), "the old incarnation's text is not the new SYN's: acknowledging it is a violation");
+    let v = old_incarnation_then_a_new_syn(10, 200);
+    assert!(!v.is_empty(), "the old incarnation's text is not the new SYN's: acknowledging it is a violation");
 }
 
 /// The same with the old incarnation half-open (its third ACK may have been dropped by a full
@@ -489,23 +496,7 @@ fn a_new_incarnation_queues_its_own_syns_text_while_the_old_one_may_live() {
 /// incarnations' octets apart, and an ACK of 150 passes.)
 #[test]
 fn each_incarnation_queues_its_own_syns_text_when_a_syn_ack_may_be_either() {
-    let run = |acked: u32| {
-        let ts = |tsval, tsecr| TcpOption::Timestamps { tsval, tsecr };
-        let mss = TcpOption::Mss(1460);
-        let mut t = Feed::new(OracleProfile::rfc9293());
-        t.checker.user_call(Duration::ZERO, "listen(3, 16)");
-        t.inb(0, TcpFlags::SYN, IRS, 0, vec![mss.clone(), ts(100, 0)], 0);
-        t.out(0, TcpFlags::SYN | TcpFlags::ACK, ISS, IRS + 1, vec![mss.clone(), ts(7000, 100)], 0);
-        t.inb(1, TcpFlags::ACK, IRS + 1, ISS + 1, vec![ts(101, 7000)], 0);
-        t.inbound(2, TcpFlags::ACK | TcpFlags::PSH, IRS + 1, ISS + 1, 200);
-        t.inbound(3, TcpFlags::RST, IRS + 201, 0, 0);
-        t.inb(3, TcpFlags::SYN, IRS, 0, vec![mss.clone()], 102);
-        t.out(3, TcpFlags::SYN | TcpFlags::ACK, ISS, IRS + 1, vec![mss], 0);
-        t.inbound(4, TcpFlags::ACK | TcpFlags::FIN, IRS + 1, ISS + 1, 0);
-        t.outbound(4, TcpFlags::ACK, ISS + 1, IRS + 1 + acked, 0);
-        t.violations(10)
-    };
-    let v = run(102);
+    let v = old_incarnation_then_a_new_syn(0, 102);
     assert!(v.is_empty(), "{v:?}");
-    assert!(!run(50).is_empty(), "an ACK inside the queued text must be a violation");
+    assert!(!old_incarnation_then_a_new_syn(0, 50).is_empty(), "an ACK inside the queued text must be a violation");
 }
