@@ -5,9 +5,10 @@
 //! reference stack (pcap as `synack run --out` writes it, and one as pcapng). Every state_machine seed is checked to decode back to itself and to
 //! run without a violation before it is written.
 //!
-//! `cargo run --manifest-path fuzz/Cargo.toml --example corpus_seeds [REPO]` (REPO defaults to
-//! the fuzz crate's parent). Existing files of the same names are overwritten; others are
-//! left alone, so a corpus merged by `ci/fuzz-nightly` keeps its additions.
+//! `ci/corpus-seeds`, or `cargo run --manifest-path fuzz/Cargo.toml --example corpus_seeds
+//! [REPO]` (REPO defaults to the fuzz crate's parent). Existing files of the same names are
+//! overwritten; others are left alone (the `regress-*` inputs of findings, for one).
+//! `fuzz/tests/seeds.rs` checks that every script's seed is as the script maps now.
 
 use std::fs;
 use std::path::{Path, PathBuf};
