@@ -11,9 +11,10 @@
 //!   field both understand (the reasoning of `stack/tests/wire_etherparse.rs`).
 //!
 //! Documented differences (where synack is deliberately lossless, stricter or more lenient),
-//! which the differential tolerates and nothing else:
+//! which the differential tolerates — an accept/reject difference only in the direction named
+//! ([`tolerated`]) — and nothing else:
 //! - TCP reserved bits (RFC 9293 §3.1, the three above AE): etherparse has no field for them,
-//!   so flags are compared without them (and etherparse's header checksum only when clear).
+//!   so flags are compared without them (checksums are computed over the raw octets).
 //! - IPv4 reserved ("evil") flag: no field in etherparse either; its header checksum from
 //!   fields is compared only when the bit is clear.
 //! - IPv4 or IPv6 carrying an Authentication Header (protocol 51): etherparse walks it (RFC
@@ -64,10 +65,12 @@ pub fn check_packet(data: &[u8]) {
     match (&ours, theirs_tcp) {
         (Ok(parsed), Some(headers)) => same_values(data, &parsed.packet, parsed, headers),
         (Ok(_), None) | (Err(_), Some(_)) => {
+            // Only a documented difference, and only in its documented direction.
+            let accepting = if ours.is_ok() { Accepts::Synack } else { Accepts::Etherparse };
             let why = tolerated(data);
             assert!(
-                why.is_some(),
-                "accept/reject differs from etherparse: synack {:?}, etherparse {:?}",
+                why.is_some_and(|(_, side)| side == accepting),
+                "accept/reject differs from etherparse ({why:?}): synack {:?}, etherparse {:?}",
                 ours.as_ref().map(|_| "TCP").map_err(WireError::clone),
                 theirs.as_ref().map(|h| h.transport.is_some()).map_err(|e| e.to_string()),
             );
@@ -106,17 +109,24 @@ fn ipv4_checksum_field(data: &[u8], p: &TcpPacket) -> Option<u16> {
     }
 }
 
-/// Why synack and etherparse may disagree about accepting `data` as TCP (see the module
-/// docs), or `None` when they must agree.
-pub fn tolerated(data: &[u8]) -> Option<&'static str> {
+/// The reader that accepts a packet the other refuses, in a documented difference.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Accepts {
+    Synack,
+    Etherparse,
+}
+
+/// Why synack and etherparse may disagree about accepting `data` as TCP, and which of them may
+/// accept it (see the module docs), or `None` when they must agree.
+pub fn tolerated(data: &[u8]) -> Option<(&'static str, Accepts)> {
     const AUTH: u8 = 51;
     const FRAGMENT: u8 = 44;
     match data.first()? >> 4 {
-        4 => (Ipv4View::new_checked(data).ok()?.protocol() == AUTH).then_some("IPv4 AH"),
+        4 => (Ipv4View::new_checked(data).ok()?.protocol() == AUTH).then_some(("IPv4 AH", Accepts::Etherparse)),
         6 => {
             let view = Ipv6View::new_checked(data).ok()?;
             if view.payload_length() == 0 && data.len() > Ipv6Header::LEN {
-                return Some("IPv6 jumbogram assumption");
+                return Some(("IPv6 jumbogram assumption", Accepts::Etherparse));
             }
             // Walk the chain as synack does, looking for what etherparse treats differently:
             // it takes hop-by-hop only first, one destination options header before a routing
@@ -130,12 +140,12 @@ pub fn tolerated(data: &[u8]) -> Option<&'static str> {
                     43 => std::mem::replace(&mut routing, true),
                     60 if routing => std::mem::replace(&mut dest_after, true),
                     60 => std::mem::replace(&mut dest_before, true),
-                    AUTH => return Some("IPv6 AH"),
-                    FRAGMENT => return Some("IPv6 fragment header"),
+                    AUTH => return Some(("IPv6 AH", Accepts::Etherparse)),
+                    FRAGMENT => return Some(("IPv6 fragment header", Accepts::Etherparse)),
                     _ => return None,
                 };
                 if repeated {
-                    return Some("IPv6 extension header order");
+                    return Some(("IPv6 extension header order", Accepts::Synack));
                 }
                 let (Some(&following), Some(&units)) = (payload.get(at), payload.get(at + 1)) else {
                     return None;
@@ -188,7 +198,11 @@ fn same_values(data: &[u8], p: &TcpPacket, parsed: &synack_stack::wire::ParsedPa
             assert_eq!(e.flow_label.value(), o.flow_label, "flow label");
             assert_eq!(e.next_header.0, o.next_header, "next header");
             assert_eq!(usize::from(e.payload_length) + Ipv6Header::LEN, p.buffer_len(), "IPv6 payload length");
-            assert_eq!(exts.header_len(), o.extensions.len(), "IPv6 extension headers");
+            // The chain as etherparse read it (each header's type, next header and contents),
+            // written back in its next-header order, is the chain synack keeps verbatim.
+            let mut chain = Vec::new();
+            exts.write(&mut chain, e.next_header).expect("etherparse writes back the chain it read");
+            assert_eq!(chain, o.extensions, "IPv6 extension headers");
             slice.calc_checksum_ipv6(e.source, e.destination).expect("IPv6 TCP length fits")
         }
         (net, ip) => panic!("IP versions differ: etherparse {net:?}, synack {}", ip.version()),
