@@ -172,33 +172,18 @@ fn state_machine(repo: &Path, dir: &Path) -> Result<usize, String> {
             n += 1;
         }
     }
-    let mut scripts = Vec::new();
-    collect(&repo.join("packetdrill-scripts"), &mut scripts)?;
-    scripts.sort();
-    for path in scripts {
+    let suite = repo.join("packetdrill-scripts");
+    for path in synack::suite::discover(std::slice::from_ref(&suite))? {
         let source = fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
         let Ok(script) = synack::script::parse(&path.display().to_string(), &source) else {
             eprintln!("corpus_seeds: skipping {} (does not parse)", path.display());
             continue;
         };
-        let rel = path.strip_prefix(repo.join("packetdrill-scripts")).unwrap_or(&path);
-        let name = format!("script-{}", rel.display().to_string().replace('/', "-").trim_end_matches(".pkt"));
+        let name = synack_fuzz::seeds::seed_name(path.strip_prefix(&suite).unwrap_or(&path));
         seed(dir, &name, &synack_fuzz::seeds::from_script(&script))?;
         n += 1;
     }
     Ok(n)
-}
-
-fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
-    for entry in fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))? {
-        let path = entry.map_err(|e| e.to_string())?.path();
-        if path.is_dir() {
-            collect(&path, out)?;
-        } else if path.extension().is_some_and(|e| e == "pkt") {
-            out.push(path);
-        }
-    }
-    Ok(())
 }
 
 /// A few packets that reach deep into the parser: options of every kind, extension

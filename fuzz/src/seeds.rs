@@ -13,6 +13,13 @@
 use crate::machine::input::*;
 use synack::script::{self, EventKind, EventTime, Expr, ExprKind, PacketBody, Script, TcpOptionKind, TcpOptions};
 
+/// The seed's file name in `corpus/state_machine/` for the script at `rel` under
+/// `packetdrill-scripts/`: `script-<area>-<name>` (`ci/corpus-seeds` writes it,
+/// `fuzz/tests/seeds.rs` checks it).
+pub fn seed_name(rel: &std::path::Path) -> String {
+    format!("script-{}", rel.display().to_string().replace('/', "-").trim_end_matches(".pkt"))
+}
+
 /// The input a script maps to.
 pub fn from_script(s: &Script) -> Input {
     let mut m = Mapper { fds: Vec::new(), linger0: Vec::new(), ports: Vec::new(), connected: false, clock: 0, events: Vec::new() };
